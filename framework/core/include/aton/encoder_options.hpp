@@ -1,0 +1,39 @@
+// How the ATON encoder compresses: the modes of the streaming encoder guide.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace aton {
+
+enum class Compression {
+  Fast,      // schema and rows only: no dictionary, no defaults
+  Balanced,  // dictionary (strings of 5+ chars seen 3+ times) and >60% defaults
+  Ultra,     // every lossless saving: any repeated string that pays, any default
+             // that pays, strings left bare where no decoder can misread them
+  Adaptive,  // tries the three on the sample and keeps the smallest
+};
+
+std::optional<Compression> parse_compression(std::string_view name) noexcept;
+std::string_view compression_name(Compression mode) noexcept;
+
+// What to do with a key that appears after the schema was fixed.
+enum class NewKeyPolicy {
+  Extend,  // declare it with @schema+[...] before the chunk that first uses it
+  Error,   // throw EncodingError naming the key and the record
+};
+
+struct EncoderOptions {
+  std::size_t chunk_size = 100;  // records per chunk, >= 1
+  Compression compression = Compression::Balanced;
+  // Records analysed before the first chunk to choose schema, defaults and
+  // dictionary. Independent of chunk_size; bounded memory.
+  std::size_t sample_size = 1000;
+  NewKeyPolicy on_new_key = NewKeyPolicy::Extend;
+
+  // Throws EncodingError when an option is out of range.
+  void validate() const;
+};
+
+}  // namespace aton

@@ -1,0 +1,84 @@
+// The one exception hierarchy of aton.
+//
+// Everything the core, the host and the CLI throw derives from aton::Error.
+// Plugins never throw across their boundary: the SDK glue turns an exception
+// into a status code and text, and the host turns that back into a
+// PluginError, SourceError or SinkError naming the plugin and the chunk.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace aton {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Bad input to the encoder: no such table, several tables and none named,
+// chunk size 0, a key the options forbid.
+class EncodingError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Malformed ATON. line() and column() are 1-based positions in the text.
+class DecodingError : public Error {
+ public:
+  DecodingError(const std::string& what, std::size_t line, std::size_t column);
+  std::size_t line() const noexcept { return line_; }
+  std::size_t column() const noexcept { return column_; }
+
+ private:
+  std::size_t line_;
+  std::size_t column_;
+};
+
+// Malformed JSON input (a record set, not a config). offset() is the byte
+// offset of the fault; line() and column() are 1-based.
+class JsonError : public Error {
+ public:
+  JsonError(const std::string& what, std::size_t offset, std::size_t line, std::size_t column);
+  std::size_t offset() const noexcept { return offset_; }
+  std::size_t line() const noexcept { return line_; }
+  std::size_t column() const noexcept { return column_; }
+
+ private:
+  std::size_t offset_;
+  std::size_t line_;
+  std::size_t column_;
+};
+
+// An invalid pipeline config or command-line option.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A plugin that cannot be found, loaded or trusted (ABI, entry point).
+class PluginError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A failure reported by a source plugin while reading.
+class SourceError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A failure reported by a sink plugin while writing.
+class SinkError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The run was stopped on request (SIGINT, SIGTERM, or another stage failed).
+class CancelledError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace aton

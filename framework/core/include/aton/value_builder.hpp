@@ -1,0 +1,69 @@
+// Builds Values from a stream of SAX-style events into an Arena.
+//
+// Used by the JSON reader, the ATON decoder and the plugin host, whose
+// record-builder callbacks map one to one onto these methods.
+#pragma once
+
+#include <aton/arena.hpp>
+#include <aton/value.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace aton {
+
+class ValueBuilder {
+ public:
+  static constexpr std::size_t kDefaultMaxDepth = 512;
+
+  explicit ValueBuilder(Arena& arena, std::size_t max_depth = kDefaultMaxDepth)
+      : arena_(&arena), max_depth_(max_depth) {}
+
+  // Scalars. Strings and keys are copied into the arena unless `stable`
+  // says they already live at least as long as it.
+  void null() { push(Value::null()); }
+  void boolean(bool b) { push(Value::boolean(b)); }
+  void integer(std::int64_t i) { push(Value::integer(i)); }
+  void floating(double d) { push(Value::floating(d)); }
+  void number_text(std::string_view json_number, bool stable = false);
+  void string(std::string_view s, bool stable = false) {
+    push(Value::string(stable ? s : arena_->copy(s)));
+  }
+
+  // Containers. Throws aton::Error when nesting exceeds max_depth.
+  void begin_array() { open(false); }
+  void end_array();
+  void begin_object() { open(true); }
+  void key(std::string_view k, bool stable = false) { keys_.push_back(stable ? k : arena_->copy(k)); }
+  void end_object();
+
+  std::size_t depth() const noexcept { return frames_.size(); }
+  // Top-level values completed and not yet taken.
+  bool has_value() const noexcept { return frames_.empty() && !values_.empty(); }
+  // Takes the completed top-level values, in order, and starts afresh.
+  std::vector<Value>& values() noexcept { return values_; }
+  // Clears everything (after an error, or to reuse with a reset arena).
+  void clear() noexcept;
+
+  Arena& arena() noexcept { return *arena_; }
+  void set_arena(Arena& arena) noexcept { arena_ = &arena; }
+
+ private:
+  struct Frame {
+    bool is_object;
+    std::size_t first_value;
+    std::size_t first_key;
+  };
+  void push(Value v) { values_.push_back(v); }
+  void open(bool is_object);
+
+  Arena* arena_;
+  std::size_t max_depth_;
+  std::vector<Frame> frames_;
+  std::vector<Value> values_;
+  std::vector<std::string_view> keys_;
+};
+
+}  // namespace aton

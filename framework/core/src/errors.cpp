@@ -1,0 +1,18 @@
+#include <aton/errors.hpp>
+
+namespace aton {
+
+DecodingError::DecodingError(const std::string& what, std::size_t line, std::size_t column)
+    : Error("line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what),
+      line_(line),
+      column_(column) {}
+
+JsonError::JsonError(const std::string& what, std::size_t offset, std::size_t line,
+                     std::size_t column)
+    : Error("JSON error at line " + std::to_string(line) + ", column " + std::to_string(column) +
+            " (byte " + std::to_string(offset) + "): " + what),
+      offset_(offset),
+      line_(line),
+      column_(column) {}
+
+}  // namespace aton

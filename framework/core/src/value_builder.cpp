@@ -1,0 +1,52 @@
+#include <aton/value_builder.hpp>
+
+#include <aton/errors.hpp>
+#include <aton/number.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace aton {
+
+void ValueBuilder::number_text(std::string_view json_number, bool stable) {
+  Value v = classify_number(json_number);
+  // Only a Number keeps viewing its text; ints and floats are already binary.
+  if (v.kind() == Value::Kind::Number && !stable) v = Value::number(arena_->copy(json_number));
+  push(v);
+}
+
+void ValueBuilder::open(bool is_object) {
+  if (frames_.size() >= max_depth_)
+    throw Error("nesting deeper than " + std::to_string(max_depth_) + " levels");
+  frames_.push_back({is_object, values_.size(), keys_.size()});
+}
+
+void ValueBuilder::end_array() {
+  Frame f = frames_.back();
+  frames_.pop_back();
+  std::size_t n = values_.size() - f.first_value;
+  Value* items = arena_->allocate_array<Value>(n);
+  std::copy(values_.begin() + static_cast<std::ptrdiff_t>(f.first_value), values_.end(), items);
+  values_.resize(f.first_value);
+  push(Value::array({items, n}));
+}
+
+void ValueBuilder::end_object() {
+  Frame f = frames_.back();
+  frames_.pop_back();
+  std::size_t n = values_.size() - f.first_value;
+  Member* members = arena_->allocate_array<Member>(n);
+  for (std::size_t i = 0; i < n; ++i)
+    members[i] = Member{keys_[f.first_key + i], values_[f.first_value + i]};
+  values_.resize(f.first_value);
+  keys_.resize(f.first_key);
+  push(Value::object({members, n}));
+}
+
+void ValueBuilder::clear() noexcept {
+  frames_.clear();
+  values_.clear();
+  keys_.clear();
+}
+
+}  // namespace aton

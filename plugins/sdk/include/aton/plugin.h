@@ -1,0 +1,216 @@
+/* The aton plugin ABI, version 1.0.
+ *
+ * A plugin is a shared library that exports exactly one symbol,
+ * aton_plugin_entry(), returning a static descriptor. Everything that crosses
+ * the boundary is plain C: fixed-width integers, pointers, (pointer, length)
+ * strings and function pointers. No C++ type, exception or allocator crosses
+ * it, so a plugin built with another compiler or other flags works.
+ *
+ * Rules (docs/PLUGINS.md explains them at length):
+ * - Versioning. Every struct starts with, or carries, its size. The host
+ *   refuses a plugin whose abi_major differs from its own, or whose abi_minor
+ *   is newer than its own. A minor version only ever appends fields at the
+ *   end of a struct (the reserved slots are there for that), so an older
+ *   plugin's smaller struct_size tells the host which fields exist.
+ * - Ownership. Whoever allocates frees. The host owns every string it passes
+ *   in, valid only for the duration of the call. The plugin owns its
+ *   instances (freed by destroy) and every string it returns (valid until the
+ *   next call on the same instance).
+ * - Errors. Functions return an aton_status. On ATON_ERROR the text is
+ *   available from last_error(self), or, for create, in the caller's buffer.
+ *   Nothing throws across the boundary.
+ * - Threads. One instance is used by one host thread at a time, but not
+ *   always the same thread; different instances may run concurrently.
+ *   is_cancelled() may be called from any thread.
+ */
+#ifndef ATON_PLUGIN_H
+#define ATON_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATON_PLUGIN_ABI_MAJOR 1
+#define ATON_PLUGIN_ABI_MINOR 0
+
+#if defined(_WIN32)
+#define ATON_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define ATON_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+typedef enum aton_status {
+  ATON_OK = 0,
+  ATON_END = 1,    /* a source has no more records */
+  ATON_ERROR = -1  /* see last_error() */
+} aton_status;
+
+typedef enum aton_plugin_kind {
+  ATON_PLUGIN_SOURCE = 1,
+  ATON_PLUGIN_SINK = 2
+} aton_plugin_kind;
+
+/* ---- What the host offers every instance ------------------------------ */
+
+typedef enum aton_log_level {
+  ATON_LOG_DEBUG = 0,
+  ATON_LOG_INFO = 1,
+  ATON_LOG_WARNING = 2
+} aton_log_level;
+
+typedef struct aton_host_api {
+  uint32_t struct_size;
+  void* host; /* opaque; pass back unchanged */
+  /* A message for the run's log. Never put secrets in it. Any thread. */
+  void (*log)(void* host, aton_log_level level, const char* message);
+  /* Non-zero once the run is stopping (another stage failed, SIGINT,
+   * SIGTERM). Long waits (retries, slow I/O) poll it and give up early.
+   * Any thread. */
+  int (*is_cancelled)(void* host);
+} aton_host_api;
+
+/* ---- Options: declared once, validated and documented by the host ------ */
+
+typedef struct aton_option {
+  const char* name;
+  /* JSON Schema type: "string", "integer", "number", "boolean", "object",
+   * "array"; or "path": a string the host makes absolute, relative to the
+   * config file's folder. */
+  const char* type;
+  const char* default_json; /* JSON text of the default, or NULL */
+  int required;             /* non-zero: the config must give it */
+  const char* description;  /* one line, shown by `aton plugins --describe` */
+  /* Extra JSON Schema keywords as an object's JSON text, for example
+   * "{\"enum\":[\"overwrite\",\"append\"]}" or "{\"minimum\":1}"; or NULL. */
+  const char* schema_json;
+} aton_option;
+
+/* ---- Sources ----------------------------------------------------------- */
+
+/* Records cross the boundary as events into a host-owned builder, in the
+ * manner of a SAX parser. A record is one top-level object:
+ * begin_object, then (key, value)*, then end_object. Values are scalars or
+ * nested begin_array/end_array and begin_object/key/end_object.
+ * Every function returns 0 to go on; non-zero means the host refused the
+ * event (for example nesting too deep): the source must stop and return
+ * ATON_ERROR, and the host already knows the reason.
+ * Strings are UTF-8, (pointer, length), copied by the host before it returns.
+ * number_text takes a JSON number literal (e.g. "12", "-0.5e3",
+ * "123456789012345678901234567890") and keeps it exactly; int_value and
+ * float_value are for sources that hold binary numbers. */
+typedef struct aton_record_builder {
+  uint32_t struct_size;
+  void* host;
+  int (*null_value)(void* host);
+  int (*bool_value)(void* host, int value);
+  int (*int_value)(void* host, int64_t value);
+  int (*float_value)(void* host, double value);
+  int (*number_text)(void* host, const char* text, size_t length);
+  int (*string_value)(void* host, const char* text, size_t length);
+  int (*begin_array)(void* host);
+  int (*end_array)(void* host);
+  int (*begin_object)(void* host);
+  int (*key)(void* host, const char* text, size_t length);
+  int (*end_object)(void* host);
+} aton_record_builder;
+
+typedef struct aton_source_position {
+  uint32_t struct_size;
+  uint64_t records;      /* records produced so far */
+  uint64_t bytes;        /* input bytes consumed so far, 0 if meaningless */
+  int64_t total_records; /* -1 while unknown */
+  int64_t total_bytes;   /* -1 while unknown */
+} aton_source_position;
+
+typedef struct aton_source_api {
+  uint32_t struct_size;
+  /* Makes an instance. config_json is a JSON object: the plugin's keys from
+   * the pipeline config, validated against the declared options, defaults
+   * filled in, paths absolute, ${NAME} substituted. On failure returns
+   * ATON_ERROR and writes a NUL-terminated message into error (host-owned,
+   * error_size bytes). */
+  aton_status (*create)(const aton_host_api* host, const char* config_json, size_t config_length,
+                        void** instance, char* error, size_t error_size);
+  /* The table the records belong to (names the ATON table). Owned by the
+   * instance, valid until destroy. */
+  const char* (*table_name)(void* self);
+  /* Emits up to max_records records into builder and sets *produced.
+   * ATON_OK: *produced >= 1. ATON_END: no more records (*produced may be >= 1
+   * for the final ones). ATON_ERROR: see last_error. */
+  aton_status (*next_batch)(void* self, const aton_record_builder* builder, size_t max_records,
+                            size_t* produced);
+  /* Where the source stands; cheap, called after every batch. */
+  void (*position)(void* self, aton_source_position* out);
+  /* Text of the last ATON_ERROR, owned by the instance. */
+  const char* (*last_error)(void* self);
+  void (*destroy)(void* self);
+  void* reserved[8];
+} aton_source_api;
+
+/* ---- Sinks ------------------------------------------------------------- */
+
+/* One encoded chunk and its metadata, as the streaming encoder guide's
+ * "Chunk Structure". Host-owned, valid during write() only. */
+typedef struct aton_chunk {
+  uint32_t struct_size;
+  uint64_t chunk_id;     /* 0-based */
+  int64_t total_chunks;  /* -1 while unknown */
+  const char* data;      /* ATON text, not NUL-terminated */
+  size_t size;
+  int is_first;
+  int is_last;
+  const char* table;     /* NUL-terminated */
+  uint64_t records_in_chunk;
+  uint64_t start_idx;    /* index of the chunk's first record */
+  uint64_t end_idx;      /* one past its last record */
+  int64_t total_records; /* -1 while unknown */
+  double progress;       /* 0.0 to 1.0 */
+} aton_chunk;
+
+typedef struct aton_sink_api {
+  uint32_t struct_size;
+  /* As aton_source_api.create. */
+  aton_status (*create)(const aton_host_api* host, const char* config_json, size_t config_length,
+                        void** instance, char* error, size_t error_size);
+  /* Delivers one chunk. Chunks arrive once each, in chunk_id order. */
+  aton_status (*write)(void* self, const aton_chunk* chunk);
+  /* The run succeeded and every chunk was written: make it final (flush,
+   * rename into place). */
+  aton_status (*finish)(void* self);
+  /* The run failed: discard what is not final. Never fails. */
+  void (*abort)(void* self);
+  const char* (*last_error)(void* self);
+  void (*destroy)(void* self);
+  void* reserved[8];
+} aton_sink_api;
+
+/* ---- The descriptor and the entry point -------------------------------- */
+
+typedef struct aton_plugin_descriptor {
+  uint32_t abi_major; /* ATON_PLUGIN_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;
+  uint32_t struct_size;
+  aton_plugin_kind kind;
+  const char* name;        /* the word used as "plugin" in configs */
+  const char* version;     /* the plugin's own version, e.g. "1.2.0" */
+  const char* description; /* one line */
+  const aton_option* options;
+  size_t option_count;
+  const aton_source_api* source; /* kind == ATON_PLUGIN_SOURCE, else NULL */
+  const aton_sink_api* sink;     /* kind == ATON_PLUGIN_SINK, else NULL */
+  void* reserved[8];
+} aton_plugin_descriptor;
+
+#define ATON_PLUGIN_ENTRY_NAME "aton_plugin_entry"
+
+/* The one exported symbol. Returns a pointer to static storage. */
+typedef const aton_plugin_descriptor* (*aton_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATON_PLUGIN_H */

@@ -1,0 +1,293 @@
+// C++ conveniences for writing an aton plugin. Header-only; needs RapidJSON.
+//
+// Derive from aton::sdk::Source or aton::sdk::Sink, throw std::exception
+// freely, and declare the plugin with ATON_SOURCE_PLUGIN or ATON_SINK_PLUGIN:
+//
+//   class MySink : public aton::sdk::Sink {
+//    public:
+//     MySink(const aton::sdk::Context& context) : path_(context.config.string("path")) {}
+//     void write(const aton_chunk& chunk) override { ... }
+//   };
+//   static const aton_option kOptions[] = {
+//     {"path", "path", nullptr, 1, "Where to write.", nullptr},
+//   };
+//   ATON_SINK_PLUGIN(MySink, "mysink", "1.0.0", "Writes chunks somewhere.", kOptions)
+//
+// The glue generated here catches every exception at the boundary and turns
+// it into ATON_ERROR plus text, so nothing ever unwinds into the host.
+#pragma once
+
+#include <aton/plugin.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace aton::sdk {
+
+// The plugin's config: a JSON object already validated by the host against
+// the declared options, with defaults filled in.
+class Config {
+ public:
+  explicit Config(std::string_view json) {
+    doc_.Parse(json.data(), json.size());
+    if (doc_.HasParseError() || !doc_.IsObject())
+      throw std::runtime_error("the host passed a config that is not a JSON object");
+  }
+  bool has(const char* name) const {
+    auto it = doc_.FindMember(name);
+    return it != doc_.MemberEnd() && !it->value.IsNull();
+  }
+  std::string string(const char* name, std::string fallback = {}) const {
+    auto it = doc_.FindMember(name);
+    if (it == doc_.MemberEnd() || !it->value.IsString()) return fallback;
+    return {it->value.GetString(), it->value.GetStringLength()};
+  }
+  std::int64_t integer(const char* name, std::int64_t fallback = 0) const {
+    auto it = doc_.FindMember(name);
+    return it != doc_.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : fallback;
+  }
+  double number(const char* name, double fallback = 0) const {
+    auto it = doc_.FindMember(name);
+    return it != doc_.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : fallback;
+  }
+  bool boolean(const char* name, bool fallback = false) const {
+    auto it = doc_.FindMember(name);
+    return it != doc_.MemberEnd() && it->value.IsBool() ? it->value.GetBool() : fallback;
+  }
+  // An object of string values, such as HTTP headers.
+  std::map<std::string, std::string> string_map(const char* name) const {
+    std::map<std::string, std::string> out;
+    auto it = doc_.FindMember(name);
+    if (it == doc_.MemberEnd() || !it->value.IsObject()) return out;
+    for (const auto& m : it->value.GetObject())
+      if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
+    return out;
+  }
+  // The raw value, for anything else.
+  const rapidjson::Value* get(const char* name) const {
+    auto it = doc_.FindMember(name);
+    return it == doc_.MemberEnd() ? nullptr : &it->value;
+  }
+
+ private:
+  rapidjson::Document doc_;
+};
+
+// What a plugin instance is made from.
+struct Context {
+  const aton_host_api* host;
+  Config config;
+
+  void log(aton_log_level level, const std::string& message) const {
+    if (host && host->log) host->log(host->host, level, message.c_str());
+  }
+  bool cancelled() const { return host && host->is_cancelled && host->is_cancelled(host->host); }
+};
+
+// Thrown by RecordBuilder when the host refuses an event; the glue then
+// returns ATON_ERROR and the host reports its own reason.
+struct BuilderRefused : std::exception {
+  const char* what() const noexcept override { return "the host refused a record event"; }
+};
+
+// The host's record builder, with methods that throw BuilderRefused.
+class RecordBuilder {
+ public:
+  explicit RecordBuilder(const aton_record_builder& b) : b_(b) {}
+  void null() { check(b_.null_value(b_.host)); }
+  void boolean(bool v) { check(b_.bool_value(b_.host, v ? 1 : 0)); }
+  void integer(std::int64_t v) { check(b_.int_value(b_.host, v)); }
+  void floating(double v) { check(b_.float_value(b_.host, v)); }
+  void number_text(std::string_view t) { check(b_.number_text(b_.host, t.data(), t.size())); }
+  void string(std::string_view s) { check(b_.string_value(b_.host, s.data(), s.size())); }
+  void begin_array() { check(b_.begin_array(b_.host)); }
+  void end_array() { check(b_.end_array(b_.host)); }
+  void begin_object() { check(b_.begin_object(b_.host)); }
+  void key(std::string_view k) { check(b_.key(b_.host, k.data(), k.size())); }
+  void end_object() { check(b_.end_object(b_.host)); }
+
+ private:
+  static void check(int rc) {
+    if (rc != 0) throw BuilderRefused{};
+  }
+  const aton_record_builder& b_;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual std::string table() const = 0;
+  // Emits up to max_records records; returns how many. Returns fewer than
+  // max_records only at the end of the input (0 means nothing was left).
+  virtual std::size_t next_batch(RecordBuilder& out, std::size_t max_records) = 0;
+  virtual aton_source_position position() const = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void write(const aton_chunk& chunk) = 0;
+  virtual void finish() {}
+  virtual void abort() noexcept {}
+};
+
+namespace detail {
+
+inline void copy_error(const char* text, char* error, std::size_t error_size) {
+  if (!error || error_size == 0) return;
+  std::size_t n = std::strlen(text);
+  if (n >= error_size) n = error_size - 1;
+  std::memcpy(error, text, n);
+  error[n] = '\0';
+}
+
+template <class Base>
+struct Instance {
+  Base* object = nullptr;
+  std::string table;
+  std::string error;
+  ~Instance() { delete object; }
+};
+
+// Runs f, turning any exception into ATON_ERROR with its text in `error`.
+template <class F>
+aton_status guarded(std::string& error, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const BuilderRefused&) {
+    error = "record refused by the host";
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown error";
+  }
+  return ATON_ERROR;
+}
+
+template <class T, class Base>
+aton_status create(const aton_host_api* host, const char* json, std::size_t length, void** out,
+                   char* error, std::size_t error_size) noexcept {
+  std::string message;
+  aton_status rc = guarded(message, [&] {
+    auto* instance = new Instance<Base>();
+    try {
+      instance->object = new T(Context{host, Config(std::string_view(json, length))});
+    } catch (...) {
+      delete instance;
+      throw;
+    }
+    *out = instance;
+    return ATON_OK;
+  });
+  if (rc != ATON_OK) copy_error(message.c_str(), error, error_size);
+  return rc;
+}
+
+template <class Base>
+Instance<Base>& self(void* p) {
+  return *static_cast<Instance<Base>*>(p);
+}
+
+template <class Base>
+const char* last_error(void* p) noexcept {
+  return self<Base>(p).error.c_str();
+}
+
+template <class Base>
+void destroy(void* p) noexcept {
+  delete static_cast<Instance<Base>*>(p);
+}
+
+template <class T>
+const aton_source_api* source_api() noexcept {
+  static const aton_source_api api = {
+      sizeof(aton_source_api),
+      &create<T, Source>,
+      [](void* p) noexcept -> const char* {
+        auto& s = self<Source>(p);
+        try {
+          s.table = s.object->table();
+        } catch (...) {
+          s.table = "records";
+        }
+        return s.table.c_str();
+      },
+      [](void* p, const aton_record_builder* b, std::size_t max, std::size_t* produced) noexcept {
+        auto& s = self<Source>(p);
+        *produced = 0;
+        return guarded(s.error, [&] {
+          RecordBuilder builder(*b);
+          *produced = s.object->next_batch(builder, max);
+          return *produced < max ? ATON_END : ATON_OK;
+        });
+      },
+      [](void* p, aton_source_position* out) noexcept {
+        auto& s = self<Source>(p);
+        try {
+          *out = s.object->position();
+        } catch (...) {
+          *out = aton_source_position{sizeof(aton_source_position), 0, 0, -1, -1};
+        }
+        out->struct_size = sizeof(aton_source_position);
+      },
+      &last_error<Source>,
+      &destroy<Source>,
+      {}};
+  return &api;
+}
+
+template <class T>
+const aton_sink_api* sink_api() noexcept {
+  static const aton_sink_api api = {
+      sizeof(aton_sink_api),
+      &create<T, Sink>,
+      [](void* p, const aton_chunk* chunk) noexcept {
+        auto& s = self<Sink>(p);
+        return guarded(s.error, [&] {
+          s.object->write(*chunk);
+          return ATON_OK;
+        });
+      },
+      [](void* p) noexcept {
+        auto& s = self<Sink>(p);
+        return guarded(s.error, [&] {
+          s.object->finish();
+          return ATON_OK;
+        });
+      },
+      [](void* p) noexcept { self<Sink>(p).object->abort(); },
+      &last_error<Sink>,
+      &destroy<Sink>,
+      {}};
+  return &api;
+}
+
+}  // namespace detail
+}  // namespace aton::sdk
+
+#define ATON_DEFINE_PLUGIN_(KIND, SOURCE_API, SINK_API, NAME, VERSION, DESCRIPTION, OPTIONS) \
+  extern "C" ATON_PLUGIN_EXPORT const aton_plugin_descriptor* aton_plugin_entry(void) {     \
+    static const aton_plugin_descriptor descriptor = {                                      \
+        ATON_PLUGIN_ABI_MAJOR, ATON_PLUGIN_ABI_MINOR, sizeof(aton_plugin_descriptor),       \
+        KIND, NAME, VERSION, DESCRIPTION,                                                    \
+        OPTIONS, sizeof(OPTIONS) / sizeof(OPTIONS[0]),                                       \
+        SOURCE_API, SINK_API, {}};                                                           \
+    return &descriptor;                                                                      \
+  }
+
+// Declares the entry point of a source plugin whose class is CLASS.
+#define ATON_SOURCE_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION, OPTIONS)                      \
+  ATON_DEFINE_PLUGIN_(ATON_PLUGIN_SOURCE, ::aton::sdk::detail::source_api<CLASS>(), nullptr, \
+                      NAME, VERSION, DESCRIPTION, OPTIONS)
+
+// Declares the entry point of a sink plugin whose class is CLASS.
+#define ATON_SINK_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION, OPTIONS)                        \
+  ATON_DEFINE_PLUGIN_(ATON_PLUGIN_SINK, nullptr, ::aton::sdk::detail::sink_api<CLASS>(),   \
+                      NAME, VERSION, DESCRIPTION, OPTIONS)

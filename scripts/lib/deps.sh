@@ -1,0 +1,25 @@
+# Installs the Debian packages aton needs, only when something is missing.
+# Sourced by scripts/test and scripts/demo.
+
+ATON_DEBIAN_PACKAGES=(
+  build-essential cmake pkg-config
+  libboost-dev libboost-filesystem-dev libboost-program-options-dev
+  rapidjson-dev catch2
+  libcurl4-openssl-dev zlib1g-dev
+  libsqlite3-dev sqlite3
+  libpq-dev postgresql
+  python3
+)
+
+aton_install_deps() {
+  local missing=()
+  for p in "${ATON_DEBIAN_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}

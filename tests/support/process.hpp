@@ -1,0 +1,33 @@
+// Runs a real program for end-to-end tests: arguments, optional stdin text,
+// captured stdout and stderr, exit code, and a time limit after which the
+// child is killed (so a hang fails the test instead of stalling the suite).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aton::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+struct ProcessOptions {
+  std::optional<std::string> input;            // written to stdin, then closed
+  std::map<std::string, std::string> env;      // added to the environment
+  std::chrono::milliseconds timeout{60'000};
+  std::string working_dir;                     // empty: the current one
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// Runs build/bin/aton with `args`.
+ProcessResult run_aton(const std::vector<std::string>& args, const ProcessOptions& options = {});
+
+}  // namespace aton::test
