@@ -1,0 +1,82 @@
+// `aton decode`: an ATON document or stream of chunks back to JSON.
+#include "cli_io.hpp"
+#include "command.hpp"
+#include "exit_codes.hpp"
+
+#include <aton/decoder.hpp>
+#include <aton/errors.hpp>
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace aton::app {
+namespace {
+
+constexpr const char* kHelp = R"(Usage: aton decode [INPUT|-] [options]
+
+Decodes ATON (a document, or a stream of chunks such as `aton encode` or the
+file sink writes) and writes {"<table>": [records...], ...} as compact JSON:
+key order kept, absent keys left out, numbers exactly as they were written.
+Without INPUT, or with -, reads stdin.
+
+Options:
+)";
+
+constexpr const char* kExamples = R"(
+Examples:
+  aton decode users.aton
+  aton encode users.json | aton decode - -o roundtrip.json
+
+Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input (the
+message gives the line and column).
+)";
+
+int run_decode(int argc, char** argv) {
+  std::string input = "-", output = "-";
+  po::options_description options;
+  options.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&input));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "aton decode: " << e.what() << "\nRun `aton decode --help` for usage.\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << kHelp << options << kExamples;
+    return kExitOk;
+  }
+  std::string source_name = input == "-" ? "stdin" : input;
+  try {
+    std::string text = read_input(input);
+    Decoder decoder;
+    decoder.feed(text);
+    Output out(output);
+    out.write(decoder.to_json());
+    out.write("\n");
+    out.commit();
+    return kExitOk;
+  } catch (const DecodingError& e) {
+    std::cerr << "aton decode: " << source_name << ": " << e.what() << "\n";
+  } catch (const Error& e) {
+    std::cerr << "aton decode: " << e.what() << "\n";
+  }
+  return kExitInvalidInput;
+}
+
+const CommandRegistration registration{"decode", "decode ATON back into JSON", 20, &run_decode};
+
+}  // namespace
+}  // namespace aton::app

@@ -1,0 +1,46 @@
+// An encoding plan: what the analysis of the first records fixed for a whole
+// stream — the columns, their defaults, the dictionary — and how strings are
+// written. Internal to the core.
+#pragma once
+
+#include <aton/arena.hpp>
+#include <aton/encoder_options.hpp>
+#include <aton/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace aton::detail {
+
+struct Column {
+  std::string_view key;   // in the plan's arena
+  std::string type;       // int, float, num, str, bool, null, array, object, any
+  std::optional<Value> default_value;
+};
+
+struct Plan {
+  Arena arena;  // keys, default values and dictionary strings live here
+  std::vector<Column> columns;
+  std::unordered_map<std::string_view, std::size_t> column_index;
+  std::vector<std::string_view> dictionary;
+  std::unordered_map<std::string_view, std::uint32_t> dictionary_index;
+  bool bare_strings = false;
+  Compression mode = Compression::Fast;
+
+  // Appends a column (schema drift) and returns its index.
+  std::size_t add_column(std::string_view key, const Value& first_value);
+};
+
+// Chooses columns, defaults and dictionary from `sample` for a fixed mode
+// (Fast, Balanced or Ultra; Adaptive is decided by the encoder).
+void make_plan(std::span<const Value> sample, Compression mode, Plan& plan);
+
+// A deep copy of `value` whose strings and children live in `arena`.
+Value copy_value(const Value& value, Arena& arena);
+
+}  // namespace aton::detail

@@ -1,0 +1,294 @@
+#include <aton/stream_encoder.hpp>
+
+#include "aton_writer.hpp"
+#include "plan.hpp"
+
+#include <aton/errors.hpp>
+
+#include <deque>
+
+namespace aton {
+
+using detail::Plan;
+
+struct IncrementalEncoder::Impl {
+  EncoderOptions options;
+  std::string table;
+  std::optional<std::size_t> total_records;
+
+  // Until the plan is fixed: the sample, copied, or viewed after prime().
+  Arena sample_arena;
+  std::vector<Value> sample;
+  std::size_t primed_left = 0;  // primed records not yet pushed
+  std::unique_ptr<Plan> plan;
+
+  // The chunk being built.
+  detail::RowWriter row_writer;
+  std::string rows;
+  std::size_t rows_in_chunk = 0;
+  std::size_t columns_declared = 0;
+  std::vector<std::string_view> new_keys;
+
+  std::size_t records_pushed = 0;
+  std::size_t records_chunked = 0;  // records in completed chunks
+  std::size_t chunks_completed = 0;
+  double progress_hint = 0;
+  std::optional<Chunk> held;  // complete, waiting to learn whether it is last
+  std::deque<Chunk> ready;
+  bool finished = false;
+
+  void fix_plan(std::span<const Value> records);
+  void encode(const Value& record, std::size_t index);
+  void complete_chunk();
+  void release_held(bool is_last);
+  std::optional<std::size_t> total_chunks() const;
+};
+
+namespace {
+
+std::unique_ptr<Plan> plan_for(std::span<const Value> sample, Compression mode) {
+  auto plan = std::make_unique<Plan>();
+  detail::make_plan(sample, mode, *plan);
+  return plan;
+}
+
+// The text the first chunk would take for `sample` under `plan`.
+std::size_t encoded_size(std::span<const Value> sample, Plan& plan) {
+  std::string text;
+  detail::write_schema_line(plan, 0, false, text);
+  detail::write_defaults_line(plan, text);
+  detail::write_dictionary_line(plan, text);
+  detail::RowWriter writer;
+  for (const Value& record : sample) {
+    writer.write(record, plan, text);
+    text.push_back('\n');
+  }
+  return text.size();
+}
+
+}  // namespace
+
+void IncrementalEncoder::Impl::fix_plan(std::span<const Value> records) {
+  if (options.compression != Compression::Adaptive) {
+    plan = plan_for(records, options.compression);
+  } else {
+    std::size_t best_size = SIZE_MAX;
+    for (Compression mode : {Compression::Ultra, Compression::Balanced, Compression::Fast}) {
+      auto candidate = plan_for(records, mode);
+      std::size_t size = encoded_size(records, *candidate);
+      if (size < best_size) {
+        best_size = size;
+        plan = std::move(candidate);
+      }
+    }
+  }
+}
+
+void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
+  // A record after a complete chunk: that chunk was not the last.
+  release_held(false);
+  if (options.on_new_key == NewKeyPolicy::Error) {
+    new_keys.clear();
+    detail::RowWriter::new_keys(record, *plan, new_keys);
+    if (!new_keys.empty())
+      throw EncodingError("record " + std::to_string(index) + " of table '" + table +
+                          "' has the key '" + std::string(new_keys.front()) +
+                          "', which is not among the columns fixed from the first records; "
+                          "set on_new_key to extend to add it with @schema+[...]");
+  }
+  row_writer.write(record, *plan, rows);
+  rows.push_back('\n');
+  if (++rows_in_chunk == options.chunk_size) complete_chunk();
+}
+
+std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
+  if (!total_records) return std::nullopt;
+  std::size_t n = (*total_records + options.chunk_size - 1) / options.chunk_size;
+  return n == 0 ? 1 : n;
+}
+
+void IncrementalEncoder::Impl::complete_chunk() {
+  bool first = chunks_completed == 0;
+  Chunk chunk;
+  std::string& data = chunk.data;
+  data.reserve(rows.size() + 256);
+  if (first) {
+    detail::write_schema_line(*plan, 0, false, data);
+    detail::write_defaults_line(*plan, data);
+    detail::write_dictionary_line(*plan, data);
+  } else if (columns_declared < plan->columns.size()) {
+    detail::write_schema_line(*plan, columns_declared, true, data);
+  }
+  columns_declared = plan->columns.size();
+  detail::write_table_line(table, rows_in_chunk, !first, data);
+  if (!rows.empty()) {
+    data.push_back('\n');
+    data.append(rows, 0, rows.size() - 1);  // no newline after the last row
+  }
+  chunk.chunk_id = chunks_completed++;
+  chunk.is_first = first;
+  chunk.total_chunks = total_chunks();
+  chunk.metadata.table = table;
+  chunk.metadata.records_in_chunk = rows_in_chunk;
+  chunk.metadata.start_idx = records_chunked;
+  chunk.metadata.end_idx = records_chunked + rows_in_chunk;
+  chunk.metadata.total_records = total_records;
+  if (total_records)
+    chunk.metadata.progress = *total_records == 0 ? 1.0
+        : std::min(1.0, static_cast<double>(chunk.metadata.end_idx) / static_cast<double>(*total_records));
+  else
+    chunk.metadata.progress = progress_hint;
+  records_chunked += rows_in_chunk;
+  rows.clear();
+  rows_in_chunk = 0;
+  bool more_expected = total_records && records_chunked < *total_records;
+  if (more_expected) ready.push_back(std::move(chunk));
+  else held = std::move(chunk);
+}
+
+void IncrementalEncoder::Impl::release_held(bool is_last) {
+  if (!held) return;
+  if (is_last) {
+    held->is_last = true;
+    held->total_chunks = held->chunk_id + 1;
+    held->metadata.total_records = held->metadata.end_idx;
+    held->metadata.progress = 1.0;
+  }
+  ready.push_back(std::move(*held));
+  held.reset();
+}
+
+IncrementalEncoder::IncrementalEncoder(EncoderOptions options, std::string table,
+                                       std::optional<std::size_t> total_records)
+    : impl_(std::make_unique<Impl>()) {
+  options.validate();
+  impl_->options = options;
+  impl_->table = std::move(table);
+  impl_->total_records = total_records;
+}
+
+IncrementalEncoder::~IncrementalEncoder() = default;
+IncrementalEncoder::IncrementalEncoder(IncrementalEncoder&&) noexcept = default;
+IncrementalEncoder& IncrementalEncoder::operator=(IncrementalEncoder&&) noexcept = default;
+
+void IncrementalEncoder::prime(std::span<const Value> sample) {
+  if (impl_->plan || !impl_->sample.empty() || impl_->records_pushed > 0)
+    throw EncodingError("prime() must come before the first push()");
+  for (const Value& record : sample)
+    if (!record.is_object()) throw EncodingError("every record must be a JSON object");
+  impl_->fix_plan(sample);
+  impl_->primed_left = sample.size();
+}
+
+void IncrementalEncoder::push(const Value& record) {
+  Impl& s = *impl_;
+  if (s.finished) throw EncodingError("push() after finish()");
+  if (!record.is_object())
+    throw EncodingError("record " + std::to_string(s.records_pushed) + " of table '" + s.table +
+                        "' is not a JSON object");
+  if (s.plan) {
+    if (s.primed_left > 0) --s.primed_left;
+    s.encode(record, s.records_pushed);
+  } else {
+    s.sample.push_back(detail::copy_value(record, s.sample_arena));
+    if (s.sample.size() == s.options.sample_size) {
+      s.fix_plan(s.sample);
+      for (std::size_t i = 0; i < s.sample.size(); ++i) s.encode(s.sample[i], i);
+      s.sample.clear();
+      s.sample_arena = Arena();
+    }
+  }
+  ++s.records_pushed;
+}
+
+void IncrementalEncoder::set_progress(double fraction) noexcept { impl_->progress_hint = fraction; }
+
+void IncrementalEncoder::set_total_records(std::size_t total) noexcept { impl_->total_records = total; }
+
+void IncrementalEncoder::finish() {
+  Impl& s = *impl_;
+  if (s.finished) return;
+  if (!s.plan) {
+    s.fix_plan(s.sample);
+    for (std::size_t i = 0; i < s.sample.size(); ++i) s.encode(s.sample[i], i);
+  }
+  if (s.rows_in_chunk > 0 || s.chunks_completed == 0) s.complete_chunk();
+  s.release_held(true);
+  s.finished = true;
+}
+
+std::optional<Chunk> IncrementalEncoder::pop() {
+  if (impl_->ready.empty()) return std::nullopt;
+  Chunk c = std::move(impl_->ready.front());
+  impl_->ready.pop_front();
+  return c;
+}
+
+std::size_t IncrementalEncoder::records_pushed() const noexcept { return impl_->records_pushed; }
+std::size_t IncrementalEncoder::chunks_completed() const noexcept { return impl_->chunks_completed; }
+
+ChunkStream::ChunkStream(IncrementalEncoder encoder, std::span<const Value> records)
+    : encoder_(std::move(encoder)), records_(records) {}
+
+std::optional<Chunk> ChunkStream::next() {
+  while (true) {
+    if (auto chunk = encoder_.pop()) return chunk;
+    if (next_record_ < records_.size()) {
+      encoder_.push(records_[next_record_++]);
+    } else if (!finished_) {
+      encoder_.finish();
+      finished_ = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+}
+
+StreamEncoder::StreamEncoder(EncoderOptions options) : options_(options) { options_.validate(); }
+
+std::pair<std::string, std::span<const Value>> select_table(const Value& data,
+                                                            std::optional<std::string_view> table) {
+  if (data.is_array()) return {std::string(table.value_or("records")), data.items()};
+  if (!data.is_object())
+    throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
+  auto members = data.members();
+  auto names = [&] {
+    std::string list;
+    for (const Member& m : members) list += (list.empty() ? "" : ", ") + std::string(m.key);
+    return list;
+  };
+  const Member* chosen = nullptr;
+  if (table) {
+    for (const Member& m : members)
+      if (m.key == *table) chosen = &m;
+    if (!chosen)
+      throw EncodingError("table '" + std::string(*table) + "' not found; the data has: " +
+                          (members.empty() ? std::string("no tables") : names()));
+  } else {
+    if (members.empty()) throw EncodingError("the data has no tables");
+    if (members.size() > 1)
+      throw EncodingError("Multiple tables found (" + names() + "): specify the table to encode");
+    chosen = &members[0];
+  }
+  if (!chosen->value.is_array())
+    throw EncodingError("table '" + std::string(chosen->key) + "' is not an array of records");
+  return {std::string(chosen->key), chosen->value.items()};
+}
+
+ChunkStream StreamEncoder::stream_encode(const Value& data, std::optional<std::string_view> table) const {
+  auto [name, records] = select_table(data, table);
+  IncrementalEncoder encoder(options_, name, records.size());
+  encoder.prime(records.first(std::min(records.size(), options_.sample_size)));
+  return ChunkStream(std::move(encoder), records);
+}
+
+std::string StreamEncoder::encode(const Value& data, std::optional<std::string_view> table) const {
+  std::string out;
+  for (auto& chunk : stream_encode(data, table)) {
+    if (!out.empty()) out.push_back('\n');
+    out += chunk.data;
+  }
+  return out;
+}
+
+}  // namespace aton
