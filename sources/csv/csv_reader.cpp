@@ -1,0 +1,140 @@
+#include "csv_reader.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace aton::csv_source {
+
+CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::string name)
+    : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
+      owns_file_(!path.empty()),
+      name_(std::move(name)),
+      delimiter_(delimiter),
+      quote_(quote),
+      buffer_(1 << 16) {
+  if (!file_)
+    throw std::runtime_error(name_ + ": cannot open: " + std::strerror(errno) + " (check the source's \"path\")");
+}
+
+CsvReader::~CsvReader() {
+  if (owns_file_) std::fclose(file_);
+}
+
+bool CsvReader::fill() {
+  if (eof_) return false;
+  consumed_ += size_;
+  pos_ = 0;
+  size_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+  if (size_ < buffer_.size()) {
+    if (std::ferror(file_)) throw std::runtime_error(name_ + ": cannot read: " + std::strerror(errno));
+    eof_ = size_ == 0;
+  }
+  if (!started_) {
+    started_ = true;
+    if (size_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  }
+  return size_ > pos_ || (size_ > 0 && fill());
+}
+
+void CsvReader::end_field(CsvRow& row, bool quoted) {
+  auto end = static_cast<std::uint32_t>(row.text.size());
+  row.fields.push_back({field_begin_, end - field_begin_, quoted});
+  field_begin_ = end;
+}
+
+bool CsvReader::next(CsvRow& row) {
+  row.text.clear();
+  row.fields.clear();
+  row.blank = false;
+  field_begin_ = 0;
+  enum class State { FieldStart, Unquoted, Quoted, AfterQuote } state = State::FieldStart;
+  bool begun = false;
+  std::uint64_t quote_line = 0;
+
+  auto end_row = [&](char c) {
+    ++line_;
+    if (c == '\r') skip_lf_ = true;
+    row.blank = row.fields.size() == 1 && row.fields[0].size == 0 && !row.fields[0].quoted;
+    return true;
+  };
+
+  for (;;) {
+    if (pos_ == size_ && !fill()) break;
+    char c = buffer_[pos_];
+    if (skip_lf_) {
+      skip_lf_ = false;
+      if (c == '\n') {
+        ++pos_;
+        continue;
+      }
+    }
+    if (!begun) {
+      begun = true;
+      row.line = line_;
+    }
+    switch (state) {
+      case State::FieldStart:
+        if (c == quote_) {
+          state = State::Quoted;
+          quote_line = line_;
+          ++pos_;
+          break;
+        }
+        state = State::Unquoted;
+        [[fallthrough]];
+      case State::Unquoted: {
+        std::size_t start = pos_;
+        while (pos_ < size_ && (c = buffer_[pos_]) != delimiter_ && c != '\n' && c != '\r') ++pos_;
+        row.text.append(buffer_.data() + start, pos_ - start);
+        if (pos_ == size_) break;  // the field goes on in the next block
+        ++pos_;
+        end_field(row, false);
+        if (c == delimiter_) {
+          state = State::FieldStart;
+          break;
+        }
+        return end_row(c);
+      }
+      case State::Quoted: {
+        std::size_t start = pos_;
+        while (pos_ < size_ && (c = buffer_[pos_]) != quote_) {
+          line_ += c == '\n';
+          ++pos_;
+        }
+        row.text.append(buffer_.data() + start, pos_ - start);
+        if (pos_ == size_) break;
+        ++pos_;
+        state = State::AfterQuote;
+        break;
+      }
+      case State::AfterQuote:
+        ++pos_;
+        if (c == quote_) {  // a doubled quote stands for one
+          row.text.push_back(quote_);
+          state = State::Quoted;
+        } else if (c == delimiter_) {
+          end_field(row, true);
+          state = State::FieldStart;
+        } else if (c == '\n' || c == '\r') {
+          end_field(row, true);
+          return end_row(c);
+        } else {
+          throw std::runtime_error(name_ + ": line " + std::to_string(line_) + ", field " +
+                                   std::to_string(row.fields.size() + 1) + ": '" + std::string(1, c) +
+                                   "' after a closing quote; a quote inside a quoted field must be doubled");
+        }
+        break;
+    }
+  }
+  // The end of the input.
+  if (!begun) return false;
+  if (state == State::Quoted)
+    throw std::runtime_error(name_ + ": line " + std::to_string(quote_line) +
+                             ": a quoted field starts here and is never closed");
+  end_field(row, state == State::AfterQuote);
+  row.blank = row.fields.size() == 1 && row.fields[0].size == 0 && !row.fields[0].quoted;
+  return true;
+}
+
+}  // namespace aton::csv_source

@@ -1,0 +1,67 @@
+// An RFC 4180 reader: rows of fields from a file or stdin, one row at a time,
+// through a fixed-size read buffer, so memory is bounded by the longest row.
+//
+// Accepts quoted fields holding delimiters, doubled quotes and line breaks;
+// LF, CRLF (and a lone CR) line ends; a UTF-8 byte order mark at the start.
+// A quote inside an unquoted field is kept as a character. Text after a
+// closing quote other than a delimiter or line end, and a quoted field still
+// open at the end of the input, are errors with their line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aton::csv_source {
+
+struct CsvRow {
+  struct Field {
+    std::uint32_t begin;
+    std::uint32_t size;
+    bool quoted;
+  };
+  std::string text;           // the fields' decoded bytes, back to back
+  std::vector<Field> fields;
+  std::uint64_t line = 0;     // the line the row starts on, from 1
+  bool blank = false;         // an empty line
+
+  std::string_view field(std::size_t i) const { return {text.data() + fields[i].begin, fields[i].size}; }
+};
+
+class CsvReader {
+ public:
+  // Reads `path`, or stdin when it is empty. Throws std::runtime_error
+  // when the file cannot be opened.
+  CsvReader(const std::string& path, char delimiter, char quote, std::string name);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // Reads the next row into `row` (its buffers are reused); false at the end.
+  // Throws std::runtime_error ("<name>: line N: ...") on malformed input.
+  bool next(CsvRow& row);
+
+  std::uint64_t bytes() const { return consumed_ + pos_; }
+
+ private:
+  bool fill();
+  void end_field(CsvRow& row, bool quoted);
+
+  std::FILE* file_;
+  bool owns_file_;
+  std::string name_;
+  char delimiter_, quote_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, size_ = 0;
+  std::uint64_t consumed_ = 0;  // bytes before the buffer
+  std::uint64_t line_ = 1;
+  bool started_ = false;        // the BOM check is done
+  bool skip_lf_ = false;        // the last row ended in CR: a following LF belongs to it
+  bool eof_ = false;
+  std::uint32_t field_begin_ = 0;
+};
+
+}  // namespace aton::csv_source

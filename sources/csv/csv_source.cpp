@@ -1,0 +1,219 @@
+// The csv source: records from an RFC 4180 file or stdin, streamed row by
+// row. docs/sources.md describes every option and the typing rules.
+#include "csv_reader.hpp"
+#include "csv_values.hpp"
+
+#include <aton/plugin.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace aton::csv_source {
+namespace {
+
+// Rows past this many skipped ones are only counted, not logged one by one.
+constexpr std::uint64_t kSkipsLogged = 10;
+
+class CsvSource : public sdk::Source {
+ public:
+  explicit CsvSource(const sdk::Context& context) : host_(context.host) {
+    const auto& config = context.config;
+    path_ = config.string("path");
+    if (path_ == "-") path_.clear();
+    name_ = "csv: " + (path_.empty() ? std::string("<stdin>") : path_);
+    table_ = config.string("table", "records");
+    std::string delimiter = config.string("delimiter", ",");
+    std::string quote = config.string("quote", "\"");
+    if (delimiter.size() != 1) throw std::runtime_error(name_ + ": \"delimiter\" must be one character");
+    if (quote.size() != 1 || quote == delimiter)
+      throw std::runtime_error(name_ + ": \"quote\" must be one character other than the delimiter");
+    delimiter_ = delimiter[0];
+    quote_ = quote[0];
+    skip_bad_rows_ = config.string("on_error", "fail") == "skip";
+    bool infer = config.boolean("infer_types", true);
+
+    // A header row unless told otherwise; `columns` alone means none.
+    bool header = config.has("header") ? config.boolean("header") : !config.has("columns");
+    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_);
+    read_names(config, header);
+    columns_.assign(names_.size(), infer ? ColumnType::Infer : ColumnType::Str);
+    read_types(config);
+
+    if (!path_.empty()) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(path_, ec);
+      if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
+      if (config.boolean("count", true)) total_records_ = count_rows(header);
+    }
+  }
+
+  std::string table() const override { return table_; }
+
+  std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
+    std::size_t n = 0;
+    while (n < max_records && next_good_row()) {
+      emit(out);
+      ++n;
+      ++records_;
+    }
+    return n;
+  }
+
+  aton_source_position position() const override {
+    return {sizeof(aton_source_position), records_, reader_->bytes(), total_records_, total_bytes_};
+  }
+
+ private:
+  void read_names(const sdk::Config& config, bool header) {
+    if (header && next_row()) {
+      for (std::size_t i = 0; i < row_.fields.size(); ++i) names_.emplace_back(row_.field(i));
+    }
+    if (const auto* columns = config.get("columns"); columns && columns->IsArray()) {
+      names_.clear();
+      for (const auto& c : columns->GetArray()) {
+        if (!c.IsString()) throw std::runtime_error(name_ + ": \"columns\" must be an array of strings");
+        names_.emplace_back(c.GetString(), c.GetStringLength());
+      }
+    }
+    if (names_.empty() && !header)
+      throw std::runtime_error(name_ + ": without a header row, give the column names in \"columns\"");
+    for (std::size_t i = 0; i < names_.size(); ++i)
+      if (names_[i].empty()) names_[i] = "column_" + std::to_string(i + 1);
+  }
+
+  void read_types(const sdk::Config& config) {
+    const auto* types = config.get("types");
+    if (!types || !types->IsObject()) return;
+    for (const auto& m : types->GetObject()) {
+      std::string column(m.name.GetString(), m.name.GetStringLength());
+      auto type = m.value.IsString() ? parse_column_type(m.value.GetString()) : std::nullopt;
+      if (!type)
+        throw std::runtime_error(name_ + ": \"types\": column \"" + column +
+                                 "\" must be one of \"str\", \"int\", \"float\", \"bool\"");
+      bool found = false;
+      for (std::size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == column) columns_[i] = *type, found = true;
+      if (!found)
+        throw std::runtime_error(name_ + ": \"types\" names a column \"" + column +
+                                 "\" that the input does not have (columns: " + joined_names() + ")");
+    }
+  }
+
+  std::string joined_names() const {
+    std::string out;
+    for (const auto& n : names_) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  }
+
+  // The next row that is not a blank line (a blank line is a row only when
+  // there is a single column).
+  bool next_row() {
+    while (reader_->next(row_))
+      if (!row_.blank || names_.size() == 1) return true;
+    return false;
+  }
+
+  bool next_good_row() {
+    while (next_row()) {
+      if (row_.fields.size() == names_.size()) return true;
+      std::string what = name_ + ": line " + std::to_string(row_.line) + ": " +
+                         std::to_string(row_.fields.size()) + " fields where the header has " +
+                         std::to_string(names_.size());
+      if (!skip_bad_rows_) throw std::runtime_error(what + " (on_error: \"skip\" skips such rows)");
+      if (++skipped_ <= kSkipsLogged) log(ATON_LOG_WARNING, what + "; row skipped");
+    }
+    if (skipped_ > 0 && !skips_reported_) {
+      skips_reported_ = true;
+      log(ATON_LOG_WARNING, name_ + ": skipped " + std::to_string(skipped_) +
+                                " rows with the wrong number of fields (on_error: \"skip\")");
+    }
+    return false;
+  }
+
+  void emit(sdk::RecordBuilder& out) {
+    out.begin_object();
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      out.key(names_[i]);
+      if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], scratch_))
+        throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
+                                 std::to_string(i + 1) + " (\"" + names_[i] + "\"): \"" +
+                                 std::string(row_.field(i)) + "\" is not of type " +
+                                 column_type_name(columns_[i]) + " as \"types\" says");
+    }
+    out.end_object();
+  }
+
+  // The first pass: the rows the real pass will emit. Malformed input is
+  // left for the real pass to report, with the total unknown.
+  std::int64_t count_rows(bool header) {
+    try {
+      CsvReader counter(path_, delimiter_, quote_, name_);
+      CsvRow row;
+      std::int64_t rows = 0;
+      bool skip_header = header;
+      while (counter.next(row)) {
+        if (row.blank && names_.size() != 1) continue;
+        if (skip_header) {
+          skip_header = false;
+          continue;
+        }
+        if (row.fields.size() == names_.size() || !skip_bad_rows_) ++rows;
+      }
+      return rows;
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+
+  void log(aton_log_level level, const std::string& message) const {
+    if (host_ && host_->log) host_->log(host_->host, level, message.c_str());
+  }
+
+  const aton_host_api* host_;
+  std::string path_, name_, table_;
+  char delimiter_ = ',', quote_ = '"';
+  bool skip_bad_rows_ = false;
+  std::unique_ptr<CsvReader> reader_;
+  std::vector<std::string> names_;
+  std::vector<ColumnType> columns_;
+  CsvRow row_;
+  std::string scratch_;
+  std::uint64_t records_ = 0, skipped_ = 0;
+  bool skips_reported_ = false;
+  std::int64_t total_records_ = -1, total_bytes_ = -1;
+};
+
+const aton_option kOptions[] = {
+    {"path", "path", nullptr, 0, "The CSV file to read; omitted or \"-\": standard input.", nullptr},
+    {"table", "string", "\"records\"", 0, "The output table's name.", nullptr},
+    {"delimiter", "string", "\",\"", 0, "The field separator.", "{\"enum\":[\",\",\";\",\"\\t\",\"|\"]}"},
+    {"quote", "string", "\"\\\"\"", 0, "The quote character.", "{\"minLength\":1,\"maxLength\":1}"},
+    {"header", "boolean", nullptr, 0,
+     "The first row holds the column names (default: true, or false when \"columns\" is given).", nullptr},
+    {"columns", "array", nullptr, 0,
+     "The column names; with \"header\": true they replace the header row's.",
+     "{\"items\":{\"type\":\"string\"}}"},
+    {"infer_types", "boolean", "true", 0,
+     "Unquoted 12 -> int, 1.5 or 1e3 -> float, true/false -> bool, empty -> null; false: every value "
+     "is a string.",
+     nullptr},
+    {"types", "object", nullptr, 0, "Per-column type overrides, e.g. {\"zip\": \"str\"}.",
+     "{\"additionalProperties\":{\"enum\":[\"str\",\"int\",\"float\",\"bool\"]}}"},
+    {"on_error", "string", "\"fail\"", 0,
+     "A row with the wrong number of fields fails the run (fail) or is skipped and counted (skip).",
+     "{\"enum\":[\"fail\",\"skip\"]}"},
+    {"count", "boolean", "true", 0,
+     "Count the rows first (a fast pass over the file) so that chunks carry total_chunks and progress; "
+     "standard input cannot be counted.",
+     nullptr},
+};
+
+}  // namespace
+}  // namespace aton::csv_source
+
+ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.0.0",
+                   "Reads records from an RFC 4180 CSV file or standard input, streaming.",
+                   aton::csv_source::kOptions)

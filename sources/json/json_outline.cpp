@@ -1,0 +1,165 @@
+#include "json_outline.hpp"
+
+#include <rapidjson/document.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+namespace aton::json_source {
+namespace {
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+File open(const std::string& path) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  return f;
+}
+
+// Calls on_block(data, size) for each block of the file.
+template <class F>
+void for_each_block(const std::string& path, F&& on_block) {
+  File f = open(path);
+  std::vector<char> buffer(1 << 16);
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), f.get())) on_block(buffer.data(), n);
+  if (std::ferror(f.get())) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+}
+
+// A key as written between its quotes, escapes decoded.
+std::string decode_key(const std::string& raw) {
+  if (raw.find('\\') == std::string::npos) return raw;
+  rapidjson::Document d;
+  std::string quoted = "\"" + raw + "\"";
+  d.Parse(quoted.c_str(), quoted.size());
+  return !d.HasParseError() && d.IsString() ? std::string(d.GetString(), d.GetStringLength()) : raw;
+}
+
+}  // namespace
+
+const JsonOutline::Table* JsonOutline::find(const std::string& name) const {
+  for (const auto& t : tables)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string JsonOutline::names() const {
+  std::string out;
+  for (const auto& t : tables) out += (out.empty() ? "" : ", ") + t.name;
+  return out;
+}
+
+JsonOutline scan_json_outline(const std::string& path) {
+  JsonOutline outline;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  bool bom_checked = false;
+  // Counting the elements of the records array, which sits at count_depth.
+  bool counting = false, expect_value = false;
+  int count_depth = 0;
+  std::int64_t* counter = nullptr;
+  // Keys of the top-level object.
+  bool expect_key = false, capturing = false;
+  std::string key;
+  JsonOutline::Table* table = nullptr;
+
+  for_each_block(path, [&](const char* data, std::size_t size) {
+    std::size_t i = 0;
+    if (!bom_checked) {
+      bom_checked = true;
+      if (size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) i = 3;
+    }
+    for (; i < size; ++i) {
+      char c = data[i];
+      if (in_string) {
+        if (escaped) {
+          escaped = false;
+        } else if (c == '\\') {
+          escaped = true;
+        } else if (c == '"') {
+          in_string = false;
+          if (capturing) {
+            capturing = false;
+            std::string name = decode_key(key);
+            table = nullptr;
+            for (auto& t : outline.tables)
+              if (t.name == name) table = &t;
+            if (!table) table = &outline.tables.emplace_back(JsonOutline::Table{name});
+          }
+          continue;
+        }
+        if (capturing) key.push_back(c);
+        continue;
+      }
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+      if (counting && expect_value && depth == count_depth) {
+        if (c != ']') ++*counter;
+        expect_value = false;
+      }
+      switch (c) {
+        case '"':
+          in_string = true;
+          if (expect_key && depth == 1) {
+            expect_key = false;
+            capturing = true;
+            key.clear();
+          }
+          break;
+        case '[':
+        case '{':
+          if (depth == 0) {
+            outline.top = c;
+            if (c == '[') {
+              counting = expect_value = true;
+              count_depth = 1;
+              counter = &outline.records;
+            } else {
+              expect_key = true;
+            }
+          } else if (depth == 1 && outline.top == '{' && c == '[' && table) {
+            table->is_array = true;
+            counting = expect_value = true;
+            count_depth = 2;
+            counter = &table->records;
+          }
+          ++depth;
+          break;
+        case ']':
+        case '}':
+          --depth;
+          if (counting && depth < count_depth) counting = false;
+          break;
+        case ',':
+          if (counting && depth == count_depth)
+            expect_value = true;
+          else if (depth == 1 && outline.top == '{')
+            expect_key = true;
+          break;
+        default:
+          break;
+      }
+    }
+  });
+  return outline;
+}
+
+std::int64_t count_json_lines(const std::string& path) {
+  std::int64_t lines = 0;
+  bool content = false;
+  for_each_block(path, [&](const char* data, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+      char c = data[i];
+      if (c == '\n') {
+        lines += content;
+        content = false;
+      } else if (c != ' ' && c != '\t' && c != '\r') {
+        content = true;
+      }
+    }
+  });
+  return lines + content;
+}
+
+}  // namespace aton::json_source

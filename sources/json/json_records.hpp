@@ -1,0 +1,78 @@
+// Reads records from a JSON text one at a time, so a caller can stop after
+// any record and go on later: pull-based, with memory bounded by the largest
+// record, never by the input.
+//
+// The outer structure (the top-level array, or the object of tables and its
+// arrays, or the sequence of JSON Lines) is read here by hand; each record,
+// and each value skipped, is parsed by RapidJSON's iterative SAX reader
+// (kParseStopWhenDoneFlag), so deep nesting never overflows the stack and
+// every record is validated (UTF-8 included) as it streams.
+#pragma once
+
+#include "input_stream.hpp"
+
+#include <aton/plugin.hpp>
+#include <rapidjson/reader.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aton::json_source {
+
+enum class Layout {
+  Json,  // a top-level array of records, or an object of tables {"t": [...]}
+  Lines  // JSON Lines: one object per line
+};
+
+class RecordReader {
+ public:
+  // `table` selects a table of an object of tables. Without it, the first
+  // table is read and a second, different one is an error (the caller has
+  // usually settled this already from a first pass over the file).
+  // Reads up to the first record, so table() is known when this returns.
+  // Errors are std::runtime_error: "<name>: byte B (line L, column C): ...".
+  RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name);
+
+  // Emits up to `max` records; fewer only at the end of the input.
+  std::size_t read(sdk::RecordBuilder& out, std::size_t max);
+
+  // The chosen table, or empty for an array or JSON Lines.
+  const std::string& table() const { return table_name_; }
+  std::uint64_t records() const { return records_; }
+
+ private:
+  enum class State { Start, FirstInArray, InArray, AfterRecord, FirstKey, Key, AfterTable, Line, Trailing, End };
+
+  // Reads the structure up to the next record: true when one follows.
+  bool advance();
+  void read_key();
+  void end_of_tables();
+  void parse_record(sdk::RecordBuilder& out);
+  void skip_value();
+  void check_parse();
+  void skip_ws();
+  void skip_bom();
+  [[noreturn]] void fail(const std::string& what) const;
+
+  static constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
+                                     rapidjson::kParseNumbersAsStringsFlag |
+                                     rapidjson::kParseValidateEncodingFlag;
+
+  InputStream& in_;
+  Layout layout_;
+  std::optional<std::string> wanted_;  // the `table` option
+  std::string name_;                   // the input, for messages
+  rapidjson::Reader reader_;
+  State state_ = State::Start;
+  bool tables_ = false;        // the input is an object of tables
+  bool found_table_ = false;   // the wanted table was seen
+  std::string table_name_;     // the table being read
+  std::string current_key_;    // the key whose value is being read
+  std::vector<std::string> keys_;  // every table seen, for messages
+  std::uint64_t records_ = 0;
+};
+
+}  // namespace aton::json_source

@@ -1,0 +1,105 @@
+// The json source: records from a JSON file or stdin, streamed.
+// docs/sources.md describes every option.
+#include "input_stream.hpp"
+#include "json_outline.hpp"
+#include "json_records.hpp"
+
+#include <aton/plugin.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace aton::json_source {
+namespace {
+
+bool has_lines_suffix(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  return ext == ".jsonl" || ext == ".ndjson";
+}
+
+class JsonSource : public sdk::Source {
+ public:
+  explicit JsonSource(const sdk::Context& context) {
+    const auto& config = context.config;
+    path_ = config.string("path");
+    if (path_ == "-") path_.clear();
+    std::string format = config.string("format", "auto");
+    Layout layout = format == "jsonl" || (format == "auto" && has_lines_suffix(path_)) ? Layout::Lines
+                                                                                        : Layout::Json;
+    std::optional<std::string> table;
+    if (config.has("table")) table = config.string("table");
+    bool count = config.boolean("count", true);
+    std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
+
+    if (!path_.empty()) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(path_, ec);
+      if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
+      // The first pass: the total, and for an object of tables which one to read.
+      if (layout == Layout::Lines) {
+        if (count) total_records_ = count_json_lines(path_);
+      } else if (count || !table) {
+        JsonOutline outline = scan_json_outline(path_);
+        if (outline.top == '[') {
+          if (count) total_records_ = outline.records;
+        } else if (outline.top == '{') {
+          if (!table && outline.tables.size() > 1)
+            throw std::runtime_error(name + ": the input has several tables (" + outline.names() +
+                                     "): choose one with the source's \"table\" option");
+          if (!table && outline.tables.size() == 1) table = outline.tables.front().name;
+          const JsonOutline::Table* t = table ? outline.find(*table) : nullptr;
+          if (count) total_records_ = t ? t->records : 0;
+        }
+      }
+    }
+    input_ = std::make_unique<InputStream>(path_);
+    reader_ = std::make_unique<RecordReader>(*input_, layout, table, name);
+    table_ = !reader_->table().empty() ? reader_->table() : table ? *table : "records";
+    if (table_.empty()) table_ = "records";
+  }
+
+  std::string table() const override { return table_; }
+
+  std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
+    return reader_->read(out, max_records);
+  }
+
+  aton_source_position position() const override {
+    return {sizeof(aton_source_position), reader_->records(), input_->Tell(), total_records_, total_bytes_};
+  }
+
+ private:
+  std::string path_;
+  std::string table_;
+  std::int64_t total_records_ = -1;
+  std::int64_t total_bytes_ = -1;
+  std::unique_ptr<InputStream> input_;
+  std::unique_ptr<RecordReader> reader_;
+};
+
+const aton_option kOptions[] = {
+    {"path", "path", nullptr, 0, "The JSON or JSON Lines file to read; omitted or \"-\": standard input.",
+     nullptr},
+    {"format", "string", "\"auto\"", 0,
+     "json (an array of records or an object of tables), jsonl (one object per line), or auto: jsonl "
+     "for a .jsonl or .ndjson name, else json.",
+     "{\"enum\":[\"auto\",\"json\",\"jsonl\"]}"},
+    {"table", "string", nullptr, 0,
+     "The table to read from an object of tables, and the output table's name (default: the only "
+     "table, or \"records\").",
+     nullptr},
+    {"count", "boolean", "true", 0,
+     "Count the records first (a fast pass over the file) so that chunks carry total_chunks and "
+     "progress; standard input cannot be counted.",
+     nullptr},
+};
+
+}  // namespace
+}  // namespace aton::json_source
+
+ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.0.0",
+                   "Reads records from a JSON array, an object of tables, or JSON Lines, streaming.",
+                   aton::json_source::kOptions)

@@ -1,0 +1,101 @@
+#include "sqlite_rows.hpp"
+
+#include "sql_text.hpp"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+namespace aton::sql_source {
+
+SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool count) : path_(path) {
+  // A read-only open of a missing file fails with only "unable to open
+  // database file": say which file first.
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw std::runtime_error("sql: no SQLite database at " + path +
+                             " (\"database\" is a SQLite file path or a postgresql:// URI)");
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) fail("cannot open the database");
+  if (count) {
+    sqlite3_stmt* counter = prepare("SELECT COUNT(*) FROM (" + query + ")");
+    rc = sqlite3_step(counter);
+    if (rc == SQLITE_ROW) total_ = sqlite3_column_int64(counter, 0);
+    sqlite3_finalize(counter);
+    if (rc != SQLITE_ROW) fail("cannot count the rows");
+  }
+  statement_ = prepare(query);
+  for (int i = 0, n = sqlite3_column_count(statement_); i < n; ++i) {
+    const char* name = sqlite3_column_name(statement_, i);
+    names_.emplace_back(name ? name : "column_" + std::to_string(i + 1));
+  }
+}
+
+SqliteRows::~SqliteRows() {
+  sqlite3_finalize(statement_);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* SqliteRows::prepare(const std::string& sql) const {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK)
+    fail("cannot run the query");
+  return statement;
+}
+
+void SqliteRows::fail(const std::string& what) const {
+  std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+  throw std::runtime_error("sql: " + path_ + ": " + what + ": SQLite says: " + message);
+}
+
+std::size_t SqliteRows::read(sdk::RecordBuilder& out, std::size_t max) {
+  std::size_t n = 0;
+  while (n < max && !done_) {
+    int rc = sqlite3_step(statement_);
+    if (rc == SQLITE_DONE) {
+      done_ = true;
+      break;
+    }
+    if (rc != SQLITE_ROW) fail("cannot read the rows");
+    out.begin_object();
+    for (int i = 0; i < static_cast<int>(names_.size()); ++i) {
+      out.key(names_[i]);
+      switch (sqlite3_column_type(statement_, i)) {
+        case SQLITE_INTEGER:
+          out.integer(sqlite3_column_int64(statement_, i));
+          break;
+        case SQLITE_FLOAT: {
+          double d = sqlite3_column_double(statement_, i);
+          if (std::isfinite(d))
+            out.floating(d);
+          else  // JSON has no infinities
+            out.string(d > 0 ? "Infinity" : "-Infinity");
+          break;
+        }
+        case SQLITE_TEXT: {
+          auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, i));
+          out.string(std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(statement_, i))));
+          break;
+        }
+        case SQLITE_BLOB: {
+          auto* blob = static_cast<const char*>(sqlite3_column_blob(statement_, i));
+          scratch_.clear();
+          append_base64(std::string_view(blob, static_cast<std::size_t>(sqlite3_column_bytes(statement_, i))),
+                        scratch_);
+          out.string(scratch_);
+          break;
+        }
+        default:
+          out.null();
+          break;
+      }
+    }
+    out.end_object();
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace aton::sql_source
