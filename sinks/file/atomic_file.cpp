@@ -1,0 +1,153 @@
+#include "atomic_file.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+namespace aton::sinks {
+
+namespace fs = std::filesystem;
+
+std::string os_error(std::string_view what, const fs::path& path, int error) {
+  std::string message(what);
+  message += " ";
+  message += path.string();
+  message += ": ";
+  message += std::strerror(error);
+  return message;
+}
+
+void create_parent_folders(const fs::path& target) {
+  fs::path folder = target.parent_path();
+  if (folder.empty()) return;
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (!ec) return;
+  // Name the component that blocks the way (a file where a folder should be)
+  // rather than the whole path, which is where the user has to look.
+  fs::path walked;
+  for (const auto& part : folder) {
+    walked /= part;
+    std::error_code ignored;
+    if (fs::exists(walked, ignored) && !fs::is_directory(walked, ignored))
+      throw std::runtime_error("cannot create the folder " + folder.string() + ": " +
+                               walked.string() + " is a file, not a folder");
+  }
+  throw std::runtime_error(os_error("cannot create the folder", folder, ec.value()));
+}
+
+namespace {
+
+fs::path temp_path_beside(const fs::path& target) {
+  static std::atomic<unsigned> counter{0};
+  std::string name = "." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                     "-" + std::to_string(counter++);
+  return target.parent_path() / name;
+}
+
+void write_all(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(os_error("cannot write", path, errno));
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void sync_folder(const fs::path& folder) {
+  int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(os_error("cannot open the folder", folder, errno));
+  int rc = ::fsync(fd);
+  int error = errno;
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error(os_error("cannot fsync the folder", folder, error));
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
+  std::error_code ec;
+  if (fs::is_directory(target_, ec))
+    throw std::runtime_error("cannot write " + target_.string() +
+                             ": it is a folder; give a file path instead");
+  create_parent_folders(target_);
+  temp_ = temp_path_beside(target_);
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd_ < 0) throw std::runtime_error(os_error("cannot create", temp_, errno));
+  // Keep the permissions of a file being replaced (a 0600 file stays private).
+  struct stat existing;
+  if (::stat(target_.c_str(), &existing) == 0) ::fchmod(fd_, existing.st_mode & 07777);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!done_) discard();
+}
+
+std::uint64_t AtomicFile::copy_existing_target(bool& ends_with_newline) {
+  ends_with_newline = false;
+  int in = ::open(target_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    if (errno == ENOENT) return 0;
+    throw std::runtime_error(os_error("cannot read", target_, errno));
+  }
+  std::uint64_t copied = 0;
+  int error = 0;
+  for (;;) {
+    ssize_t n = ::copy_file_range(in, nullptr, fd_, nullptr, 1 << 30, 0);
+    if (n > 0) {
+      copied += static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    error = errno;
+    break;
+  }
+  if (error == 0 && copied > 0) {
+    char last = 0;
+    if (::pread(in, &last, 1, static_cast<off_t>(copied - 1)) == 1) ends_with_newline = last == '\n';
+  }
+  ::close(in);
+  if (error != 0) throw std::runtime_error(os_error("cannot copy the existing", target_, error));
+  return copied;
+}
+
+void AtomicFile::write(std::string_view bytes) { write_all(fd_, bytes, temp_); }
+
+void AtomicFile::commit(bool durable, Replace replace) {
+  if (durable && ::fsync(fd_) != 0) throw std::runtime_error(os_error("cannot fsync", temp_, errno));
+  int rc = ::close(fd_);
+  fd_ = -1;
+  if (rc != 0) throw std::runtime_error(os_error("cannot close", temp_, errno));
+  if (replace == Replace::yes) {
+    if (::rename(temp_.c_str(), target_.c_str()) != 0)
+      throw std::runtime_error(os_error("cannot rename the finished file to", target_, errno));
+  } else if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) != 0) {
+    int error = errno;
+    if (error == EEXIST)
+      throw std::runtime_error("cannot write " + target_.string() +
+                               ": it already exists (mode fail_if_exists); remove it or choose "
+                               "mode overwrite or append");
+    throw std::runtime_error(os_error("cannot rename the finished file to", target_, error));
+  }
+  done_ = true;
+  if (durable) sync_folder(target_.parent_path());
+}
+
+void AtomicFile::discard() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!done_ && !temp_.empty()) ::unlink(temp_.c_str());
+  done_ = true;
+}
+
+}  // namespace aton::sinks

@@ -1,0 +1,135 @@
+// The file sink: the guide's "File Writing" shape (chunk texts joined by a
+// newline, none after the last), written to a temporary file beside the
+// target and renamed into place by finish(), so a failed run never leaves a
+// half file at the target path. With `per_chunk`, each chunk goes to its own
+// file instead, each one renamed into place as soon as it is complete.
+#include "atomic_file.hpp"
+
+#include <aton/plugin.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace aton::sinks {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class Mode { overwrite, append, fail_if_exists };
+
+Mode parse_mode(const std::string& text) {
+  if (text == "overwrite") return Mode::overwrite;
+  if (text == "append") return Mode::append;
+  if (text == "fail_if_exists") return Mode::fail_if_exists;
+  throw std::runtime_error("unknown mode '" + text +
+                           "'; use overwrite, append or fail_if_exists");
+}
+
+constexpr std::string_view kChunkIdField = "{chunk_id}";
+
+void refuse_existing(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec))
+    throw std::runtime_error(path.string() +
+                             " already exists (mode fail_if_exists); remove it or choose mode "
+                             "overwrite or append");
+}
+
+class FileSink : public aton::sdk::Sink {
+ public:
+  explicit FileSink(const aton::sdk::Context& context)
+      : mode_(parse_mode(context.config.string("mode", "overwrite"))),
+        durable_(context.config.boolean("fsync")),
+        pattern_(context.config.string("per_chunk")) {
+    std::string path = context.config.string("path");
+    if (path.empty() == pattern_.empty())
+      throw std::runtime_error(
+          "give exactly one of \"path\" (one file for the whole run) and "
+          "\"per_chunk\" (one file per chunk, e.g. \"out/part-{chunk_id}.aton\")");
+    if (!pattern_.empty()) {
+      if (pattern_.find(kChunkIdField) == std::string::npos)
+        throw std::runtime_error("per_chunk \"" + pattern_ +
+                                 "\" must contain {chunk_id}, or every chunk would overwrite "
+                                 "the same file");
+      if (mode_ == Mode::append)
+        throw std::runtime_error("mode append does not apply to per_chunk; use "
+                                 "overwrite or fail_if_exists");
+      if (mode_ == Mode::fail_if_exists) refuse_existing(part_path(0));
+      return;
+    }
+    if (mode_ == Mode::fail_if_exists) refuse_existing(path);
+    file_.emplace(fs::path(path));
+    if (mode_ == Mode::append) {
+      bool ends_with_newline = false;
+      if (file_->copy_existing_target(ends_with_newline) > 0 && !ends_with_newline)
+        separator_pending_ = true;
+    }
+  }
+
+  void write(const aton_chunk& chunk) override {
+    std::string_view data(chunk.data, chunk.size);
+    if (!pattern_.empty()) {
+      AtomicFile part(part_path(chunk.chunk_id));
+      part.write(data);
+      part.commit(durable_, replace());
+      return;
+    }
+    if (separator_pending_) file_->write("\n");
+    file_->write(data);
+    separator_pending_ = true;
+  }
+
+  void finish() override {
+    if (file_) file_->commit(durable_, replace());
+  }
+
+  void abort() noexcept override {
+    if (file_) file_->discard();
+  }
+
+ private:
+  AtomicFile::Replace replace() const {
+    return mode_ == Mode::fail_if_exists ? AtomicFile::Replace::no : AtomicFile::Replace::yes;
+  }
+
+  fs::path part_path(std::uint64_t chunk_id) const {
+    std::string path = pattern_;
+    std::string id = std::to_string(chunk_id);
+    for (auto at = path.find(kChunkIdField); at != std::string::npos;
+         at = path.find(kChunkIdField, at + id.size()))
+      path.replace(at, kChunkIdField.size(), id);
+    return path;
+  }
+
+  Mode mode_;
+  bool durable_;
+  std::string pattern_;
+  std::optional<AtomicFile> file_;
+  bool separator_pending_ = false;
+};
+
+const aton_option kOptions[] = {
+    {"path", "path", nullptr, 0,
+     "The file to write, relative to the config file's folder (or use per_chunk).", nullptr},
+    {"mode", "string", "\"overwrite\"", 0,
+     "What to do when the file exists: overwrite it, append to it, or fail_if_exists.",
+     "{\"enum\":[\"overwrite\",\"append\",\"fail_if_exists\"]}"},
+    {"fsync", "boolean", "false", 0,
+     "Makes the data durable (fsync of the file and its folder) before it is renamed into place.",
+     nullptr},
+    {"per_chunk", "path", nullptr, 0,
+     "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\".",
+     nullptr},
+};
+
+}  // namespace
+}  // namespace aton::sinks
+
+ATON_SINK_PLUGIN(aton::sinks::FileSink, "file", "1.0.0",
+                 "Writes the chunks to a file (or one file per chunk), renamed into place when "
+                 "complete.",
+                 aton::sinks::kOptions)
