@@ -28,6 +28,9 @@ endfunction()
 # Adds every immediate subfolder of the current source folder that has a
 # CMakeLists.txt: one folder per plugin.
 macro(aton_add_plugin_folders)
+  if(DEFINED ATON_BUILD_PLUGINS AND NOT ATON_BUILD_PLUGINS)
+    return()
+  endif()
   file(GLOB _aton_children LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/*)
   foreach(_child IN LISTS _aton_children)
     if(IS_DIRECTORY ${_child} AND EXISTS ${_child}/CMakeLists.txt)

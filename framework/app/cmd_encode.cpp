@@ -72,6 +72,10 @@ int run_encode(int argc, char** argv) {
     std::cout << kHelp << options << kExamples;
     return kExitOk;
   }
+  if (chunk_size == 0 || sample_size == 0) {
+    std::cerr << "aton encode: --chunk-size and --sample-size must be at least 1\n";
+    return kExitUsage;
+  }
   EncoderOptions encoder_options;
   encoder_options.chunk_size = chunk_size;
   encoder_options.sample_size = sample_size;
@@ -93,8 +97,8 @@ int run_encode(int argc, char** argv) {
     StreamEncoder encoder(encoder_options);
     std::string text = read_input(input);
     Arena arena;
-    Value data = parse_json_in_place(text, arena);
-    Output out(output);
+    Value data = parse_json(text, arena);
+    Output out(output);  // only after the input parsed: a bad input leaves no file
     bool first = true;
     for (auto& chunk : encoder.stream_encode(data, table.empty() ? std::nullopt : std::optional<std::string_view>(table))) {
       if (!first) out.write("\n");

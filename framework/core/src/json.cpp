@@ -8,16 +8,82 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 
 namespace aton {
 
 namespace {
 
+// RapidJSON refuses numbers beyond the range of a double (1e400, integers of
+// 310 digits) even with kParseNumbersAsStringsFlag. Such numbers are hidden
+// from it: each is overwritten in place by "0" and spaces (offsets, and so
+// error positions, stay the same) and its text is kept here, by offset, to be
+// put back when the parser reports that "0".
+using BigNumbers = std::unordered_map<std::size_t, std::string>;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// A cheap, string-blind look for anything that might be such a number: an
+// exponent of three digits or more, or a run of 300 digits.
+bool may_have_big_numbers(std::string_view text) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (is_digit(c)) {
+      if (++run >= 300) return true;
+      continue;
+    }
+    run = 0;
+    if ((c == 'e' || c == 'E') && i + 3 < text.size()) {
+      std::size_t j = i + 1;
+      if (text[j] == '+' || text[j] == '-') ++j;
+      if (j + 2 < text.size() && is_digit(text[j]) && is_digit(text[j + 1]) && is_digit(text[j + 2])) return true;
+    }
+  }
+  return false;
+}
+
+BigNumbers hide_big_numbers(std::string& text) {
+  BigNumbers hidden;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !is_digit(c)) continue;
+    std::size_t end = i;
+    while (end < text.size() && (is_digit(text[end]) || text[end] == '-' || text[end] == '+' ||
+                                 text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
+      ++end;
+    std::string_view token(text.data() + i, end - i);
+    std::size_t e = token.find_first_of("eE");
+    std::size_t mantissa_digits = e == std::string_view::npos ? token.size() : e;
+    bool big = mantissa_digits >= 300 || (e != std::string_view::npos && token.size() - e >= 4);
+    if (big && is_json_number(token)) {
+      hidden.emplace(i, std::string(token));
+      text[i] = '0';
+      std::fill(text.begin() + static_cast<std::ptrdiff_t>(i) + 1, text.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+    }
+    i = end - 1;
+  }
+  return hidden;
+}
+
 // Forwards RapidJSON's SAX events to a ValueBuilder. Numbers arrive as text
 // (kParseNumbersAsStringsFlag) so that none is rounded on the way in.
+template <class Stream>
 struct SaxToBuilder {
   ValueBuilder& b;
-  bool stable;  // strings point into a buffer that outlives the result
+  const Stream& stream;
+  const BigNumbers& hidden;  // numbers RapidJSON could not take
   std::string error;
 
   template <class F>
@@ -37,15 +103,22 @@ struct SaxToBuilder {
   bool Int64(std::int64_t) { return false; }
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return guard([&] { b.number_text({s, n}, stable && !copy); });
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] {
+      if (!hidden.empty()) {
+        std::size_t offset = stream.Tell() - n;  // called right after the number
+        auto it = hidden.find(offset);
+        if (it != hidden.end()) return b.number_text(it->second, false);
+      }
+      b.number_text({s, n});
+    });
   }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) {
-    return guard([&] { b.string({s, n}, stable && !copy); });
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] { b.string({s, n}); });
   }
   bool StartObject() { return guard([&] { b.begin_object(); }); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
-    return guard([&] { b.key({s, n}, stable && !copy); });
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] { b.key({s, n}); });
   }
   bool EndObject(rapidjson::SizeType) { return guard([&] { b.end_object(); }); }
   bool StartArray() { return guard([&] { b.begin_array(); }); }
@@ -59,17 +132,17 @@ constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
 [[noreturn]] void throw_parse_error(std::string_view text, std::size_t offset,
                                     const std::string& what) {
   offset = std::min(offset, text.size());
-  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
-  std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-  line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  std::size_t line_start = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
   throw JsonError(what, offset, line, offset - line_start + 1);
 }
 
 template <unsigned Flags, class Stream>
-Value parse_with(Stream& stream, std::string_view text, Arena& arena,
-                 const JsonReadOptions& options, bool stable) {
+Value parse_stream(Stream& stream, std::string_view text, Arena& arena,
+                   const JsonReadOptions& options, const BigNumbers& hidden) {
   ValueBuilder builder(arena, options.max_depth);
-  SaxToBuilder handler{builder, stable, {}};
+  SaxToBuilder<Stream> handler{builder, stream, hidden, {}};
   rapidjson::Reader reader;
   auto result = reader.Parse<Flags>(stream, handler);
   if (result.IsError()) {
@@ -82,25 +155,16 @@ Value parse_with(Stream& stream, std::string_view text, Arena& arena,
 }  // namespace
 
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
+  std::string rewritten;
+  BigNumbers hidden;
+  if (may_have_big_numbers(text)) {
+    rewritten.assign(text);
+    hidden = hide_big_numbers(rewritten);
+    text = rewritten;  // same length, same newlines: error positions still hold
+  }
   rapidjson::MemoryStream ms(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(ms);
-  return parse_with<kFlags>(stream, text, arena, options, false);
-}
-
-Value parse_json_in_place(std::string& text, Arena& arena, const JsonReadOptions& options) {
-  text.push_back('\0');
-  rapidjson::InsituStringStream stream(text.data());
-  ValueBuilder builder(arena, options.max_depth);
-  SaxToBuilder handler{builder, true, {}};
-  rapidjson::Reader reader;
-  auto result = reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
-  if (result.IsError()) {
-    std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
-    // Line counting still works: in-situ decoding only shortens strings
-    // before the fault, it never removes newlines outside them.
-    throw_parse_error(text, result.Offset(), what);
-  }
-  return builder.values().front();
+  return parse_stream<kFlags>(stream, text, arena, options, hidden);
 }
 
 void append_json_string(std::string_view s, std::string& out) {

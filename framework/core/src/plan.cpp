@@ -123,6 +123,29 @@ void choose_dictionary(std::span<const Value> sample, Plan& plan) {
   }
 }
 
+// The columns in an order every sampled record follows where possible: a key
+// first seen in a record goes right after the key before it in that record,
+// not at the end. So a first record that lacks `id` does not push `id` behind
+// every other column (which would force the records that have it, in their
+// natural order, into literal rows).
+std::vector<std::string_view> merged_key_order(std::span<const Value> sample) {
+  std::vector<std::string_view> order;
+  std::unordered_map<std::string_view, bool> known;
+  for (const Value& record : sample) {
+    std::size_t insert_at = 0;
+    for (const Member& m : record.members()) {
+      if (known.emplace(m.key, true).second) {
+        order.insert(order.begin() + static_cast<std::ptrdiff_t>(insert_at), m.key);
+        ++insert_at;
+      } else {
+        auto it = std::find(order.begin(), order.end(), m.key);
+        insert_at = static_cast<std::size_t>(it - order.begin()) + 1;
+      }
+    }
+  }
+  return order;
+}
+
 }  // namespace
 
 std::size_t Plan::add_column(std::string_view key, const Value& first_value) {
@@ -137,20 +160,16 @@ void make_plan(std::span<const Value> sample, Compression mode, Plan& plan) {
   plan.mode = mode;
   plan.bare_strings = mode == Compression::Ultra;
   std::vector<ColumnStats> stats;
+  for (std::string_view key : merged_key_order(sample)) {
+    plan.add_column(key, Value::null());
+    stats.emplace_back();
+  }
   std::string key_text;
   std::size_t position = 0;
   for (std::size_t r = 0; r < sample.size(); ++r) {
     const Value& record = sample[r];
     for (const Member& m : record.members()) {
-      auto it = plan.column_index.find(m.key);
-      std::size_t c;
-      if (it == plan.column_index.end()) {
-        c = plan.add_column(m.key, Value::null());
-        stats.emplace_back();
-      } else {
-        c = it->second;
-      }
-      ColumnStats& s = stats[c];
+      ColumnStats& s = stats[plan.column_index.at(m.key)];
       if (s.last_record != r) ++s.present;
       s.last_record = r;
       if (!m.value.is_null()) s.kinds |= bit(m.value.kind());

@@ -20,10 +20,6 @@ struct JsonReadOptions {
 // invalid UTF-8 or nesting deeper than the limit.
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options = {});
 
-// Parses `text` in place: `text` is modified and must outlive the result;
-// only containers go to the arena. The fastest way to load a file.
-Value parse_json_in_place(std::string& text, Arena& arena, const JsonReadOptions& options = {});
-
 // Compact JSON, keys in order, numbers as the record model keeps them.
 void append_json(const Value& value, std::string& out);
 std::string to_json(const Value& value);

@@ -1,0 +1,94 @@
+// The encode and decode commands, run as the real binary.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using aton::test::ProcessOptions;
+using aton::test::run_aton;
+
+namespace {
+ProcessOptions with_input(std::string text) {
+  ProcessOptions options;
+  options.input = std::move(text);
+  return options;
+}
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+}  // namespace
+
+TEST_CASE("aton encode prints the guide's first-chunk shape", "[cli]") {
+  auto r = run_aton({"encode", "-"}, with_input(R"({"records":[{"id":1,"name":"First","value":10.5},{"id":2,"name":"Second","value":0.0}]})"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "@schema[id:int, name:str, value:float]\nrecords(2):\n1, \"First\", 10.5\n2, \"Second\", 0.0\n");
+}
+
+TEST_CASE("aton encode writes continuation chunks joined by newlines", "[cli]") {
+  auto r = run_aton({"encode", "-", "--chunk-size", "1", "--compression", "fast"},
+                    with_input(R"([{"id":1},{"id":2},{"id":3}])"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "@schema[id:int]\nrecords(1):\n1\nrecords+(1):\n2\nrecords+(1):\n3\n");
+}
+
+TEST_CASE("aton encode then aton decode gives the input back", "[cli]") {
+  std::string input = R"({"t":[{"id":1,"s":"#0","n":123456789012345678901234567890,"f":1e400,"x":{"a":[true,null]}},{"id":2,"s":"a,b\n\"c\"","e":""}]})";
+  for (const char* mode : {"fast", "balanced", "ultra", "adaptive"}) {
+    auto encoded = run_aton({"encode", "-", "-m", mode, "-c", "1"}, with_input(input));
+    REQUIRE(encoded.exit_code == 0);
+    auto decoded = run_aton({"decode", "-"}, with_input(encoded.out));
+    REQUIRE(decoded.exit_code == 0);
+    CHECK(decoded.out == input + "\n");
+  }
+}
+
+TEST_CASE("aton encode refuses several tables without --table, naming them", "[cli][errors]") {
+  auto r = run_aton({"encode", "-"}, with_input(R"({"users":[{"id":1}],"orders":[{"id":2}]})"));
+  CHECK(r.exit_code == 4);
+  CHECK(contains(r.err, "Multiple tables found (users, orders)"));
+  auto chosen = run_aton({"encode", "-", "--table", "orders"}, with_input(R"({"users":[{"id":1}],"orders":[{"id":2}]})"));
+  CHECK(chosen.exit_code == 0);
+  CHECK(contains(chosen.out, "orders(1):\n2"));
+  auto unknown = run_aton({"encode", "-", "--table", "nope"}, with_input(R"({"users":[{"id":1}]})"));
+  CHECK(unknown.exit_code == 4);
+  CHECK(contains(unknown.err, "table 'nope' not found; the data has: users"));
+}
+
+TEST_CASE("aton encode reports malformed JSON with line and column", "[cli][errors]") {
+  auto r = run_aton({"encode", "-"}, with_input("{\"t\": [\n  {\"id\": 1},\n  {\"id\": }\n]}"));
+  CHECK(r.exit_code == 4);
+  CHECK(contains(r.err, "stdin: JSON error at line 3, column 10"));
+}
+
+TEST_CASE("aton encode rejects bad arguments with exit code 2", "[cli][errors]") {
+  CHECK(run_aton({"encode", "-", "--chunk-size", "0"}, with_input("[]")).exit_code == 2);
+  CHECK(run_aton({"encode", "-", "--compression", "max"}, with_input("[]")).exit_code == 2);
+  CHECK(run_aton({"encode", "--no-such-option"}).exit_code == 2);
+  CHECK(run_aton({"frobnicate"}).exit_code == 2);
+}
+
+TEST_CASE("aton decode reports malformed ATON with line and column", "[cli][errors]") {
+  auto r = run_aton({"decode", "-"}, with_input("@schema[a:int]\nt(1):\n1, 2\n"));
+  CHECK(r.exit_code == 4);
+  CHECK(contains(r.err, "line 3, column 4: more values than the 1 columns"));
+}
+
+TEST_CASE("every command explains itself with --help and an example", "[cli]") {
+  for (const char* command : {"encode", "decode"}) {
+    auto r = run_aton({command, "--help"});
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "Examples:"));
+  }
+  auto top = run_aton({"--help"});
+  CHECK(top.exit_code == 0);
+  CHECK(contains(top.out, "Exit codes:"));
+  CHECK(run_aton({"--version"}).out.rfind("aton ", 0) == 0);
+}
+
+TEST_CASE("aton encode -o writes the file only when it succeeds", "[cli]") {
+  aton::test::TempDir dir;
+  auto out = (dir / "out.aton").string();
+  CHECK(run_aton({"encode", "-", "-o", out}, with_input("[{\"a\":1}]")).exit_code == 0);
+  CHECK(aton::test::read_file(out) == "@schema[a:int]\nrecords(1):\n1\n");
+  auto bad = (dir / "bad.aton").string();
+  CHECK(run_aton({"encode", "-", "-o", bad}, with_input("[{\"a\":1},")).exit_code == 4);
+  CHECK_FALSE(std::filesystem::exists(bad));
+}
