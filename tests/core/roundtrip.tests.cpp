@@ -7,6 +7,7 @@
 #include "support/roundtrip.hpp"
 
 #include <aton/arena.hpp>
+#include <aton/decoder.hpp>
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
 #include <aton/stream_encoder.hpp>
@@ -92,6 +93,47 @@ TEST_CASE("tables whose keys drift, reorder and change kind come back exactly", 
   check_random_batch(RecordShape::Drifting, GENERATE(range<std::uint64_t>(0, 10)));
 }
 
+TEST_CASE("tables longer than the default sample come back exactly", "[roundtrip][random]") {
+  // 1,500 records: a third of each is written after the default sample of
+  // 1,000 fixed schema, defaults and a dictionary of up to hundreds of entries.
+  auto shape = GENERATE(RecordShape::Table, RecordShape::Drifting);
+  auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
+  auto chunk_size = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100});
+  std::uint64_t seed = 7'000 + static_cast<std::uint64_t>(shape);
+  aton::Arena arena;
+  auto records = aton::test::RandomRecords(seed, arena).records(shape, 1500);
+  INFO("seed " << seed << ", mode " << aton::compression_name(mode) << ", chunk size " << chunk_size);
+  check_roundtrip(records, options_for(mode, chunk_size, 1000));
+}
+
+TEST_CASE("values nested 500 levels deep and strings of 200 KB come back exactly", "[roundtrip]") {
+  auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
+  aton::Arena arena;
+  Value deep = Value::string("bottom");
+  for (int level = 0; level < 500; ++level) {
+    if (level % 2) {
+      auto* member = arena.allocate_array<aton::Member>(1);
+      new (member) aton::Member{"k", deep};
+      deep = Value::object({member, 1});
+    } else {
+      auto* item = arena.allocate_array<Value>(1);
+      *item = deep;
+      deep = Value::array({item, 1});
+    }
+  }
+  std::string big;
+  for (int i = 0; i < 20'000; ++i) big += i % 7 ? "ab\\\"cd, \n" : "\U0001F600#1:";
+  Value long_text = Value::string(arena.copy(big));
+  std::vector<Value> records;
+  for (int i = 0; i < 4; ++i) {
+    auto* members = arena.allocate_array<aton::Member>(2);
+    new (&members[0]) aton::Member{"deep", deep};
+    new (&members[1]) aton::Member{"text", long_text};
+    records.push_back(Value::object({members, 2}));
+  }
+  check_roundtrip(records, options_for(mode, 3, 1000));
+}
+
 TEST_CASE("the edge-case corpus has enough focused files to mean something", "[roundtrip][corpus]") {
   CHECK(corpus_files().size() >= 15);
 }
@@ -140,4 +182,60 @@ TEST_CASE("every table of every corpus file comes back exactly in every mode and
       }
     }
   }
+}
+
+namespace {
+
+// The decoder's tables are the document's, in order, record for record.
+void check_tables(const aton::Decoder& decoder, const Value& document, std::string_view how) {
+  INFO(how);
+  const auto& tables = decoder.tables();
+  REQUIRE(tables.size() == document.members().size());
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    const auto& expected = document.members()[t];
+    INFO("table " << aton::to_json(Value::string(expected.key)));
+    CHECK(tables[t].name == expected.key);
+    CHECK(aton::to_json(Value::array(tables[t].records)) == aton::to_json(expected.value));
+    CHECK(Value::array(tables[t].records) == expected.value);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("several tables decode from one text, whole or with their chunks interleaved",
+          "[roundtrip][corpus]") {
+  auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
+  auto chunk_size = GENERATE(std::size_t{1}, std::size_t{2}, std::size_t{100});
+  auto file = GENERATE(as<std::string>{}, "multi_table.json", "quoted_table_names.json");
+  INFO(file << ", mode " << aton::compression_name(mode) << ", chunk size " << chunk_size);
+  aton::Arena arena;
+  Value document = aton::parse_json(read_text(std::filesystem::path(ATON_TEST_DATA "/corpus") / file), arena);
+  REQUIRE(document.members().size() > 1);
+  aton::StreamEncoder encoder(options_for(mode, chunk_size, 1000));
+
+  std::string whole;
+  for (const auto& table : document.members()) {
+    if (!whole.empty()) whole += '\n';
+    whole += encoder.encode(document, table.key);
+  }
+  aton::Decoder joined;
+  joined.feed(whole);
+  check_tables(joined, document, "every table's text, one after the other:\n" + whole);
+
+  // One chunk of each table in turn, each fed on its own.
+  std::vector<aton::ChunkStream> streams;
+  for (const auto& table : document.members()) streams.push_back(encoder.stream_encode(document, table.key));
+  aton::Decoder interleaved;
+  std::string fed;
+  for (bool any = true; any;) {
+    any = false;
+    for (auto& stream : streams) {
+      if (auto chunk = stream.next()) {
+        fed += chunk->data + "\n--- next chunk ---\n";
+        interleaved.feed(chunk->data);
+        any = true;
+      }
+    }
+  }
+  check_tables(interleaved, document, "chunks interleaved:\n" + fed);
 }

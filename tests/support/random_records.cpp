@@ -113,6 +113,7 @@ struct RandomRecords::TablePlan {
   double shuffle = 0;     // chance that a record lists its keys in another order
   double drop = 0;        // chance that a record leaves out a column
   double duplicate = 0;   // chance that a record repeats a key
+  std::size_t empty_prefix = 0;  // records {} at the start: a sample with no columns
 };
 
 RandomRecords::RandomRecords(std::uint64_t seed, Arena& arena) : rng_(seed), arena_(arena) {}
@@ -148,7 +149,7 @@ std::string_view RandomRecords::random_unicode(std::size_t max_chars) {
 }
 
 std::string_view RandomRecords::text() {
-  switch (below(8)) {
+  switch (below(9)) {
     case 0:
     case 1:
     case 2: return pick<std::string_view>(kTrickyTexts);
@@ -161,12 +162,24 @@ std::string_view RandomRecords::text() {
     case 4:
     case 5: return random_unicode(12);
     case 6: return pick<std::string_view>(kRepeatedTexts);
-    default: {
-      std::string s;
-      for (std::size_t i = 0, n = 1 + below(10); i < n; ++i) s += static_cast<char>('a' + below(26));
-      return arena_.copy(s);
-    }
+    case 7: return ascii_word();
+    default: return plain_word();
   }
+}
+
+std::string_view RandomRecords::plain_word() {
+  std::string s;
+  for (std::size_t i = 0, n = 1 + below(10); i < n; ++i) s += static_cast<char>('a' + below(26));
+  return arena_.copy(s);
+}
+
+// Printable ASCII that starts with a letter: the texts an encoder may leave
+// unquoted, where a decoder that reads them differently would go wrong.
+std::string_view RandomRecords::ascii_word() {
+  std::string s(1, static_cast<char>((chance(0.5) ? 'a' : 'A') + below(26)));
+  for (std::size_t i = 0, n = below(10); i < n; ++i) s += static_cast<char>(0x20 + below(0x7f - 0x20));
+  if (chance(0.7)) s += static_cast<char>(chance(0.5) ? 'a' + below(26) : '0' + below(10));
+  return arena_.copy(s);
 }
 
 std::string_view RandomRecords::key() {
@@ -257,7 +270,11 @@ RandomRecords::TablePlan RandomRecords::plan_table(std::size_t count, bool drift
     Column c{.key = keys[i], .kind = static_cast<ColumnKind>(1 + below(7))};
     c.dominance = 0.6 + 0.35 * std::generate_canonical<double, 53>(rng_);
     c.dominant = chance(0.5) ? Value::string(pick<std::string_view>(kTrickyTexts)) : scalar();
-    for (std::size_t j = 0, n = 2 + below(4); j < n; ++j) c.pool.push_back(pick<std::string_view>(kRepeatedTexts));
+    // Mostly a handful of repeated strings; sometimes dozens or hundreds,
+    // so that dictionary references grow to two and three digits.
+    std::size_t roll = below(20), pool_size = roll < 14 ? 2 + below(4) : roll < 18 ? 30 : 300;
+    for (std::size_t j = 0; j < pool_size; ++j)
+      c.pool.push_back(j < 6 ? pick<std::string_view>(kRepeatedTexts) : chance(0.5) ? ascii_word() : text());
     plan.columns.push_back(c);
   }
   if (drifting && count > 1) {
@@ -274,6 +291,7 @@ RandomRecords::TablePlan RandomRecords::plan_table(std::size_t count, bool drift
       plan.columns.push_back(c);
     }
     plan.columns[below(plan.columns.size())].retype_at = below(count);
+    if (chance(0.2)) plan.empty_prefix = below(count);
     plan.shuffle = 0.15;
     plan.drop = 0.1;
     plan.duplicate = 0.02;
@@ -309,6 +327,7 @@ Value RandomRecords::column_value(const Column& c, std::size_t index) {
 
 Value RandomRecords::table_record(const TablePlan& plan, std::size_t index) {
   std::vector<Member> members;
+  if (index < plan.empty_prefix) return object_of(members);
   for (const Column& c : plan.columns) {
     if (index < c.from) continue;
     if (c.kind != ColumnKind::Id && chance(plan.drop)) continue;

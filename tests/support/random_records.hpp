@@ -59,6 +59,8 @@ class RandomRecords {
   Value object_of(std::span<const Member> members);
   Value array_of(std::span<const Value> items);
   std::string_view random_unicode(std::size_t max_chars);
+  std::string_view plain_word();
+  std::string_view ascii_word();
   bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
   std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
   template <class T>
