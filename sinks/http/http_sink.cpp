@@ -143,7 +143,7 @@ class HttpSink : public aton::sdk::Sink {
              (outcome.retry_after ? "; the server asked to retry after " + seconds_text(wait) : "") +
              ", and the next attempt would pass max_elapsed_ms (" +
              std::to_string(policy_.max_elapsed.count()) + ")");
-      log(ATON_LOG_WARNING, scrub("http: " + chunk + " attempt " + std::to_string(attempt) + " of " +
+      log(ATON_LOG_WARNING, scrub(chunk + " attempt " + std::to_string(attempt) + " of " +
                                   std::to_string(policy_.retries + 1) + " failed (" + what +
                                   "); retrying in " + std::to_string(wait.count()) + " ms"));
       wait_unless_cancelled(wait);
@@ -185,7 +185,7 @@ class HttpSink : public aton::sdk::Sink {
   void wait_unless_cancelled(Millis wait) const {
     const auto until = Clock::now() + wait;
     while (Clock::now() < until) {
-      if (cancelled()) throw std::runtime_error("http: stopped waiting to retry: the run is stopping");
+      if (cancelled()) throw std::runtime_error("stopped waiting to retry: the run is stopping");
       std::this_thread::sleep_for(std::min<Clock::duration>(Millis(50), until - Clock::now()));
     }
   }
