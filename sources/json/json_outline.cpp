@@ -72,6 +72,11 @@ JsonOutline scan_json_outline(const std::string& path) {
       if (size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) i = 3;
     }
     for (; i < size; ++i) {
+      if (in_string && !escaped && !capturing) {
+        // The bulk of a JSON text is inside strings: skip to what matters.
+        while (i < size && data[i] != '"' && data[i] != '\\') ++i;
+        if (i == size) break;
+      }
       char c = data[i];
       if (in_string) {
         if (escaped) {
@@ -143,6 +148,15 @@ JsonOutline scan_json_outline(const std::string& path) {
     }
   });
   return outline;
+}
+
+char first_significant_byte(const std::string& path) {
+  File f = open(path);
+  int c;
+  while ((c = std::fgetc(f.get())) != EOF)
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != 0xEF && c != 0xBB && c != 0xBF)
+      return static_cast<char>(c);
+  return 0;
 }
 
 std::int64_t count_json_lines(const std::string& path) {

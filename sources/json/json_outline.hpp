@@ -27,6 +27,10 @@ struct JsonOutline {
 // Throws std::runtime_error when the file cannot be read.
 JsonOutline scan_json_outline(const std::string& path);
 
+// The first byte of the JSON text past whitespace and a BOM ('[' or '{'
+// for the layouts read), 0 for an empty file.
+char first_significant_byte(const std::string& path);
+
 // Lines that hold anything but whitespace: the records of a JSON Lines file.
 std::int64_t count_json_lines(const std::string& path);
 

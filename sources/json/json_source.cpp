@@ -41,7 +41,7 @@ class JsonSource : public sdk::Source {
       // The first pass: the total, and for an object of tables which one to read.
       if (layout == Layout::Lines) {
         if (count) total_records_ = count_json_lines(path_);
-      } else if (count || !table) {
+      } else if (count || (!table && first_significant_byte(path_) == '{')) {
         JsonOutline outline = scan_json_outline(path_);
         if (outline.top == '[') {
           if (count) total_records_ = outline.records;
