@@ -57,6 +57,13 @@ std::string printable_start(const std::string& body, std::size_t limit = 200) {
   return out;
 }
 
+// true for gzip.
+bool parse_compress(const std::string& value) {
+  if (value != "none" && value != "gzip")
+    throw std::runtime_error("unknown compress \"" + value + "\"; use none or gzip");
+  return value == "gzip";
+}
+
 class HttpSink : public aton::sdk::Sink {
  public:
   explicit HttpSink(const aton::sdk::Context& context)
@@ -65,16 +72,13 @@ class HttpSink : public aton::sdk::Sink {
         shown_url_(redact_url(url_)),
         timeout_(context.config.integer("timeout_ms", 30'000)),
         connect_timeout_(context.config.integer("connect_timeout_ms", 10'000)),
-        compress_(context.config.string("compress", "none") == "gzip"),
+        compress_(parse_compress(context.config.string("compress", "none"))),
         compress_min_bytes_(static_cast<std::size_t>(
             std::max<std::int64_t>(0, context.config.integer("compress_min_bytes", 1024)))),
         poster_(url_, [this] { return cancelled(); }),
         random_(std::random_device{}()) {
     if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0)
       throw std::runtime_error("url \"" + shown_url_ + "\" must start with http:// or https://");
-    std::string compress = context.config.string("compress", "none");
-    if (compress != "none" && compress != "gzip")
-      throw std::runtime_error("unknown compress \"" + compress + "\"; use none or gzip");
     policy_.retries = static_cast<int>(std::clamp<std::int64_t>(context.config.integer("retries", 5), 0, 1000));
     policy_.backoff = Millis(std::max<std::int64_t>(0, context.config.integer("backoff_ms", 200)));
     policy_.max_backoff = Millis(std::max<std::int64_t>(0, context.config.integer("max_backoff_ms", 10'000)));

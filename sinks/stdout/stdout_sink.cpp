@@ -58,8 +58,8 @@ class StdoutSink : public aton::sdk::Sink {
 
   void write(const aton_chunk& chunk) override {
     SigpipeBlocked blocked;
-    if (written_any_) put(blocked, "\n", chunk);
-    put(blocked, std::string_view(chunk.data, chunk.size), chunk);
+    if (written_any_) put(blocked, "\n", chunk.chunk_id);
+    put(blocked, std::string_view(chunk.data, chunk.size), chunk.chunk_id);
     written_any_ = true;
     last_chunk_id_ = chunk.chunk_id;
   }
@@ -67,15 +67,13 @@ class StdoutSink : public aton::sdk::Sink {
   void finish() override {
     if (!newline_at_end_ || !written_any_) return;
     SigpipeBlocked blocked;
-    aton_chunk last{};
-    last.chunk_id = last_chunk_id_;
-    put(blocked, "\n", last);
+    put(blocked, "\n", last_chunk_id_);
   }
 
  private:
   // Writes all of `text` straight to file descriptor 1: nothing is buffered
   // in the plugin, so every chunk is out when write() returns.
-  static void put(SigpipeBlocked& blocked, std::string_view text, const aton_chunk& chunk) {
+  static void put(SigpipeBlocked& blocked, std::string_view text, std::uint64_t chunk_id) {
     while (!text.empty()) {
       ssize_t n = ::write(STDOUT_FILENO, text.data(), text.size());
       if (n >= 0) {
@@ -87,11 +85,11 @@ class StdoutSink : public aton::sdk::Sink {
       if (error == EPIPE) {
         blocked.note_epipe();
         throw std::runtime_error("stdout closed by the reader at chunk " +
-                                 std::to_string(chunk.chunk_id) +
+                                 std::to_string(chunk_id) +
                                  " (the program reading aton's output exited early); "
                                  "the remaining chunks were not written");
       }
-      throw std::runtime_error("cannot write chunk " + std::to_string(chunk.chunk_id) +
+      throw std::runtime_error("cannot write chunk " + std::to_string(chunk_id) +
                                " to stdout: " + std::strerror(error));
     }
   }
