@@ -23,3 +23,7 @@ aton_install_deps() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# The csv source's tests fetch the csv-spectrum test data with npm at test
+# time; a machine whose Node.js came without npm gets Debian's.
+command -v npm >/dev/null 2>&1 || ATON_DEBIAN_PACKAGES+=(npm)
