@@ -24,26 +24,6 @@ using BigNumbers = std::unordered_map<std::size_t, std::string>;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// A cheap, string-blind look for anything that might be such a number: an
-// exponent of three digits or more, or a run of 300 digits.
-bool may_have_big_numbers(std::string_view text) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (is_digit(c)) {
-      if (++run >= 300) return true;
-      continue;
-    }
-    run = 0;
-    if ((c == 'e' || c == 'E') && i + 3 < text.size()) {
-      std::size_t j = i + 1;
-      if (text[j] == '+' || text[j] == '-') ++j;
-      if (j + 2 < text.size() && is_digit(text[j]) && is_digit(text[j + 1]) && is_digit(text[j + 2])) return true;
-    }
-  }
-  return false;
-}
-
 BigNumbers hide_big_numbers(std::string& text) {
   BigNumbers hidden;
   bool in_string = false;
@@ -125,9 +105,33 @@ struct SaxToBuilder {
   bool EndArray(rapidjson::SizeType) { return guard([&] { b.end_array(); }); }
 };
 
+// Recursive (not iterative) parsing is faster; the builder's depth limit
+// stops it long before the stack could overflow.
 constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
-                            rapidjson::kParseValidateEncodingFlag |
-                            rapidjson::kParseIterativeFlag;
+                            rapidjson::kParseValidateEncodingFlag;
+
+// A RapidJSON input stream over a string_view: no copy, no NUL terminator
+// needed (a NUL byte inside the text reads as the end, which parse_view
+// then reports).
+class ViewStream {
+ public:
+  using Ch = char;
+  explicit ViewStream(std::string_view text) : begin_(text.data()), cur_(text.data()), end_(text.data() + text.size()) {}
+  Ch Peek() const { return cur_ < end_ ? *cur_ : '\0'; }
+  Ch Take() { return cur_ < end_ ? *cur_++ : '\0'; }
+  std::size_t Tell() const { return static_cast<std::size_t>(cur_ - begin_); }
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { return 0; }
+
+ private:
+  const char* begin_;
+  const char* cur_;
+  const char* end_;
+};
+
+struct NumberTooBig {};
 
 [[noreturn]] void throw_parse_error(std::string_view text, std::size_t offset,
                                     const std::string& what) {
@@ -138,33 +142,34 @@ constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
   throw JsonError(what, offset, line, offset - line_start + 1);
 }
 
-template <unsigned Flags, class Stream>
-Value parse_stream(Stream& stream, std::string_view text, Arena& arena,
-                   const JsonReadOptions& options, const BigNumbers& hidden) {
+Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& options,
+                 const BigNumbers& hidden) {
+  ViewStream stream(text);
   ValueBuilder builder(arena, options.max_depth);
-  SaxToBuilder<Stream> handler{builder, stream, hidden, {}};
+  SaxToBuilder<ViewStream> handler{builder, stream, hidden, {}};
   rapidjson::Reader reader;
-  auto result = reader.Parse<Flags>(stream, handler);
+  auto result = reader.Parse<kFlags>(stream, handler);
   if (result.IsError()) {
+    if (result.Code() == rapidjson::kParseErrorNumberTooBig && hidden.empty()) throw NumberTooBig{};
     std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
     throw_parse_error(text, result.Offset(), what);
   }
+  if (stream.Tell() != text.size())
+    throw_parse_error(text, stream.Tell(), "a NUL byte, which JSON text cannot hold outside an escape");
   return builder.values().front();
 }
 
 }  // namespace
 
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
-  std::string rewritten;
-  BigNumbers hidden;
-  if (may_have_big_numbers(text)) {
-    rewritten.assign(text);
-    hidden = hide_big_numbers(rewritten);
-    text = rewritten;  // same length, same newlines: error positions still hold
+  try {
+    return parse_view(text, arena, options, {});
+  } catch (const NumberTooBig&) {
+    // Rare: retry with the numbers RapidJSON refuses hidden from it.
+    std::string rewritten(text);
+    BigNumbers hidden = hide_big_numbers(rewritten);
+    return parse_view(rewritten, arena, options, hidden);
   }
-  rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(ms);
-  return parse_stream<kFlags>(stream, text, arena, options, hidden);
 }
 
 void append_json_string(std::string_view s, std::string& out) {

@@ -69,6 +69,34 @@ bool same_decimal(std::string_view a, std::string_view b) {
   return x.negative == y.negative && x.digits == y.digits && x.exponent == y.exponent;
 }
 
+// True for "-?(0|[1-9][0-9]*)\.[0-9]+" with at most 15 significant digits
+// and a fraction that is "0" or does not end in '0': exactly the text
+// std::to_chars gives in fixed form, so it can stand for the double as is.
+bool is_shortest_plain_float(std::string_view t) {
+  if (t.size() > 40) return false;
+  std::size_t i = 0;
+  if (t[0] == '-') ++i;
+  std::size_t int_start = i;
+  while (i < t.size() && is_digit(t[i])) ++i;
+  std::size_t int_len = i - int_start;
+  if (int_len == 0 || (int_len > 1 && t[int_start] == '0')) return false;
+  if (i >= t.size() || t[i] != '.') return false;
+  std::size_t frac_start = ++i;
+  while (i < t.size() && is_digit(t[i])) ++i;
+  std::size_t frac_len = i - frac_start;
+  if (i != t.size() || frac_len == 0) return false;
+  if (frac_len > 1 && t.back() == '0') return false;
+  bool zero_int = int_len == 1 && t[int_start] == '0';
+  if (!zero_int && frac_len == 1 && t.back() == '0') return int_len <= 15;  // "100.0"
+  std::size_t significant = zero_int ? 0 : int_len;
+  std::size_t f = frac_start;
+  if (zero_int)
+    while (f < t.size() && t[f] == '0') ++f;  // leading zeros of 0.000123
+  significant += t.size() - f;
+  if (zero_int && f == t.size()) return frac_len == 1;  // "0.0" (and "-0.0")
+  return significant <= 15;
+}
+
 }  // namespace
 
 bool is_json_number(std::string_view t) noexcept {
@@ -99,13 +127,28 @@ bool is_json_number(std::string_view t) noexcept {
 Value classify_number(std::string_view text) noexcept {
   const char* first = text.data();
   const char* last = first + text.size();
-  bool integral = text.find_first_of(".eE") == std::string_view::npos;
+  // The common case first: up to 18 digits cannot overflow int64.
+  bool negative = !text.empty() && text[0] == '-';
+  std::size_t digits = text.size() - (negative ? 1 : 0);
+  if (digits > 0 && digits <= 18) {
+    std::int64_t i = 0;
+    const char* p = first + (negative ? 1 : 0);
+    for (; p < last && is_digit(*p); ++p) i = i * 10 + (*p - '0');
+    if (p == last) {
+      if (negative && i == 0) return Value::number(text);  // -0 keeps its sign
+      return Value::integer(negative ? -i : i);
+    }
+  }
+  bool integral = true;
+  for (char c : text)
+    if (c == '.' || c == 'e' || c == 'E') integral = false;
   if (integral) {
     std::int64_t i = 0;
     auto [end, ec] = std::from_chars(first, last, i);
     if (ec == std::errc() && end == last && !(i == 0 && text[0] == '-')) return Value::integer(i);
     return Value::number(text);
   }
+  if (is_shortest_plain_float(text)) return Value::float_text(text);
   double d = 0;
   auto [end, ec] = std::from_chars(first, last, d);
   if (ec != std::errc() || end != last) return Value::number(text);  // out of range
@@ -137,10 +180,16 @@ void append_number(const Value& number, std::string& out) {
       return;
     }
     case Value::Kind::Float: {
+      if (!number.float_text().empty()) {
+        out.append(number.float_text());
+        return;
+      }
       auto r = std::to_chars(buffer, buffer + sizeof buffer, number.as_float());
-      std::string_view s(buffer, r.ptr - buffer);
-      out.append(s);
-      if (s.find_first_of(".e") == std::string_view::npos) out.append(".0");
+      bool shows_kind = false;  // a '.' or an exponent, or "inf"/"nan"
+      for (const char* p = buffer; p < r.ptr; ++p)
+        if (*p == '.' || *p == 'e' || *p == 'n') shows_kind = true;
+      out.append(buffer, r.ptr);
+      if (!shows_kind) out.append(".0");
       return;
     }
     default:

@@ -195,6 +195,8 @@ Value copy_value(const Value& value, Arena& arena) {
       return Value::string(arena.copy(value.as_string()));
     case Value::Kind::Number:
       return Value::number(arena.copy(value.number_text()));
+    case Value::Kind::Float:
+      return value.float_text().empty() ? value : Value::float_text(arena.copy(value.float_text()));
     case Value::Kind::Array: {
       auto items = value.items();
       Value* out = arena.allocate_array<Value>(items.size());

@@ -1,5 +1,6 @@
 #include <aton/value.hpp>
 
+#include <charconv>
 #include <cstring>
 
 namespace aton {
@@ -23,6 +24,22 @@ Value Value::floating(double d) noexcept {
   v.kind_ = Kind::Float;
   v.float_ = d;
   return v;
+}
+
+Value Value::float_text(std::string_view shortest) noexcept {
+  Value v;
+  v.kind_ = Kind::Float;
+  v.has_text_ = true;
+  v.chars_ = shortest.data();
+  v.size_ = static_cast<std::uint32_t>(shortest.size());
+  return v;
+}
+
+double Value::as_float() const noexcept {
+  if (!has_text_) return float_;
+  double d = 0;
+  std::from_chars(chars_, chars_ + size_, d);
+  return d;
 }
 
 Value Value::number(std::string_view text) noexcept {
@@ -73,9 +90,12 @@ bool operator==(const Value& a, const Value& b) noexcept {
       return a.bool_ == b.bool_;
     case Value::Kind::Int:
       return a.int_ == b.int_;
-    case Value::Kind::Float:
+    case Value::Kind::Float: {
+      if (a.has_text_ && b.has_text_ && a.float_text() == b.float_text()) return true;
       // Bitwise, so -0.0 differs from 0.0 and a NaN equals itself.
-      return std::memcmp(&a.float_, &b.float_, sizeof(double)) == 0;
+      double x = a.as_float(), y = b.as_float();
+      return std::memcmp(&x, &y, sizeof(double)) == 0;
+    }
     case Value::Kind::Number:
     case Value::Kind::String:
       return a.as_string() == b.as_string();

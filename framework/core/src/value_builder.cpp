@@ -10,8 +10,8 @@ namespace aton {
 
 void ValueBuilder::number_text(std::string_view json_number, bool stable) {
   Value v = classify_number(json_number);
-  // Only a Number keeps viewing its text; ints and floats are already binary.
-  if (v.kind() == Value::Kind::Number && !stable) v = Value::number(arena_->copy(json_number));
+  // Ints and most floats are binary now; the rest keep viewing the text.
+  if (v.views_text() && !stable) v = classify_number(arena_->copy(json_number));
   push(v);
 }
 

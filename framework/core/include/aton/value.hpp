@@ -25,12 +25,16 @@ class Value {
  public:
   enum class Kind : std::uint8_t { Null, Bool, Int, Float, Number, String, Array, Object };
 
-  constexpr Value() noexcept : kind_(Kind::Null), size_(0), int_(0) {}
+  constexpr Value() noexcept : kind_(Kind::Null), has_text_(false), size_(0), int_(0) {}
 
   static constexpr Value null() noexcept { return Value(); }
   static Value boolean(bool b) noexcept;
   static Value integer(std::int64_t i) noexcept;
   static Value floating(double d) noexcept;
+  // A float given by its decimal text, which must already be the shortest
+  // form (see number.hpp); the double is computed only when asked for.
+  // Lets JSON input flow to ATON output without a binary round trip.
+  static Value float_text(std::string_view shortest) noexcept;
   // `text` must be a valid JSON number that is neither an int64 nor an exact
   // double; see number.hpp for the classification.
   static Value number(std::string_view text) noexcept;
@@ -47,7 +51,16 @@ class Value {
   // Accessors assume the matching kind.
   bool as_bool() const noexcept { return bool_; }
   std::int64_t as_int() const noexcept { return int_; }
-  double as_float() const noexcept { return float_; }
+  double as_float() const noexcept;
+  // A float's decimal text when it was made by float_text(), else empty.
+  std::string_view float_text() const noexcept {
+    return has_text_ ? std::string_view(chars_, size_) : std::string_view();
+  }
+  // True when the value views text it does not own (strings, Number, and
+  // floats made by float_text).
+  bool views_text() const noexcept {
+    return kind_ == Kind::String || kind_ == Kind::Number || has_text_;
+  }
   std::string_view as_string() const noexcept { return {chars_, size_}; }
   std::string_view number_text() const noexcept { return {chars_, size_}; }
   std::span<const Value> items() const noexcept { return {items_, size_}; }
@@ -61,6 +74,7 @@ class Value {
 
  private:
   Kind kind_;
+  bool has_text_;  // a Float held as its text
   std::uint32_t size_;
   union {
     bool bool_;
