@@ -80,8 +80,12 @@ class CsvSource : public sdk::Source {
     }
     if (names_.empty() && !header)
       throw std::runtime_error(name_ + ": without a header row, give the column names in \"columns\"");
-    for (std::size_t i = 0; i < names_.size(); ++i)
+    for (std::size_t i = 0; i < names_.size(); ++i) {
       if (names_[i].empty()) names_[i] = "column_" + std::to_string(i + 1);
+      if (!is_valid_utf8(names_[i]))
+        throw std::runtime_error(name_ + ": column " + std::to_string(i + 1) +
+                                 "'s name is not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
+    }
   }
 
   void read_types(const sdk::Config& config) {
@@ -136,6 +140,10 @@ class CsvSource : public sdk::Source {
   void emit(sdk::RecordBuilder& out) {
     out.begin_object();
     for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (!is_valid_utf8(row_.field(i)))
+        throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
+                                 std::to_string(i + 1) + " (\"" + names_[i] +
+                                 "\"): not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
       out.key(names_[i]);
       if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], scratch_))
         throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +

@@ -27,6 +27,10 @@ const char* column_type_name(ColumnType type);
 // not "007", "+1", ".5", "1.", "NaN".
 bool is_json_number(std::string_view text);
 
+// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code
+// points past U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
 // Emits the field. Returns false, emitting nothing, when the text cannot be
 // of `type` (the caller reports it with the line and column); `scratch` is
 // reused for the rewritten text of an override.

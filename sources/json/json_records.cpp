@@ -167,15 +167,18 @@ void RecordReader::read_key() {
   skip_ws();
   if (std::find(keys_.begin(), keys_.end(), current_key_) == keys_.end()) keys_.push_back(current_key_);
 
+  bool is_array = in_.Peek() == '[';
+  if (is_array && std::find(arrays_.begin(), arrays_.end(), current_key_) == arrays_.end())
+    arrays_.push_back(current_key_);
   bool selected;
   if (wanted_)
     selected = current_key_ == *wanted_;
-  else if (!found_table_)
-    selected = true;
-  else if (current_key_ == table_name_)
-    selected = true;  // the same table again: a duplicate key, read as well
+  else if (!is_array)
+    selected = false;  // only arrays are tables: other members are skipped
+  else if (!found_table_ || current_key_ == table_name_)
+    selected = true;  // the first table, or the same one again (a duplicate key, read as well)
   else
-    fail("the input has several tables (" + join(keys_) +
+    fail("the input has several tables (" + join(arrays_) +
          "): choose one with the source's \"table\" option");
 
   if (!selected) {

@@ -71,7 +71,8 @@ class RecordReader {
   bool found_table_ = false;   // the wanted table was seen
   std::string table_name_;     // the table being read
   std::string current_key_;    // the key whose value is being read
-  std::vector<std::string> keys_;  // every table seen, for messages
+  std::vector<std::string> keys_;    // every member seen, for messages
+  std::vector<std::string> arrays_;  // the members that are arrays: the tables
   std::uint64_t records_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace aton::json_source {
 namespace {
@@ -46,10 +47,21 @@ class JsonSource : public sdk::Source {
         if (outline.top == '[') {
           if (count) total_records_ = outline.records;
         } else if (outline.top == '{') {
-          if (!table && outline.tables.size() > 1)
-            throw std::runtime_error(name + ": the input has several tables (" + outline.names() +
+          // Only arrays are tables: other members ("meta": {...}) are skipped.
+          std::vector<std::string> arrays;
+          for (const auto& t : outline.tables)
+            if (t.is_array) arrays.push_back(t.name);
+          if (!table && arrays.empty() && !outline.tables.empty())
+            throw std::runtime_error(name + ": the top-level object holds no array of records: expected an array "
+                                            "of records, an object of tables {\"name\": [records]}, or JSON Lines "
+                                            "(\"format\": \"jsonl\")");
+          if (!table && arrays.size() > 1) {
+            std::string names;
+            for (const auto& a : arrays) names += (names.empty() ? "" : ", ") + a;
+            throw std::runtime_error(name + ": the input has several tables (" + names +
                                      "): choose one with the source's \"table\" option");
-          if (!table && outline.tables.size() == 1) table = outline.tables.front().name;
+          }
+          if (!table && arrays.size() == 1) table = arrays.front();
           const JsonOutline::Table* t = table ? outline.find(*table) : nullptr;
           if (count) total_records_ = t ? t->records : 0;
         }

@@ -101,3 +101,12 @@ TEST_CASE("csv: malformed quoting is an error with its line", "[sources][csv]") 
   CHECK(run2.process.exit_code == 1);
   CHECK_THAT(run2.process.err, Catch::Contains("after.csv: line 2, field 2: 'y' after a closing quote"));
 }
+
+TEST_CASE("csv: text that is not UTF-8 is an error with line and column", "[sources][csv]") {
+  TempDir dir;
+  auto input = dir.write("latin1.csv", "id,name\n1,caf\xE9\n");
+  auto run = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(input) + "}");
+  CHECK(run.process.exit_code == 1);
+  CHECK_THAT(run.process.err, Catch::Contains("latin1.csv: line 2, column 2 (\"name\"): not UTF-8"));
+  CHECK_FALSE(run.output_exists);
+}

@@ -148,3 +148,24 @@ TEST_CASE("json: deep nesting is refused cleanly, never a stack overflow", "[sou
   CHECK(run.process.exit_code == 1);  // the host's nesting limit, reported as an error
   CHECK(run.process.exit_code < 128);  // not a crash
 }
+
+TEST_CASE("json: only arrays are tables; other members of the object are skipped", "[sources][json]") {
+  TempDir dir;
+  std::string text = R"({"meta": {"version": 2, "tags": ["x"]}, "users": [{"id": 1}, {"id": 2}], "count": 2})";
+  auto input = dir.write("with_meta.json", text);
+  auto run = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(input) + "}");
+  INFO(run.process.err);
+  REQUIRE(run.process.exit_code == 0);
+  CHECK(run.json == R"({"users":[{"id":1},{"id":2}]})");
+
+  aton::test::ProcessOptions stdin_input;
+  stdin_input.input = text;
+  auto piped = run_source(dir, R"({"plugin": "json"})", 2, stdin_input);
+  REQUIRE(piped.process.exit_code == 0);
+  CHECK(piped.json == run.json);
+
+  auto single = dir.write("single.json", R"({"id": 1, "name": "a lone record"})");
+  auto lone = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(single) + "}");
+  CHECK(lone.process.exit_code != 0);
+  CHECK_THAT(lone.process.err, Catch::Contains("holds no array of records"));
+}
