@@ -5,6 +5,7 @@
 
 using aton::test::json_quoted;
 using aton::test::run_source;
+using aton::test::check_failed;
 using aton::test::TempDir;
 
 TEST_CASE("csv: values are typed from unquoted text, quoted ones stay strings", "[sources][csv]") {
@@ -48,9 +49,7 @@ TEST_CASE("csv: a value that cannot be what types says is an error with line and
   TempDir dir;
   auto input = dir.write("t.csv", "id,zip\n1,08123\n2,AB-12\n");
   auto run = run_source(dir, R"({"plugin": "csv", "types": {"zip": "int"}, "path": )" + json_quoted(input) + "}");
-  CHECK(run.process.exit_code == 1);
-  CHECK_THAT(run.process.err, Catch::Contains("t.csv: line 3, column 2 (\"zip\"): \"AB-12\" is not of type int"));
-  CHECK_FALSE(run.output_exists);
+  check_failed(run, "t.csv: line 3, column 2 (\"zip\"): \"AB-12\" is not of type int");
 
   auto unknown = run_source(dir, R"({"plugin": "csv", "types": {"zipcode": "int"}, "path": )" + json_quoted(input) + "}");
   CHECK(unknown.process.exit_code != 0);
@@ -61,9 +60,7 @@ TEST_CASE("csv: a row with the wrong number of fields fails, or is skipped and c
   TempDir dir;
   auto input = dir.write("t.csv", "a,b\n1,2\n3\n4,5,6\n7,8\n");
   auto run = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(input) + "}");
-  CHECK(run.process.exit_code == 1);
-  CHECK_THAT(run.process.err, Catch::Contains("t.csv: line 3: 1 fields where the header has 2"));
-  CHECK_FALSE(run.output_exists);
+  check_failed(run, "t.csv: line 3: 1 fields where the header has 2");
 
   auto skipped = run_source(dir, R"({"plugin": "csv", "on_error": "skip", "path": )" + json_quoted(input) + "}");
   INFO(skipped.process.err);
@@ -93,20 +90,16 @@ TEST_CASE("csv: malformed quoting is an error with its line", "[sources][csv]") 
   TempDir dir;
   auto open = dir.write("open.csv", "a,b\n1,\"never closed\n2,3\n");
   auto run = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(open) + "}");
-  CHECK(run.process.exit_code == 1);
-  CHECK_THAT(run.process.err, Catch::Contains("open.csv: line 2: a quoted field starts here and is never closed"));
+  check_failed(run, "open.csv: line 2: a quoted field starts here and is never closed");
 
   auto after = dir.write("after.csv", "a,b\n1,\"x\"y\n");
   auto run2 = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(after) + "}");
-  CHECK(run2.process.exit_code == 1);
-  CHECK_THAT(run2.process.err, Catch::Contains("after.csv: line 2, field 2: 'y' after a closing quote"));
+  check_failed(run2, "after.csv: line 2, field 2: 'y' after a closing quote");
 }
 
 TEST_CASE("csv: text that is not UTF-8 is an error with line and column", "[sources][csv]") {
   TempDir dir;
   auto input = dir.write("latin1.csv", "id,name\n1,caf\xE9\n");
   auto run = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(input) + "}");
-  CHECK(run.process.exit_code == 1);
-  CHECK_THAT(run.process.err, Catch::Contains("latin1.csv: line 2, column 2 (\"name\"): not UTF-8"));
-  CHECK_FALSE(run.output_exists);
+  check_failed(run, "latin1.csv: line 2, column 2 (\"name\"): not UTF-8");
 }

@@ -7,6 +7,7 @@
 #include "support/temp_dir.hpp"
 
 #include <aton/decoder.hpp>
+#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
 #include <cstdint>
@@ -61,6 +62,15 @@ inline std::string json_quoted(const std::filesystem::path& text) {
     out += c;
   }
   return out + "\"";
+}
+
+// A run that failed in a stage (exit code 1) with `message` and left no
+// output: nothing is presented as complete.
+inline void check_failed(const SourceRun& run, const std::string& message) {
+  INFO(run.process.err);
+  CHECK(run.process.exit_code == 1);
+  CHECK_THAT(run.process.err, Catch::Contains(message));
+  CHECK_FALSE(run.output_exists);
 }
 
 }  // namespace aton::test
