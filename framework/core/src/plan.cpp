@@ -156,9 +156,9 @@ std::size_t Plan::add_column(std::string_view key, const Value& first_value) {
   return columns.size() - 1;
 }
 
-void make_plan(std::span<const Value> sample, Compression mode, Plan& plan) {
+void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, Plan& plan) {
   plan.mode = mode;
-  plan.bare_strings = mode == Compression::Ultra;
+  plan.bare_strings = bare_strings;
   std::vector<ColumnStats> stats;
   for (std::string_view key : merged_key_order(sample)) {
     plan.add_column(key, Value::null());

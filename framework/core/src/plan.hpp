@@ -36,9 +36,11 @@ struct Plan {
   std::size_t add_column(std::string_view key, const Value& first_value);
 };
 
-// Chooses columns, defaults and dictionary from `sample` for a fixed mode
-// (Fast, Balanced or Ultra; Adaptive is decided by the encoder).
-void make_plan(std::span<const Value> sample, Compression mode, Plan& plan);
+// Chooses columns, defaults and dictionary from `sample` by the rules of one
+// mode (Fast, Balanced or Ultra), writing strings bare where allowed if
+// `bare_strings`. The rules estimate savings; the encoder measures the real
+// size of a few such plans and keeps the smallest (see stream_encoder.cpp).
+void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, Plan& plan);
 
 // A deep copy of `value` whose strings and children live in `arena`.
 Value copy_value(const Value& value, Arena& arena);

@@ -46,9 +46,9 @@ struct IncrementalEncoder::Impl {
 
 namespace {
 
-std::unique_ptr<Plan> plan_for(std::span<const Value> sample, Compression mode) {
+std::unique_ptr<Plan> plan_for(std::span<const Value> sample, Compression rules, bool bare) {
   auto plan = std::make_unique<Plan>();
-  detail::make_plan(sample, mode, *plan);
+  detail::make_plan(sample, rules, bare, *plan);
   return plan;
 }
 
@@ -68,18 +68,35 @@ std::size_t encoded_size(std::span<const Value> sample, Plan& plan) {
 
 }  // namespace
 
+// Each mode measures the plans its rules allow on the sample and keeps the
+// smallest, so that on the sample FAST >= BALANCED >= ULTRA holds exactly
+// (a default or a dictionary entry the estimate liked may still not pay).
+// ADAPTIVE tries everything, which is ULTRA's set.
 void IncrementalEncoder::Impl::fix_plan(std::span<const Value> records) {
-  if (options.compression != Compression::Adaptive) {
-    plan = plan_for(records, options.compression);
-  } else {
-    std::size_t best_size = SIZE_MAX;
-    for (Compression mode : {Compression::Ultra, Compression::Balanced, Compression::Fast}) {
-      auto candidate = plan_for(records, mode);
-      std::size_t size = encoded_size(records, *candidate);
-      if (size < best_size) {
-        best_size = size;
-        plan = std::move(candidate);
-      }
+  struct Candidate {
+    Compression rules;
+    bool bare;
+  };
+  std::vector<Candidate> candidates;
+  switch (options.compression) {
+    case Compression::Fast:
+      candidates = {{Compression::Fast, false}};
+      break;
+    case Compression::Balanced:
+      candidates = {{Compression::Balanced, false}, {Compression::Fast, false}};
+      break;
+    case Compression::Ultra:
+    case Compression::Adaptive:
+      candidates = {{Compression::Ultra, true}, {Compression::Balanced, true}, {Compression::Fast, true}};
+      break;
+  }
+  std::size_t best_size = SIZE_MAX;
+  for (const Candidate& c : candidates) {
+    auto candidate = plan_for(records, c.rules, c.bare);
+    std::size_t size = candidates.size() == 1 ? 0 : encoded_size(records, *candidate);
+    if (size < best_size) {
+      best_size = size;
+      plan = std::move(candidate);
     }
   }
 }
