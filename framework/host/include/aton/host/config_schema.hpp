@@ -1,0 +1,35 @@
+// Validating a config against a JSON Schema, with messages a person can act on.
+//
+// Two passes. First a walk of the schema keywords configs use (type, enum,
+// minimum, maximum, minLength, minItems, properties, required,
+// additionalProperties, items) that reports the JSON pointer, what was
+// expected, what was found, and "did you mean" for a misspelt key. Then
+// RapidJSON's SchemaValidator over the whole schema, so any other keyword a
+// plugin's schema uses (pattern, maxItems, ...) is still enforced.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aton::host {
+
+// Throws ConfigError "<file>: <pointer>: <problem>" at the first problem.
+// `base_pointer` is where `value` sits in the whole config ("/sinks/1").
+void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
+                             std::string_view file, const std::string& base_pointer);
+
+// The candidate closest to `word` by edit distance, if close enough to be a
+// likely misspelling; empty otherwise.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// "/a/b" with '~' and '/' escaped as RFC 6901 says.
+std::string pointer_append(const std::string& pointer, std::string_view token);
+
+// Short description of a JSON value's kind and, for scalars, the value:
+// `a string ("abc")`, `an integer (12)`, `an object`.
+std::string describe_json(const rapidjson::Value& value);
+
+}  // namespace aton::host

@@ -1,0 +1,179 @@
+// Runs one pipeline: a source plugin, the encoder, one or more sink plugins.
+//
+// THE MODEL
+//
+//              batches (capacity C)            chunks (capacity C each)
+//   [source] ---------------------> [encoder] ---+---> [sink 0]
+//    thread     RecordBatch: an                  +---> [sink 1]   one thread
+//               Arena + Values,                  +---> ...        per sink
+//               chunk_size records               shared_ptr<const Chunk>
+//
+// - Stages. Every stage runs on its own thread: the source thread calls the
+//   source plugin's next_batch(chunk_size) and pushes each RecordBatch; the
+//   encoder thread pushes each record into an IncrementalEncoder and pushes
+//   every completed Chunk to each sink's queue; each sink thread writes the
+//   chunks of its queue, in chunk_id order, with the sink plugin's write().
+// - Queues. BoundedQueue, capacity C = queue.capacity (in batches or
+//   chunks). A full queue blocks its producer: a slow sink holds the encoder
+//   back, which holds the source back. Memory is bounded by about
+//   C batches + the encoder's sample + C chunks per sink, whatever the input
+//   size.
+// - Ownership. A batch belongs to the source thread until pushed, then to
+//   the queue, then to the encoder thread, which frees it (its Arena) once
+//   its records are encoded. A chunk is immutable once made and shared by
+//   all sinks (one copy); the last sink to drop it frees it. A plugin sees a
+//   chunk only for the duration of write(), and owns nothing of the host's.
+// - Where plugin code runs. create() on the thread that builds the Pipeline;
+//   a source's next_batch()/position() on the source thread; a sink's write(),
+//   finish(), abort() on its sink thread; destroy() on the owner's thread
+//   after every stage thread was joined. is_cancelled() and log() may come
+//   from any of them.
+// - End of stream. The source's last batch (ATON_END) closes the batch
+//   queue; the encoder finishes the last chunk and closes every sink queue;
+//   each sink drains its queue, then waits until every sink has drained;
+//   then, if nothing failed, each calls finish().
+// - Failure. The first failure anywhere (a plugin's error, an encoding
+//   error, a sink's finish()) is recorded once as (stage, plugin, chunk,
+//   cause); then the run's cancel flag is set (plugins poll it) and every
+//   queue is cancelled, which wakes every blocked push() and pop() at once:
+//   no stage can stay blocked, so there is no deadlock on a full or empty
+//   queue. Sinks then get abort() instead of finish(). Later failures are
+//   consequences and are dropped. run() joins every thread and throws one
+//   aton::Error naming stage, plugin, chunk and cause, e.g.
+//     sink 'http' (chunk 12): HTTP 400 from http://127.0.0.1:8080/x: ...
+// - Cancellation. cancel() (SIGINT/SIGTERM through SignalWatcher) takes the
+//   same path; run() then throws CancelledError.
+//
+// IMPLEMENTATION RULES
+// - A stage never blocks except in a queue or in a plugin call; plugin calls
+//   that wait (network, retries) poll is_cancelled().
+// - cancel() and fail() are idempotent and callable from any thread.
+// - The observer is called on sink threads, under a lock, once per chunk
+//   when every sink has written it; it must be quick.
+#pragma once
+
+#include <aton/encoder_options.hpp>
+#include <aton/host/bounded_queue.hpp>
+#include <aton/host/pipeline_config.hpp>
+#include <aton/host/plugin_instance.hpp>
+#include <aton/host/plugin_library.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aton {
+struct Chunk;
+}
+
+namespace aton::host {
+
+// A config whose plugins are found, checked and whose keys are validated:
+// everything `aton validate` checks, nothing started.
+struct ResolvedPlugin {
+  Plugin plugin;
+  std::string config_json;  // what create() receives
+  std::string pointer;      // "/source", "/sinks/1"
+};
+
+struct ResolvedPipeline {
+  EncoderOptions encoder;
+  std::size_t queue_capacity = 4;
+  ResolvedPlugin source;
+  std::vector<ResolvedPlugin> sinks;
+};
+
+// Finds each plugin (config's plugin_dirs added to `catalog`) and validates
+// its keys. Throws PluginError or ConfigError.
+ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
+
+struct NamedQueueStats {
+  std::string name;  // "batches", "sink 0 (file)"
+  QueueStats stats;
+};
+
+// One chunk delivered to every sink.
+struct ChunkProgress {
+  std::size_t chunk_id = 0;
+  std::optional<std::size_t> total_chunks;
+  std::size_t records = 0;  // records delivered so far
+  std::optional<std::size_t> total_records;
+  double progress = 0;     // 0..1, as the chunk's metadata
+  std::size_t bytes_out = 0;  // ATON bytes delivered so far (each chunk once)
+  double seconds = 0;      // since run() started
+  bool is_last = false;
+};
+
+struct RunSummary {
+  std::size_t records = 0;
+  std::size_t chunks = 0;
+  std::size_t bytes_out = 0;
+  double seconds = 0;
+  std::vector<NamedQueueStats> queues;
+};
+
+class PipelineObserver {
+ public:
+  virtual ~PipelineObserver() = default;
+  virtual void on_chunk(const ChunkProgress& progress) = 0;
+};
+
+class Pipeline {
+ public:
+  // Creates the plugin instances (source first, then sinks in order).
+  // Throws SourceError/SinkError naming the plugin when a create() fails.
+  Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer = nullptr);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Runs to the end. Returns the summary, or throws the first failure as
+  // aton::Error (see THE MODEL), or CancelledError after cancel().
+  RunSummary run();
+
+  // Stops the run from any thread (a signal watcher). Idempotent.
+  void cancel(const std::string& reason);
+
+  // A snapshot of every queue's counters; any thread.
+  std::vector<NamedQueueStats> queue_stats() const;
+
+ private:
+  struct Failure {
+    std::string message;
+    bool cancelled = false;
+  };
+  void fail(const std::string& stage, const std::string& plugin, std::optional<std::size_t> chunk,
+            const std::string& cause);
+  void stop(Failure failure);
+  bool failed() const;
+
+  void source_stage();
+  void encoder_stage();
+  void sink_stage(std::size_t index);
+  bool deliver(std::shared_ptr<const Chunk> chunk);
+  void delivered(std::size_t sink, const Chunk& chunk);
+
+  EncoderOptions encoder_options_;
+  RunContext& run_;
+  PipelineObserver* observer_;
+  std::unique_ptr<SourceInstance> source_;
+  std::vector<std::unique_ptr<SinkInstance>> sinks_;
+  BoundedQueue<RecordBatch> batches_;
+  std::vector<std::unique_ptr<BoundedQueue<std::shared_ptr<const Chunk>>>> chunk_queues_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable all_drained_;
+  std::optional<Failure> failure_;
+  std::size_t sinks_drained_ = 0;
+  std::vector<std::size_t> delivered_;  // chunks written, per sink
+  std::size_t reported_ = 0;            // chunks written by every sink
+  std::size_t records_out_ = 0;
+  std::size_t bytes_out_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace aton::host

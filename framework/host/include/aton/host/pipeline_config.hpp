@@ -1,0 +1,77 @@
+// A pipeline config: a JSON file naming a source, the encoder's settings,
+// the queues and one or more sinks. docs/CONFIG.md documents every key.
+//
+//   {"source": {"plugin": "csv", "path": "users.csv", "table": "users"},
+//    "encoder": {"chunk_size": 1000, "compression": "balanced"},
+//    "queue": {"capacity": 4},
+//    "sinks": [{"plugin": "file", "path": "out/users.aton"}, {"plugin": "stdout"}]}
+//
+// Loading is in two steps, because a plugin's keys can only be checked once
+// the plugin is found:
+//  1. load_pipeline_config(): strict JSON, then `--set` overrides, then
+//     ${NAME} / ${NAME:-default} from the environment in every string, then
+//     the host's keys against the host's schema.
+//  2. resolve_plugin_config(): one plugin's keys against the schema built
+//     from its declared options; fills defaults, makes "path" options
+//     absolute (relative to the config's folder), drops "plugin".
+// Every error is a ConfigError "<file>: <JSON pointer>: <problem>".
+#pragma once
+
+#include <aton/encoder_options.hpp>
+#include <aton/host/plugin_library.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aton::host {
+
+// One "source" or "sinks" entry before its plugin's keys are checked.
+struct PluginConfig {
+  std::string plugin;   // the "plugin" key
+  std::string pointer;  // where it sits: "/source", "/sinks/1"
+  std::string json;     // the whole object, after overrides and substitution
+};
+
+struct PipelineConfig {
+  std::filesystem::path file;  // the config file (as given) and its folder
+  std::filesystem::path dir;
+  EncoderOptions encoder;
+  std::size_t queue_capacity = 4;
+  PluginConfig source;
+  std::vector<PluginConfig> sinks;
+  std::vector<PluginDir> plugin_dirs;  // absolute
+};
+
+// Looks up an environment variable; nothing when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Step 1. `overrides` are `--set` arguments: "encoder.chunk_size=500",
+// "sinks.0.path=out.aton" (the value is JSON if it parses, else a string).
+PipelineConfig load_pipeline_config(const std::filesystem::path& file,
+                                    const std::vector<std::string>& overrides = {},
+                                    const EnvLookup& env = process_environment());
+
+// The same, from text (tests, stdin); `file` names it in messages and
+// anchors relative paths.
+PipelineConfig parse_pipeline_config(std::string_view text, const std::filesystem::path& file,
+                                     const std::vector<std::string>& overrides = {},
+                                     const EnvLookup& env = process_environment());
+
+// Step 2: the JSON the plugin's create() receives.
+std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry,
+                                  const PipelineConfig& config);
+
+// The JSON Schema a plugin's options declare (also shown by
+// `aton plugins --describe`).
+std::string plugin_schema(const Plugin& plugin);
+
+// The host's own JSON Schema.
+std::string_view host_schema();
+
+}  // namespace aton::host

@@ -1,0 +1,327 @@
+#include <aton/host/pipeline_config.hpp>
+
+#include <aton/errors.hpp>
+#include <aton/host/config_schema.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace aton::host {
+
+namespace {
+
+// The host's keys. Plugins' own keys are checked in step 2, so source and
+// sink entries only need a "plugin" here. "checkpoint" is reserved for
+// resumable runs (a later version); it is refused until then.
+constexpr std::string_view kHostSchema = R"({
+  "type": "object",
+  "properties": {
+    "source": {"type": "object", "required": ["plugin"],
+               "properties": {"plugin": {"type": "string", "minLength": 1}}},
+    "encoder": {"type": "object", "additionalProperties": false, "properties": {
+      "chunk_size": {"type": "integer", "minimum": 1},
+      "compression": {"type": "string", "enum": ["fast", "balanced", "ultra", "adaptive"]},
+      "sample_size": {"type": "integer", "minimum": 1},
+      "on_new_key": {"type": "string", "enum": ["extend", "error"]}}},
+    "queue": {"type": "object", "additionalProperties": false, "properties": {
+      "capacity": {"type": "integer", "minimum": 1, "maximum": 4096}}},
+    "sinks": {"type": "array", "minItems": 1,
+              "items": {"type": "object", "required": ["plugin"],
+                        "properties": {"plugin": {"type": "string", "minLength": 1}}}},
+    "plugin_dirs": {"type": "array", "items": {"type": "string", "minLength": 1}}
+  },
+  "required": ["source", "sinks"],
+  "additionalProperties": false
+})";
+
+std::string to_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+[[noreturn]] void fail(const fs::path& file, const std::string& pointer, const std::string& problem) {
+  throw ConfigError(file.string() + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + problem);
+}
+
+// 1-based line and column of a byte offset, for parse errors.
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+void parse_strict(rapidjson::Document& doc, std::string_view text, const fs::path& file) {
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    auto [line, column] = line_column(text, doc.GetErrorOffset());
+    throw ConfigError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
+                      " (configs are strict JSON: no comments, no trailing commas)");
+  }
+}
+
+// ---- --set path=value -------------------------------------------------------
+
+void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::path& file) {
+  std::size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + arg + ": expected KEY=VALUE, e.g. --set encoder.chunk_size=500");
+  std::string path = arg.substr(0, eq);
+  std::string text = arg.substr(eq + 1);
+
+  rapidjson::Document parsed(&doc.GetAllocator());
+  parsed.Parse(text.c_str(), text.size());
+  rapidjson::Value value;
+  if (!parsed.HasParseError()) value.CopyFrom(parsed, doc.GetAllocator());
+  else value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), doc.GetAllocator());
+
+  rapidjson::Value* at = &doc;
+  std::string pointer;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = path.find('.', start);
+    std::string token = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (token.empty()) throw ConfigError("--set " + arg + ": empty key in '" + path + "'");
+    bool last = dot == std::string::npos;
+    if (at->IsArray()) {
+      char* end = nullptr;
+      unsigned long index = std::strtoul(token.c_str(), &end, 10);
+      if (*end != '\0' || index > at->Size())
+        fail(file, pointer, "--set " + arg + ": '" + token + "' is not an index of this array of " +
+                                std::to_string(at->Size()) + " item(s)");
+      if (index == at->Size()) {  // one past the end appends
+        at->PushBack(rapidjson::Value(last ? rapidjson::kNullType : rapidjson::kObjectType),
+                     doc.GetAllocator());
+      }
+      at = &(*at)[static_cast<rapidjson::SizeType>(index)];
+    } else {
+      if (!at->IsObject())
+        fail(file, pointer, "--set " + arg + ": cannot set '" + token + "' inside " + describe_json(*at));
+      auto it = at->FindMember(token.c_str());
+      if (it == at->MemberEnd()) {
+        at->AddMember(rapidjson::Value(token.c_str(), doc.GetAllocator()),
+                      rapidjson::Value(last ? rapidjson::kNullType : rapidjson::kObjectType),
+                      doc.GetAllocator());
+        it = at->FindMember(token.c_str());
+      }
+      at = &it->value;
+    }
+    pointer = pointer_append(pointer, token);
+    if (last) break;
+    start = dot + 1;
+  }
+  *at = value;
+}
+
+// ---- ${NAME} and ${NAME:-default} --------------------------------------------
+
+std::string substitute(std::string_view text, const EnvLookup& env, const fs::path& file,
+                       const std::string& pointer) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 3, "$${") == 0) {  // "$${" is a literal "${"
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out += text[i++];
+      continue;
+    }
+    std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos)
+      fail(file, pointer, "'${' without a closing '}' (write $${ for a literal ${)");
+    std::string_view inner = text.substr(i + 2, close - i - 2);
+    std::size_t dash = inner.find(":-");
+    std::string name(inner.substr(0, dash));
+    if (name.empty()) fail(file, pointer, "empty variable name in '${" + std::string(inner) + "}'");
+    if (auto value = env(name)) {
+      out += *value;
+    } else if (dash != std::string_view::npos) {
+      out += inner.substr(dash + 2);
+    } else {
+      fail(file, pointer, "environment variable " + name + " is not set (set it, or write ${" + name +
+                              ":-default} to give a default)");
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+void substitute_all(rapidjson::Value& v, rapidjson::Document::AllocatorType& allocator, const EnvLookup& env,
+                    const fs::path& file, const std::string& pointer) {
+  if (v.IsString()) {
+    std::string_view text(v.GetString(), v.GetStringLength());
+    if (text.find("${") == std::string_view::npos) return;
+    std::string replaced = substitute(text, env, file, pointer);
+    v.SetString(replaced.c_str(), static_cast<rapidjson::SizeType>(replaced.size()), allocator);
+  } else if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)));
+  } else if (v.IsObject()) {
+    for (auto& m : v.GetObject())
+      substitute_all(m.value, allocator, env, file,
+                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}));
+  }
+}
+
+fs::path absolute_from(const fs::path& dir, const std::string& path) {
+  if (path.empty() || path == "-") return path;  // "-": stdin/stdout by convention
+  fs::path p(path);
+  return p.is_absolute() ? p : (dir / p).lexically_normal();
+}
+
+const rapidjson::Value* find(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+PluginConfig plugin_entry(const rapidjson::Value& v, std::string pointer) {
+  return {(*find(v, "plugin")).GetString(), std::move(pointer), to_text(v)};
+}
+
+}  // namespace
+
+std::string_view host_schema() { return kHostSchema; }
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+PipelineConfig load_pipeline_config(const fs::path& file, const std::vector<std::string>& overrides,
+                                    const EnvLookup& env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(file.string() + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_pipeline_config(text.str(), file, overrides, env);
+}
+
+PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file,
+                                     const std::vector<std::string>& overrides, const EnvLookup& env) {
+  rapidjson::Document doc;
+  parse_strict(doc, text, file);
+  if (!doc.IsObject()) fail(file, "", "a pipeline config is a JSON object, got " + describe_json(doc));
+  for (const auto& o : overrides) apply_override(doc, o, file);
+  substitute_all(doc, doc.GetAllocator(), env, file, "");
+
+  rapidjson::Document schema;
+  schema.Parse(kHostSchema.data(), kHostSchema.size());
+  validate_against_schema(schema, doc, file.string(), "");
+
+  PipelineConfig config;
+  config.file = file;
+  config.dir = fs::absolute(file).parent_path();
+  if (const auto* e = find(doc, "encoder")) {
+    if (const auto* v = find(*e, "chunk_size")) config.encoder.chunk_size = v->GetUint64();
+    if (const auto* v = find(*e, "sample_size")) config.encoder.sample_size = v->GetUint64();
+    if (const auto* v = find(*e, "compression")) {
+      std::string_view name = v->GetString();
+      config.encoder.compression = name == "fast"       ? Compression::Fast
+                                   : name == "ultra"    ? Compression::Ultra
+                                   : name == "adaptive" ? Compression::Adaptive
+                                                        : Compression::Balanced;
+    }
+    if (const auto* v = find(*e, "on_new_key"))
+      config.encoder.on_new_key = std::string_view(v->GetString()) == "error" ? NewKeyPolicy::Error
+                                                                              : NewKeyPolicy::Extend;
+  }
+  if (const auto* q = find(doc, "queue"))
+    if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();
+  config.source = plugin_entry(doc["source"], "/source");
+  const auto& sinks = doc["sinks"];
+  for (rapidjson::SizeType i = 0; i < sinks.Size(); ++i)
+    config.sinks.push_back(plugin_entry(sinks[i], "/sinks/" + std::to_string(i)));
+  if (const auto* dirs = find(doc, "plugin_dirs"))
+    for (const auto& d : dirs->GetArray())
+      config.plugin_dirs.push_back({absolute_from(config.dir, d.GetString()), "plugin_dirs in " + file.string()});
+  return config;
+}
+
+std::string plugin_schema(const Plugin& plugin) {
+  rapidjson::Document schema(rapidjson::kObjectType);
+  auto& a = schema.GetAllocator();
+  rapidjson::Value properties(rapidjson::kObjectType), required(rapidjson::kArrayType);
+  rapidjson::Value plugin_key(rapidjson::kObjectType);
+  plugin_key.AddMember("type", "string", a);
+  properties.AddMember("plugin", plugin_key, a);
+  for (const aton_option& o : plugin.options()) {
+    rapidjson::Value property(rapidjson::kObjectType);
+    std::string_view type = o.type;
+    property.AddMember("type", rapidjson::Value(type == "path" ? "string" : o.type, a), a);
+    if (o.description) property.AddMember("description", rapidjson::Value(o.description, a), a);
+    if (o.schema_json) {
+      rapidjson::Document extra(&a);
+      extra.Parse(o.schema_json);
+      if (extra.HasParseError() || !extra.IsObject())
+        throw PluginError("plugin '" + plugin.name() + "' (" + plugin.file().string() + "): option '" +
+                          o.name + "' has a schema_json that is not a JSON object");
+      for (auto& m : extra.GetObject()) {
+        if (property.HasMember(m.name)) property.RemoveMember(m.name);
+        property.AddMember(rapidjson::Value(m.name, a), rapidjson::Value(m.value, a), a);
+      }
+    }
+    properties.AddMember(rapidjson::Value(o.name, a), property, a);
+    if (o.required) required.PushBack(rapidjson::Value(o.name, a), a);
+  }
+  schema.AddMember("type", "object", a);
+  schema.AddMember("properties", properties, a);
+  if (!required.Empty()) schema.AddMember("required", required, a);
+  schema.AddMember("additionalProperties", false, a);
+  return to_text(schema);
+}
+
+std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry,
+                                  const PipelineConfig& config) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(entry.json.c_str(), entry.json.size());
+  auto& a = doc.GetAllocator();
+  // Defaults first, so the schema checks them too.
+  for (const aton_option& o : plugin.options()) {
+    if (!o.default_json || doc.HasMember(o.name)) continue;
+    rapidjson::Document value(&a);
+    value.Parse(o.default_json);
+    if (value.HasParseError())
+      throw PluginError("plugin '" + plugin.name() + "' (" + plugin.file().string() + "): option '" +
+                        o.name + "' has a default that is not JSON: " + o.default_json);
+    doc.AddMember(rapidjson::Value(o.name, a), rapidjson::Value(value, a), a);
+  }
+  std::string schema_text = plugin_schema(plugin);
+  rapidjson::Document schema;
+  schema.Parse(schema_text.c_str(), schema_text.size());
+  validate_against_schema(schema, doc, config.file.string(), entry.pointer);
+
+  for (const aton_option& o : plugin.options()) {
+    if (std::string_view(o.type) != "path") continue;
+    auto it = doc.FindMember(o.name);
+    if (it == doc.MemberEnd() || !it->value.IsString()) continue;
+    std::string absolute = absolute_from(config.dir, it->value.GetString()).string();
+    it->value.SetString(absolute.c_str(), static_cast<rapidjson::SizeType>(absolute.size()), a);
+  }
+  doc.RemoveMember("plugin");
+  return to_text(doc);
+}
+
+}  // namespace aton::host

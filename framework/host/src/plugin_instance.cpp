@@ -1,0 +1,248 @@
+#include <aton/host/plugin_instance.hpp>
+
+#include <aton/errors.hpp>
+#include <aton/value_builder.hpp>
+
+#include <exception>
+#include <string>
+
+namespace aton::host {
+
+namespace {
+
+std::unique_ptr<InstanceHost> make_host(RunContext& run, const std::string& plugin) {
+  auto host = std::make_unique<InstanceHost>();
+  host->run = &run;
+  host->plugin = plugin;
+  host->api.struct_size = sizeof(aton_host_api);
+  host->api.host = host.get();
+  host->api.log = [](void* h, aton_log_level level, const char* message) {
+    auto* self = static_cast<InstanceHost*>(h);
+    try {
+      self->run->log(self->plugin, level, message ? message : "");
+    } catch (...) {
+      // Logging must never unwind into a plugin.
+    }
+  };
+  host->api.is_cancelled = [](void* h) {
+    return static_cast<InstanceHost*>(h)->run->cancelled() ? 1 : 0;
+  };
+  return host;
+}
+
+std::string text_or(const char* text, std::string_view fallback) {
+  return text && *text ? std::string(text) : std::string(fallback);
+}
+
+using CreateFn = aton_status (*)(const aton_host_api*, const char*, std::size_t, void**, char*, std::size_t);
+
+// Calls a plugin's create(); throws E with the plugin's text on failure.
+template <class E>
+void* create_instance(CreateFn create, const InstanceHost& host, const std::string& config_json) {
+  char error[2048] = {0};
+  void* self = nullptr;
+  aton_status rc = create(&host.api, config_json.data(), config_json.size(), &self, error, sizeof error);
+  error[sizeof error - 1] = '\0';
+  if (rc != ATON_OK || !self) throw E(text_or(error, "create() failed without a message"));
+  return self;
+}
+
+}  // namespace
+
+void RunContext::log(const std::string& plugin, aton_log_level level, std::string_view message) const {
+  if (log_) log_(plugin, level, message);
+}
+
+// ---- The record builder a source writes into -------------------------------
+
+// Turns the plugin's events into Values with ValueBuilder, checking that they
+// form records (top-level objects, keys before values, balanced nesting).
+// Every callback catches everything: a refusal returns 1 and keeps the
+// reason for the host's error message.
+struct SourceInstance::Builder {
+  aton_record_builder api{};
+  ValueBuilder values;
+  Arena* arena = nullptr;
+  std::vector<bool> open_is_object;  // one entry per open container
+  bool key_pending = false;          // inside an object: a key came, its value not yet
+  std::size_t first_record = 0;
+  std::string refusal;
+
+  explicit Builder(Arena& initial) : values(initial) {
+    api.struct_size = sizeof(aton_record_builder);
+    api.host = this;
+    api.null_value = [](void* h) { return on(h, [](Builder& b) { b.scalar(); b.values.null(); }); };
+    api.bool_value = [](void* h, int v) {
+      return on(h, [v](Builder& b) { b.scalar(); b.values.boolean(v != 0); });
+    };
+    api.int_value = [](void* h, std::int64_t v) {
+      return on(h, [v](Builder& b) { b.scalar(); b.values.integer(v); });
+    };
+    api.float_value = [](void* h, double v) {
+      return on(h, [v](Builder& b) { b.scalar(); b.values.floating(v); });
+    };
+    api.number_text = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](Builder& b) { b.scalar(); b.values.number_text({t, n}); });
+    };
+    api.string_value = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](Builder& b) { b.scalar(); b.values.string({t, n}); });
+    };
+    api.begin_array = [](void* h) { return on(h, [](Builder& b) { b.open(false); }); };
+    api.end_array = [](void* h) { return on(h, [](Builder& b) { b.close(false); }); };
+    api.begin_object = [](void* h) { return on(h, [](Builder& b) { b.open(true); }); };
+    api.key = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](Builder& b) {
+        if (b.open_is_object.empty() || !b.open_is_object.back())
+          b.fail("a key outside an object");
+        if (b.key_pending) b.fail("two keys in a row, the first without a value");
+        b.values.key({t, n});
+        b.key_pending = true;
+      });
+    };
+    api.end_object = [](void* h) { return on(h, [](Builder& b) { b.close(true); }); };
+  }
+
+  template <class F>
+  static int on(void* h, F&& f) noexcept {
+    auto& b = *static_cast<Builder*>(h);
+    if (!b.refusal.empty()) return 1;  // already refused: stay refused
+    try {
+      f(b);
+      return 0;
+    } catch (const std::exception& e) {
+      b.refusal = b.where() + ": " + e.what();
+    } catch (...) {
+      b.refusal = b.where() + ": unknown error while building a record";
+    }
+    return 1;
+  }
+
+  // The 0-based index, in the whole input, of the record being built.
+  std::string where() const { return "record " + std::to_string(first_record + completed); }
+  std::size_t completed = 0;  // records finished in this batch
+
+  [[noreturn]] void fail(const std::string& what) {
+    throw Error(what);  // on() adds where()
+  }
+
+  // Before any value: records are objects, and an object's values need keys.
+  void scalar() {
+    if (open_is_object.empty()) fail("a record must be a JSON object, not a bare value");
+    value_slot();
+  }
+  void value_slot() {
+    if (open_is_object.empty()) return;
+    if (open_is_object.back()) {
+      if (!key_pending) fail("a value inside an object without a key");
+      key_pending = false;
+    }
+  }
+  void open(bool is_object) {
+    if (open_is_object.empty()) {
+      if (!is_object) fail("a record must be a JSON object, not an array");
+    } else {
+      value_slot();
+    }
+    if (is_object) values.begin_object();  // throws when nesting is too deep
+    else values.begin_array();
+    open_is_object.push_back(is_object);
+  }
+  void close(bool is_object) {
+    if (open_is_object.empty() || open_is_object.back() != is_object)
+      fail(std::string(is_object ? "end_object" : "end_array") + " without a matching " +
+           (is_object ? "begin_object" : "begin_array"));
+    if (is_object && key_pending) fail("a key without a value at the end of an object");
+    open_is_object.pop_back();
+    if (is_object) values.end_object();
+    else values.end_array();
+    if (open_is_object.empty()) ++completed;
+  }
+
+  void start(Arena& a, std::size_t first) {
+    values.clear();
+    values.set_arena(a);
+    open_is_object.clear();
+    key_pending = false;
+    refusal.clear();
+    first_record = first;
+    completed = 0;
+  }
+};
+
+// ---- Sources ----------------------------------------------------------------
+
+SourceInstance::SourceInstance(Plugin plugin, const std::string& config_json, RunContext& run)
+    : plugin_(std::move(plugin)), host_(make_host(run, plugin_.name())) {
+  const aton_source_api& api = *plugin_.descriptor().source;
+  self_ = create_instance<SourceError>(api.create, *host_, config_json);
+  table_ = text_or(api.table_name(self_), "records");
+  Arena placeholder(64);
+  builder_ = std::make_unique<Builder>(placeholder);
+}
+
+SourceInstance::~SourceInstance() {
+  if (self_) plugin_.descriptor().source->destroy(self_);
+}
+
+RecordBatch SourceInstance::next_batch(std::size_t max_records) {
+  const aton_source_api& api = *plugin_.descriptor().source;
+  RecordBatch batch;
+  batch.first_record = records_read_;
+  builder_->start(batch.arena, records_read_);
+  std::size_t produced = 0;
+  aton_status rc = api.next_batch(self_, &builder_->api, max_records, &produced);
+  if (!builder_->refusal.empty()) throw SourceError(builder_->refusal);
+  if (rc == ATON_ERROR) throw SourceError(text_or(api.last_error(self_), "next_batch() failed without a message"));
+  if (rc != ATON_OK && rc != ATON_END)
+    throw SourceError("next_batch() returned an unknown status " + std::to_string(static_cast<int>(rc)));
+  if (!builder_->open_is_object.empty())
+    throw SourceError("record " + std::to_string(records_read_ + builder_->completed) +
+                      ": left unfinished at the end of next_batch() (a begin_object without its end_object)");
+  batch.records.swap(builder_->values.values());
+  builder_->values.clear();
+  if (batch.records.size() > max_records)
+    throw SourceError("next_batch() produced " + std::to_string(batch.records.size()) +
+                      " records, more than the " + std::to_string(max_records) + " asked for");
+  records_read_ += batch.records.size();
+  batch.last = rc == ATON_END;
+  if (rc == ATON_OK && batch.records.empty())
+    throw SourceError("next_batch() returned ATON_OK with no record (ATON_END ends the input)");
+  batch.position = position();
+  return batch;
+}
+
+aton_source_position SourceInstance::position() {
+  aton_source_position p{};
+  p.struct_size = sizeof p;
+  p.total_records = -1;
+  p.total_bytes = -1;
+  plugin_.descriptor().source->position(self_, &p);
+  return p;
+}
+
+// ---- Sinks ------------------------------------------------------------------
+
+SinkInstance::SinkInstance(Plugin plugin, const std::string& config_json, RunContext& run)
+    : plugin_(std::move(plugin)), host_(make_host(run, plugin_.name())) {
+  self_ = create_instance<SinkError>(plugin_.descriptor().sink->create, *host_, config_json);
+}
+
+SinkInstance::~SinkInstance() {
+  if (self_) plugin_.descriptor().sink->destroy(self_);
+}
+
+void SinkInstance::write(const aton_chunk& chunk) {
+  const aton_sink_api& api = *plugin_.descriptor().sink;
+  if (api.write(self_, &chunk) != ATON_OK)
+    throw SinkError(text_or(api.last_error(self_), "write() failed without a message"));
+}
+
+void SinkInstance::finish() {
+  const aton_sink_api& api = *plugin_.descriptor().sink;
+  if (api.finish(self_) != ATON_OK)
+    throw SinkError(text_or(api.last_error(self_), "finish() failed without a message"));
+}
+
+void SinkInstance::abort() noexcept { plugin_.descriptor().sink->abort(self_); }
+
+}  // namespace aton::host

@@ -1,0 +1,131 @@
+// The bounded queue between pipeline stages: blocking, close, cancel, and
+// many threads at once. No sleeps: tests wait on the queue's own counters.
+#include <aton/host/bounded_queue.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using aton::host::BoundedQueue;
+using aton::host::QueueStats;
+using namespace std::chrono_literals;
+
+TEST_CASE("a full queue blocks the producer until a consumer pops", "[queue]") {
+  BoundedQueue<int> q(2);
+  REQUIRE(q.push(1));
+  REQUIRE(q.push(2));
+  std::atomic<bool> third_pushed{false};
+  std::thread producer([&] {
+    CHECK(q.push(3));
+    third_pushed = true;
+  });
+  REQUIRE(q.wait_until([](const QueueStats& s) { return s.waiting_producers == 1; }, 10s));
+  CHECK_FALSE(third_pushed.load());
+  CHECK(q.stats().size == 2);
+  CHECK(q.pop() == 1);
+  producer.join();
+  CHECK(third_pushed.load());
+  QueueStats s = q.stats();
+  CHECK(s.producer_waits == 1);
+  CHECK(s.max_occupancy == 2);
+  CHECK(q.pop() == 2);
+  CHECK(q.pop() == 3);
+}
+
+TEST_CASE("an empty queue blocks the consumer until an item arrives", "[queue]") {
+  BoundedQueue<std::string> q(1);
+  std::optional<std::string> got;
+  std::thread consumer([&] { got = q.pop(); });
+  REQUIRE(q.wait_until([](const QueueStats& s) { return s.waiting_consumers == 1; }, 10s));
+  REQUIRE(q.push("hello"));
+  consumer.join();
+  CHECK(got == "hello");
+  CHECK(q.stats().consumer_waits == 1);
+}
+
+TEST_CASE("close lets consumers drain what is queued, then ends the stream", "[queue]") {
+  BoundedQueue<int> q(3);
+  REQUIRE(q.push(1));
+  REQUIRE(q.push(2));
+  q.close();
+  CHECK_FALSE(q.push(3));
+  CHECK(q.pop() == 1);
+  CHECK(q.pop() == 2);
+  CHECK_FALSE(q.pop().has_value());
+  CHECK_FALSE(q.pop().has_value());
+
+  SECTION("a consumer blocked on an empty queue wakes at close") {
+    BoundedQueue<int> empty(1);
+    std::optional<int> got = 7;
+    std::thread consumer([&] { got = empty.pop(); });
+    REQUIRE(empty.wait_until([](const QueueStats& s) { return s.waiting_consumers == 1; }, 10s));
+    empty.close();
+    consumer.join();
+    CHECK_FALSE(got.has_value());
+  }
+}
+
+TEST_CASE("cancel wakes blocked producers and consumers at once and drops the items", "[queue]") {
+  BoundedQueue<int> full(1), empty(1);
+  REQUIRE(full.push(1));
+  std::atomic<int> push_result{-1};
+  std::atomic<int> pop_empty{-1};
+  std::thread producer([&] { push_result = full.push(2) ? 1 : 0; });
+  std::thread consumer([&] { pop_empty = empty.pop().has_value() ? 1 : 0; });
+  REQUIRE(full.wait_until([](const QueueStats& s) { return s.waiting_producers == 1; }, 10s));
+  REQUIRE(empty.wait_until([](const QueueStats& s) { return s.waiting_consumers == 1; }, 10s));
+  full.cancel();
+  empty.cancel();
+  producer.join();
+  consumer.join();
+  CHECK(push_result == 0);
+  CHECK(pop_empty == 0);
+  CHECK(full.cancelled());
+  CHECK_FALSE(full.pop().has_value());  // the queued item was dropped
+  CHECK_FALSE(full.push(3));
+  full.cancel();  // idempotent
+}
+
+TEST_CASE("many producers and consumers pass every item exactly once within capacity", "[queue]") {
+  constexpr int kProducers = 4, kConsumers = 3, kPerProducer = 2000;
+  BoundedQueue<int> q(3);
+  std::vector<std::vector<int>> received(kConsumers);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConsumers; ++c)
+    threads.emplace_back([&, c] {
+      while (auto v = q.pop()) received[c].push_back(*v);
+    });
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p)
+    producers.emplace_back([&, p] {
+      for (int i = 0; i < kPerProducer; ++i) REQUIRE(q.push(p * kPerProducer + i));
+    });
+  for (auto& t : producers) t.join();
+  q.close();
+  for (auto& t : threads) t.join();
+
+  std::vector<int> all;
+  for (const auto& r : received) {
+    // Each consumer sees each producer's items in the order they were pushed.
+    for (int p = 0; p < kProducers; ++p) {
+      std::vector<int> mine;
+      for (int v : r)
+        if (v / kPerProducer == p) mine.push_back(v);
+      CHECK(std::is_sorted(mine.begin(), mine.end()));
+    }
+    all.insert(all.end(), r.begin(), r.end());
+  }
+  std::sort(all.begin(), all.end());
+  REQUIRE(all.size() == static_cast<std::size_t>(kProducers * kPerProducer));
+  for (int i = 0; i < kProducers * kPerProducer; ++i) REQUIRE(all[static_cast<std::size_t>(i)] == i);
+  QueueStats s = q.stats();
+  CHECK(s.max_occupancy <= 3);
+  CHECK(s.pushed == s.popped);
+}
+
+TEST_CASE("a queue of capacity zero is refused", "[queue]") {
+  CHECK_THROWS_AS(BoundedQueue<int>(0), std::invalid_argument);
+}

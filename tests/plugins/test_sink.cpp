@@ -1,0 +1,102 @@
+// test_sink: a sink for the host's tests.
+//
+//   {"plugin": "test_sink", "path": "out.aton", "log": "chunks.jsonl",
+//    "delay_ms": 20, "fail_at": 3, "fail_finish": false}
+//
+// Writes chunks, separated by '\n', to path + ".partial" and renames it to
+// path on finish() (abort() removes it), so a test can tell a finished run
+// from an aborted one. `log` gets one JSON line per chunk with its metadata,
+// then "finish" or "abort". delay_ms makes it a slow consumer (it sleeps in
+// slices and gives up when the run is cancelled); fail_at fails write() at
+// that chunk; fail_finish fails finish().
+#include <aton/plugin.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace {
+
+class TestSink : public aton::sdk::Sink {
+ public:
+  explicit TestSink(const aton::sdk::Context& context)
+      : host_(context.host),
+        path_(context.config.string("path")),
+        delay_ms_(context.config.integer("delay_ms", 0)),
+        fail_at_(context.config.integer("fail_at", -1)),
+        fail_finish_(context.config.boolean("fail_finish", false)) {
+    if (!path_.empty()) {
+      out_.open(path_ + ".partial", std::ios::binary | std::ios::trunc);
+      if (!out_) throw std::runtime_error("cannot open " + path_ + ".partial");
+    }
+    std::string log = context.config.string("log");
+    if (!log.empty()) {
+      log_.open(log, std::ios::binary | std::ios::trunc);
+      if (!log_) throw std::runtime_error("cannot open " + log);
+    }
+  }
+
+  void write(const aton_chunk& c) override {
+    if (fail_at_ >= 0 && c.chunk_id == static_cast<std::uint64_t>(fail_at_))
+      throw std::runtime_error("test_sink: planned failure at chunk " + std::to_string(c.chunk_id));
+    for (std::int64_t waited = 0; waited < delay_ms_; waited += 5) {
+      if (host_ && host_->is_cancelled(host_->host)) throw std::runtime_error("test_sink: cancelled while slow");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (out_.is_open()) {
+      if (c.chunk_id > 0) out_ << '\n';
+      out_.write(c.data, static_cast<std::streamsize>(c.size));
+    }
+    if (log_.is_open()) {
+      log_ << "{\"chunk_id\":" << c.chunk_id << ",\"total_chunks\":" << c.total_chunks
+           << ",\"is_first\":" << (c.is_first ? "true" : "false")
+           << ",\"is_last\":" << (c.is_last ? "true" : "false") << ",\"table\":\"" << c.table
+           << "\",\"records_in_chunk\":" << c.records_in_chunk << ",\"start_idx\":" << c.start_idx
+           << ",\"end_idx\":" << c.end_idx << ",\"total_records\":" << c.total_records
+           << ",\"progress\":" << c.progress << "}\n";
+      log_.flush();
+    }
+  }
+
+  void finish() override {
+    if (fail_finish_) throw std::runtime_error("test_sink: planned failure in finish");
+    if (out_.is_open()) {
+      out_.close();
+      if (std::rename((path_ + ".partial").c_str(), path_.c_str()) != 0)
+        throw std::runtime_error("cannot rename " + path_ + ".partial");
+    }
+    if (log_.is_open()) log_ << "finish\n";
+  }
+
+  void abort() noexcept override {
+    if (out_.is_open()) {
+      out_.close();
+      std::remove((path_ + ".partial").c_str());
+    }
+    if (log_.is_open()) log_ << "abort\n";
+  }
+
+ private:
+  const aton_host_api* host_;
+  std::string path_;
+  std::int64_t delay_ms_;
+  std::int64_t fail_at_;
+  bool fail_finish_;
+  std::ofstream out_;
+  std::ofstream log_;
+};
+
+const aton_option kOptions[] = {
+    {"path", "path", nullptr, 0, "Where to write the chunks (renamed into place on finish).", nullptr},
+    {"log", "path", nullptr, 0, "A JSON line per chunk with its metadata.", nullptr},
+    {"delay_ms", "integer", "0", 0, "Sleep this long per chunk: a slow consumer.", "{\"minimum\":0}"},
+    {"fail_at", "integer", "-1", 0, "Fail write() at this chunk (-1: never).", nullptr},
+    {"fail_finish", "boolean", "false", 0, "Fail finish().", nullptr},
+};
+
+}  // namespace
+
+ATON_SINK_PLUGIN(TestSink, "test_sink", "0.1.0", "Writes chunks for tests.", kOptions)
