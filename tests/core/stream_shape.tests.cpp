@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -205,6 +206,42 @@ TEST_CASE("encode() is every chunk's data joined by a newline, as the guide's fi
     joined += chunk.data;
   }
   CHECK(encoder.encode(Value::array(records)) == joined);
+}
+
+TEST_CASE("a key first seen after chunk 0 is declared by @schema+ in front of the first chunk using it",
+          "[stream_shape]") {
+  auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
+  INFO("mode " << aton::compression_name(mode));
+  aton::Arena arena;
+  auto records = guide_records(300, arena);
+  // From record 150 on, every record also has "late key".
+  for (std::size_t i = 150; i < records.size(); ++i) {
+    auto old = records[i].members();
+    auto* members = arena.allocate_array<Member>(old.size() + 1);
+    std::uninitialized_copy(old.begin(), old.end(), members);
+    new (&members[old.size()]) Member{"late key", Value::string("x")};
+    records[i] = Value::object({members, old.size() + 1});
+  }
+  EncoderOptions options = options_for(mode, 100);
+  options.sample_size = 100;
+  auto chunks = all_chunks(aton::StreamEncoder(options), Value::array(records));
+  REQUIRE(chunks.size() == 3);
+  INFO("chunk 1:\n" << chunks[1].data.substr(0, 300));
+  CHECK_FALSE(has_line_starting(chunks[0].data, "@schema+["));
+  CHECK(chunks[1].data.starts_with("@schema+[\"late key\":str]\nrecords+(100):\n"));
+  CHECK(chunks[2].data.starts_with("records+(100):\n"));
+
+  // With on_new_key = Error the same data is refused, naming key and record.
+  options.on_new_key = aton::NewKeyPolicy::Error;
+  std::string message;
+  try {
+    aton::StreamEncoder(options).encode(Value::array(records));
+  } catch (const aton::EncodingError& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find("late key") != std::string::npos);
+  CHECK(message.find("150") != std::string::npos);
 }
 
 TEST_CASE("a chunk size that does not divide the total leaves a short last chunk", "[stream_shape]") {
