@@ -54,13 +54,14 @@ cat > "$config" <<JSON
  "sinks": [{"plugin": "stdout"}]}
 JSON
 
-# The slow consumer: reads 64 KB, then pauses 2 ms.
+# The slow consumer: reads 64 KB, then pauses 4 ms (at most ~16 MB/s, slower
+# than the pipeline produces, so the queues stay full).
 slow_reader='import sys,time
 n=0
 while True:
     b=sys.stdin.buffer.read(65536)
     if not b: break
-    n+=len(b); time.sleep(0.002)
+    n+=len(b); time.sleep(0.004)
 print(f"consumer read {n/1e6:.1f} MB", file=sys.stderr)'
 
 echo "==> $build/bin/aton run $config --progress=none | slow reader"
