@@ -142,15 +142,17 @@ struct NumberTooBig {};
   throw JsonError(what, offset, line, offset - line_start + 1);
 }
 
+// `hidden`: null on the first attempt, whose NumberTooBig asks for a retry.
 Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& options,
-                 const BigNumbers& hidden) {
+                 const BigNumbers* hidden) {
+  static const BigNumbers none;
   ViewStream stream(text);
   ValueBuilder builder(arena, options.max_depth);
-  SaxToBuilder<ViewStream> handler{builder, stream, hidden, {}};
+  SaxToBuilder<ViewStream> handler{builder, stream, hidden ? *hidden : none, {}};
   rapidjson::Reader reader;
   auto result = reader.Parse<kFlags>(stream, handler);
   if (result.IsError()) {
-    if (result.Code() == rapidjson::kParseErrorNumberTooBig && hidden.empty()) throw NumberTooBig{};
+    if (result.Code() == rapidjson::kParseErrorNumberTooBig && !hidden) throw NumberTooBig{};
     std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
     throw_parse_error(text, result.Offset(), what);
   }
@@ -163,12 +165,12 @@ Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& opt
 
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
   try {
-    return parse_view(text, arena, options, {});
+    return parse_view(text, arena, options, nullptr);
   } catch (const NumberTooBig&) {
     // Rare: retry with the numbers RapidJSON refuses hidden from it.
     std::string rewritten(text);
     BigNumbers hidden = hide_big_numbers(rewritten);
-    return parse_view(rewritten, arena, options, hidden);
+    return parse_view(rewritten, arena, options, &hidden);
   }
 }
 

@@ -1,0 +1,82 @@
+// The bodies of the core's fuzz targets, shared by the libFuzzer binaries
+// (scripts/fuzz) and the regression test that replays every input kept in
+// tests/fuzz/regressions/. Each returns normally or aborts on a broken
+// invariant; expected errors (malformed input) are caught here.
+#pragma once
+
+#include <aton/decoder.hpp>
+#include <aton/errors.hpp>
+#include <aton/json.hpp>
+#include <aton/stream_encoder.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace aton::fuzz {
+
+// Stops the run with the evidence: libFuzzer keeps the input as a crash.
+[[noreturn]] inline void broken(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "invariant broken: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+// Encodes `records` in every mode at a few chunk sizes and decodes them back:
+// anything but the same records breaks the invariant.
+inline void check_roundtrip(std::string_view table, std::span<const Value> records) {
+  for (Compression mode : {Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive}) {
+    for (std::size_t chunk_size : {1, 3, 100}) {
+      EncoderOptions options;
+      options.compression = mode;
+      options.chunk_size = chunk_size;
+      options.sample_size = 4;  // small, so later chunks exercise schema drift
+      IncrementalEncoder encoder(options, std::string(table), records.size());
+      std::string text;
+      for (const Value& r : records) encoder.push(r);
+      encoder.finish();
+      while (auto chunk = encoder.pop()) text += chunk->data + "\n";
+      Decoder decoder;
+      try {
+        decoder.feed(text);
+      } catch (const DecodingError& e) {
+        broken("our own output does not decode", std::string(e.what()) + "\n" + text);
+      }
+      const auto& decoded = decoder.tables().at(0).records;
+      bool same = decoded.size() == records.size();
+      for (std::size_t i = 0; same && i < records.size(); ++i) same = decoded[i] == records[i];
+      if (!same) broken("decode(encode(x)) != x", text);
+    }
+  }
+}
+
+// Arbitrary bytes as ATON: either a DecodingError, or tables whose records
+// survive a round trip of their own.
+inline void decode_one(const std::uint8_t* data, std::size_t size) {
+  Decoder decoder;
+  try {
+    decoder.feed(std::string_view(reinterpret_cast<const char*>(data), size));
+  } catch (const DecodingError&) {
+    return;
+  }
+  for (const auto& table : decoder.tables()) check_roundtrip(table.name, table.records);
+}
+
+// Arbitrary bytes as JSON: when they are an array of objects, the records
+// survive a round trip through ATON.
+inline void roundtrip_one(const std::uint8_t* data, std::size_t size) {
+  Arena arena;
+  Value value;
+  try {
+    value = parse_json(std::string_view(reinterpret_cast<const char*>(data), size), arena);
+  } catch (const JsonError&) {
+    return;
+  }
+  if (!value.is_array()) return;
+  for (const Value& item : value.items())
+    if (!item.is_object()) return;
+  check_roundtrip("records", value.items());
+}
+
+}  // namespace aton::fuzz

@@ -1,0 +1,7 @@
+// libFuzzer target: JSON records through the encoder and back (see core_targets.hpp).
+#include "core_targets.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  aton::fuzz::roundtrip_one(data, size);
+  return 0;
+}
