@@ -39,16 +39,16 @@ or was refused.
 )";
 
 int list(const host::PluginCatalog& catalog) {
-  std::cout << std::left << std::setw(12) << "NAME" << std::setw(8) << "KIND" << std::setw(10) << "VERSION"
+  std::cout << std::left << std::setw(14) << "NAME" << std::setw(8) << "KIND" << std::setw(10) << "VERSION"
             << "FILE\n";
   for (const auto& f : catalog.files()) {
     try {
       host::Plugin p = host::load_plugin(f.path);
-      std::cout << std::setw(12) << p.name() << std::setw(8) << host::kind_name(p.kind()) << std::setw(10)
+      std::cout << std::setw(14) << p.name() << std::setw(8) << host::kind_name(p.kind()) << std::setw(10)
                 << p.version() << f.path.string() << (f.shadowed ? "  (shadowed by an earlier folder)" : "")
                 << "\n";
     } catch (const Error& e) {
-      std::cout << std::setw(12) << f.name << std::setw(8) << "-" << std::setw(10) << "-" << f.path.string()
+      std::cout << std::setw(14) << f.name << std::setw(8) << "-" << std::setw(10) << "-" << f.path.string()
                 << "  (refused: " << e.what() << ")\n";
     }
   }

@@ -211,6 +211,10 @@ TEST_CASE("a sink that cannot start is reported with its pointer in the config",
   auto run = run_aton_with_test_plugins({"run", config.string()});
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("sink 'test_sink' (/sinks/1): could not start: cannot open /nonexistent/x.aton.partial"));
+  // The sink that did start was told to discard its output.
+  auto first = run_aton_with_test_plugins({"run", config.string(), "--set", "sinks.0.path=first.aton"});
+  CHECK(first.exit_code == 1);
+  CHECK_FALSE(fs::exists(dir / "first.aton.partial"));
 }
 
 TEST_CASE("a plugin built for another ABI is refused by aton run, naming both versions", "[run][e2e][plugins]") {

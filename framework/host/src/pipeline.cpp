@@ -67,6 +67,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
     try {
       sinks_.push_back(std::make_unique<SinkInstance>(s.plugin, s.config_json, run));
     } catch (const Error& e) {
+      // The sinks already made may hold temporary output: discard it.
+      for (auto& made : sinks_) made->abort();
       throw SinkError("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what());
     }
     chunk_queues_.push_back(
