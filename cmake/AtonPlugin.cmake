@@ -16,6 +16,11 @@ function(aton_add_plugin name)
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--exclude-libs,ALL)
+  # GCC exports inline statics as STB_GNU_UNIQUE whatever the visibility;
+  # without this a plugin would export more than its entry point.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  endif()
   if(DEFINED ATON_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ATON_PLUGIN_OUTPUT_DIR})
     set_property(GLOBAL APPEND PROPERTY ATON_PLUGIN_TARGETS ${target})
