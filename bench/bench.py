@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""The measurements behind bench/run; see bench/run for the set-up it expects.
+
+    bench/bench.py --build DIR [--sax-build DIR] [--commit SHA] [--quick]
+                   [--sections speed,peers,memory,scaling,tokens]
+
+Every figure is printed next to its reference from the same run (the bare
+RapidJSON SAX parse, `cat FILE > /dev/null`, the peers), because absolute
+times on a shared 2-core machine are noise and ratios are not. Times are the
+best of N runs (wall clock); CPU seconds (user + system of the process and
+its threads) are shown too, as they suffer less from other load. Writes the
+tables as Markdown to bench/out/results-<quick|full>.md and the raw
+figures to bench/out/results-<quick|full>.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(HERE, "data")
+OUT = os.path.join(HERE, "out")
+NPM_DIR = os.path.join(OUT, "npm")
+MB = 1024 * 1024
+
+# The TOON CLI slows down faster than linearly on nested records (16 MB of
+# orders: minutes), so the peers get their own, smaller inputs.
+QUICK = {"speed_mb": 8, "peers_mb": 1, "repeats": 2, "peer_repeats": 1, "memory_mb": [1, 8],
+         "encode_memory_max_mb": 8, "scaling_mb": 8, "token_records": 1000}
+FULL = {"speed_mb": 128, "peers_mb": 16, "repeats": 3, "peer_repeats": 1, "memory_mb": [1, 16, 128, 1024],
+        "encode_memory_max_mb": 128, "scaling_mb": 128, "token_records": 1000}
+DATASETS = ["events", "hr", "orders"]
+MODES = ["fast", "balanced", "ultra", "adaptive"]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- running and timing -------------------------------------------------------
+
+def run_once(cmd, stdout=subprocess.DEVNULL):
+    """Runs cmd; returns (wall seconds, cpu seconds, stdout text or None)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), proc.returncode, proc.stderr.decode()[-2000:]))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    text = proc.stdout.decode() if stdout == subprocess.PIPE else None
+    return wall, cpu, text
+
+
+def best_of(cmd, repeats, stdout=subprocess.DEVNULL):
+    """The fastest of `repeats` runs: (wall, cpu, stdout of that run)."""
+    best = None
+    for _ in range(repeats):
+        result = run_once(cmd, stdout)
+        if best is None or result[0] < best[0]:
+            best = result
+    return best
+
+
+def peak_rss_mb(cmd):
+    """Peak resident set size of cmd in MB, as /usr/bin/time -v reports it."""
+    report = os.path.join(OUT, "time-v.txt")
+    proc = subprocess.run(["/usr/bin/time", "-v", "-o", report] + cmd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), proc.returncode, proc.stderr.decode()[-2000:]))
+    text = open(report).read()
+    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
+    seconds = sum(float(part) * 60 ** i for i, part in enumerate(reversed(wall.split(":"))))
+    return kb / 1024, seconds
+
+
+# --- inputs -------------------------------------------------------------------
+
+def dataset(name, size_mb, formats="json,jsonl,csv,sqlite"):
+    """The meta of DATA/<name>-<size>MB.*, generated (seeded) when missing."""
+    stem = os.path.join(DATA, "%s-%gMB" % (name, size_mb))
+    meta_path = stem + ".meta.json"
+    if not os.path.exists(meta_path):
+        log("==> generating %s (%g MB)" % (os.path.basename(stem), size_mb))
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_data.py"), name, str(size_mb), DATA,
+                        "--formats", formats], check=True)
+    meta = json.load(open(meta_path))
+    meta["stem"] = stem
+    return meta
+
+
+def path_of(meta, fmt):
+    return os.path.join(DATA, meta["files"][fmt]["path"])
+
+
+def pipeline_config(meta, fmt, out_path, chunk_size=1000, capacity=4, compression="balanced"):
+    """A config file for `aton run` reading `fmt` of meta with the given knobs."""
+    source = {"plugin": {"json": "json", "jsonl": "json", "csv": "csv", "sqlite": "sql"}[fmt], "count": False}
+    if fmt == "sqlite":
+        source.update(database=path_of(meta, fmt), table="records")
+    else:
+        source["path"] = path_of(meta, fmt)
+    if fmt == "jsonl":
+        source["format"] = "jsonl"
+    config = {"source": source, "encoder": {"chunk_size": chunk_size, "compression": compression},
+              "queue": {"capacity": capacity}, "sinks": [{"plugin": "file", "path": out_path}]}
+    name = "run-%s-%s-c%d-q%d-%s.json" % (os.path.basename(meta["stem"]), fmt, chunk_size, capacity, compression)
+    path = os.path.join(OUT, name)
+    with open(path, "w") as out:
+        json.dump(config, out)
+    return path
+
+
+class Bench:
+    def __init__(self, build, sax_build, commit, quick, sections):
+        self.build = os.path.abspath(build)
+        self.commit = commit
+        self.aton = os.path.join(self.build, "bin", "aton")
+        self.sax = os.path.join(os.path.abspath(sax_build or build), "bin", "aton_bench_sax")
+        self.toon = os.path.join(NPM_DIR, "node_modules", ".bin", "toon")
+        self.cfg = QUICK if quick else FULL
+        self.label = "quick" if quick else "full"
+        self.sections = sections
+        self.md = []
+        self.raw = {}
+
+    # -- shared helpers
+    def table(self, title, command, header, rows, note=None):
+        lines = ["### " + title, "", "Printed by: `%s`" % command, ""]
+        if note:
+            lines += [note, ""]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join("---" for _ in header) + "|")
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+        lines.append("")
+        text = "\n".join(lines)
+        print(text, flush=True)
+        self.md.append(text)
+
+    def aton_run(self, config):
+        return [self.aton, "run", config, "--progress=none", "--quiet"]
+
+    def aton_encode(self, meta, mode="balanced", chunk=1000, out=None):
+        return [self.aton, "encode", path_of(meta, "json"), "--compression", mode, "--chunk-size", str(chunk),
+                "-o", out or os.path.join(OUT, "encode.aton")]
+
+    # -- speed: aton against the parse limit and the I/O limit
+    def speed(self):
+        size, reps = self.cfg["speed_mb"], self.cfg["repeats"]
+        rows, raw = [], {}
+        for name in DATASETS:
+            meta = dataset(name, size)
+            records = meta["records"]
+            json_path = path_of(meta, "json")
+            run_once(["cat", json_path])  # warm the page cache
+            sax = best_of([self.sax, json_path], reps, subprocess.PIPE)
+            assert sax[2].split()[0] == str(records), "SAX counted %s, expected %d" % (sax[2], records)
+            json_bytes = meta["files"]["json"]["bytes"]
+            cat = best_of(["cat", json_path], reps)
+
+            def row(what, fmt, result, sax_result):
+                nbytes = meta["files"][fmt]["bytes"]
+                wall, cpu = result[0], result[1]
+                raw["%s/%s/%s" % (name, what, fmt)] = {"wall": wall, "cpu": cpu, "bytes": nbytes, "records": records}
+                rows.append([name, what, fmt, "%.1f" % (nbytes / MB), "%.0f" % (nbytes / MB / wall),
+                             "%.0fk" % (records / wall / 1000), "%.2f" % wall, "%.2f" % cpu,
+                             "%.2f" % (sax_result[0] / wall) if sax_result else "",
+                             "%.2f" % (sax_result[1] / cpu) if sax_result and cpu > 0 else "",
+                             "%.3f" % (cat[0] / wall)])
+
+            row("cat > /dev/null", "json", cat, sax)
+            row("bare SAX parse", "json", sax, sax)
+            jsonl_sax = best_of([self.sax, path_of(meta, "jsonl"), "--jsonl"], reps)
+            row("bare SAX parse", "jsonl", jsonl_sax, sax)
+            for mode in ["balanced"]:
+                row("aton encode", "json", best_of(self.aton_encode(meta, mode), reps), sax)
+            for fmt in ["json", "jsonl", "csv", "sqlite"]:
+                if fmt not in meta["files"]:
+                    continue
+                config = pipeline_config(meta, fmt, os.path.join(OUT, "run.aton"))
+                row("aton run %s -> file" % fmt, fmt, best_of(self.aton_run(config), reps), sax)
+            log("speed: %s done" % name)
+        self.raw["speed"] = raw
+        self.table("Speed: aton against the parse and I/O limits (%g MB inputs, best of %d)" % (size, reps),
+                   "bench/run%s --sections speed" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "what", "input", "MB", "MB/s", "records/s", "wall s", "cpu s", "x SAX (wall)",
+                    "x SAX (cpu)", "x cat"], rows,
+                   "MB/s is input bytes per wall second. x SAX: the bare SAX parse of the same data's JSON "
+                   "document divided by this row's time (1.00 = as fast as the parse limit); x cat: the same "
+                   "against `cat FILE > /dev/null`. Encoder: balanced, chunk 1000, queue 4, source count off.")
+
+    # -- peers: TOON CLI and jq on the same inputs
+    def peers(self):
+        size, reps = self.cfg["peers_mb"], self.cfg["repeats"]
+        rows, raw = [], {}
+        for name in DATASETS:
+            meta = dataset(name, size)
+            json_path = path_of(meta, "json")
+            run_once(["cat", json_path])
+            sax = best_of([self.sax, json_path], reps)
+            encode = best_of(self.aton_encode(meta), reps)
+            run = best_of(self.aton_run(pipeline_config(meta, "json", os.path.join(OUT, "run.aton"))), reps)
+            toon = best_of([self.toon, json_path, "-o", os.path.join(OUT, "peer.toon")], self.cfg["peer_repeats"])
+            jq = best_of(["jq", "-c", ".", json_path], self.cfg["peer_repeats"])
+            nbytes = meta["files"]["json"]["bytes"]
+            for what, result in [("bare SAX parse", sax), ("aton encode", encode), ("aton run json -> file", run),
+                                 ("toon (CLI, JSON -> TOON)", toon), ("jq -c .", jq)]:
+                raw["%s/%s" % (name, what)] = {"wall": result[0], "cpu": result[1], "bytes": nbytes}
+                rows.append([name, what, "%.1f" % (nbytes / MB / result[0]), "%.2f" % result[0], "%.2f" % result[1],
+                             "%.2f" % (toon[0] / result[0]), "%.2f" % (jq[0] / result[0])])
+            log("peers: %s done" % name)
+        self.raw["peers"] = raw
+        self.table("Peers: the same JSON documents (%g MB) through TOON's CLI and jq" % size,
+                   "bench/run%s --sections peers" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "what", "MB/s", "wall s", "cpu s", "x toon", "x jq"], rows,
+                   "x toon / x jq: how many times faster than the TOON CLI / `jq -c .` this row is (wall clock).")
+
+    # -- memory: peak RSS against input size
+    def memory(self):
+        rows, raw = [], {}
+        for size in self.cfg["memory_mb"]:
+            for name in DATASETS:
+                meta = dataset(name, size)
+                cells = [name, "%g" % size, str(meta["records"])]
+                for fmt in ["json", "jsonl", "csv", "sqlite"]:
+                    if fmt not in meta["files"]:
+                        cells.append("-")
+                        continue
+                    config = pipeline_config(meta, fmt, os.path.join(OUT, "run.aton"))
+                    rss, secs = peak_rss_mb(self.aton_run(config))
+                    raw["%s/%g/run-%s" % (name, size, fmt)] = {"rss_mb": rss, "wall": secs}
+                    cells.append("%.1f" % rss)
+                if size <= self.cfg["encode_memory_max_mb"]:
+                    rss, secs = peak_rss_mb(self.aton_encode(meta))
+                    raw["%s/%g/encode" % (name, size)] = {"rss_mb": rss, "wall": secs}
+                    cells.append("%.1f" % rss)
+                else:
+                    cells.append("not run")
+                rss, _ = peak_rss_mb([self.sax, path_of(meta, "json")])
+                cells.append("%.1f" % rss)
+                rows.append(cells)
+            log("memory: %g MB done" % size)
+        self.raw["memory"] = raw
+        self.table("Memory: peak RSS in MB against input size (/usr/bin/time -v)",
+                   "bench/run%s --sections memory" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "input MB", "records", "run json", "run jsonl", "run csv", "run sqlite",
+                    "encode (whole doc)", "bare SAX"], rows,
+                   "`aton run` with the file sink, chunk 1000, queue 4, balanced. `aton encode` reads the "
+                   "whole document, so it is run only up to %g MB. Target: <= 64 MB at 1 GB for every source."
+                   % self.cfg["encode_memory_max_mb"])
+
+    # -- scaling: chunk size x queue capacity, and each compression mode
+    def scaling(self):
+        size, reps = self.cfg["scaling_mb"], self.cfg["repeats"]
+        meta = dataset("events", size)
+        records = meta["records"]
+        run_once(["cat", path_of(meta, "json")])
+        sax = best_of([self.sax, path_of(meta, "json")], reps)
+        rows, raw = [], {}
+        for chunk in [10, 100, 1000, 10000]:
+            cells = [str(chunk)]
+            for capacity in [1, 4, 16]:
+                config = pipeline_config(meta, "json", os.path.join(OUT, "run.aton"), chunk, capacity)
+                wall, cpu, _ = best_of(self.aton_run(config), reps)
+                raw["chunk%d/queue%d" % (chunk, capacity)] = {"wall": wall, "cpu": cpu, "records": records}
+                cells.append("%.0fk (%.2f)" % (records / wall / 1000, sax[0] / wall))
+            rows.append(cells)
+        self.table("Scaling: records/s of `aton run` json -> file by chunk size and queue capacity "
+                   "(events, %g MB, best of %d)" % (size, reps),
+                   "bench/run%s --sections scaling" % (" --quick" if self.label == "quick" else ""),
+                   ["chunk size", "queue 1", "queue 4", "queue 16"], rows,
+                   "Each cell: records/s (x bare SAX parse of the same file, wall). Balanced mode.")
+        rows = []
+        for mode in MODES:
+            out = os.path.join(OUT, "mode-%s.aton" % mode)
+            config = pipeline_config(meta, "json", out, compression=mode)
+            wall, cpu, _ = best_of(self.aton_run(config), reps)
+            enc_wall, enc_cpu, _ = best_of(self.aton_encode(meta, mode, 1000, out + ".enc"), reps)
+            out_bytes = os.path.getsize(out)
+            raw["mode/" + mode] = {"run_wall": wall, "run_cpu": cpu, "encode_wall": enc_wall, "encode_cpu": enc_cpu,
+                                   "out_bytes": out_bytes}
+            rows.append([mode, "%.0fk" % (records / wall / 1000), "%.2f" % (sax[0] / wall), "%.2f" % cpu,
+                         "%.0fk" % (records / enc_wall / 1000), "%.2f" % (sax[0] / enc_wall), "%.2f" % enc_cpu,
+                         "%.1f" % (out_bytes / MB), "%.2f" % (out_bytes / meta["files"]["json"]["bytes"])])
+        self.raw["scaling"] = raw
+        self.table("Compression modes: cost and output size (events, %g MB, chunk 1000, queue 4)" % size,
+                   "bench/run%s --sections scaling" % (" --quick" if self.label == "quick" else ""),
+                   ["mode", "run records/s", "run x SAX", "run cpu s", "encode records/s", "encode x SAX",
+                    "encode cpu s", "out MB", "out / JSON bytes"], rows)
+
+    # -- tokens: o200k counts of 1,000 records in every representation
+    def tokens(self):
+        n = self.cfg["token_records"]
+        rows, raw = [], {}
+        for name in DATASETS:
+            stem = "%s-%dr" % (name, n)
+            if not os.path.exists(os.path.join(DATA, stem + ".meta.json")):
+                subprocess.run([sys.executable, os.path.join(HERE, "gen_data.py"), name, "--records", str(n), DATA,
+                                "--formats", "json"], check=True)
+            records = json.load(open(os.path.join(DATA, stem + ".json")))
+            base = os.path.join(OUT, "tokens-" + stem)
+            doc = {name: records}  # the same table name in every representation
+            files = {"pretty JSON": base + ".pretty.json", "compact JSON": base + ".compact.json"}
+            with open(files["pretty JSON"], "w") as out:
+                json.dump(doc, out, indent=2, ensure_ascii=False)
+            with open(files["compact JSON"], "w") as out:
+                json.dump(doc, out, separators=(",", ":"), ensure_ascii=False)
+            for mode in MODES:
+                files["ATON " + mode] = base + "." + mode + ".aton"
+                subprocess.run([self.aton, "encode", files["compact JSON"], "--compression", mode, "--chunk-size",
+                                str(n), "-o", files["ATON " + mode]], check=True, cwd=ROOT)
+            toon_path = base + ".toon"
+            counted = subprocess.run(["node", os.path.join(HERE, "tokens.mjs"), "--toon", files["compact JSON"],
+                                      toon_path] + list(files.values()), check=True, capture_output=True,
+                                     env=dict(os.environ, BENCH_NPM_DIR=NPM_DIR)).stdout
+            counts = json.loads(counted)
+            tokens = {"TOON": counts[toon_path]}
+            tokens.update({what: counts[path] for what, path in files.items()})
+            raw[name] = tokens
+            compact = tokens["compact JSON"]
+            best_fixed = min(tokens["ATON " + m] for m in ["fast", "balanced", "ultra"])
+            for what in ["pretty JSON", "compact JSON", "TOON"] + ["ATON " + m for m in MODES]:
+                note = ""
+                if what == "ATON ultra":
+                    note = "%s TOON, %s 0.6x compact" % ("<=" if tokens[what] <= tokens["TOON"] else "> (miss)",
+                                                         "<=" if tokens[what] <= 0.6 * compact else "> (miss)")
+                if what == "ATON adaptive":
+                    note = "best fixed: %d (%s)" % (best_fixed, "ok" if tokens[what] <= best_fixed else "miss")
+                rows.append([name, what, str(tokens[what]), "%.3f" % (tokens[what] / compact),
+                             "%.3f" % (tokens[what] / tokens["TOON"]), note])
+        self.raw["tokens"] = raw
+        self.table("Tokens: %d records, o200k_base (gpt-tokenizer)" % n,
+                   "bench/run%s --sections tokens" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "representation", "tokens", "x compact JSON", "x TOON", "target"], rows,
+                   "ATON: `aton encode --chunk-size %d` (one chunk: the whole prompt). TOON: @toon-format/toon "
+                   "encode() with default options. Every representation holds the same table name." % n)
+
+    def header(self):
+        if self.commit:  # a clean export of that commit was built
+            commit, dirty = self.commit[:7], ""
+        else:
+            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                    cwd=ROOT).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                   text=True, cwd=ROOT).stdout.strip()
+        cpu = "unknown"
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+        text = ("## bench/run %s, %s, commit %s%s\n\nMachine: %d cores (%s), %.0f GB memory, %s; load average at "
+                "start %s.\n" % (self.label, datetime.date.today().isoformat(), commit,
+                                 " (with uncommitted changes)" if dirty else "", os.cpu_count(), cpu, mem_gb,
+                                 platform.platform(), " ".join("%.1f" % x for x in os.getloadavg())))
+        print(text, flush=True)
+        self.md.append(text)
+
+    def go(self):
+        os.makedirs(OUT, exist_ok=True)
+        self.header()
+        started = time.time()
+        for section in self.sections:
+            getattr(self, section)()
+        footer = "Total time: %.0f s." % (time.time() - started)
+        print(footer)
+        self.md.append(footer + "\n")
+        with open(os.path.join(OUT, "results-%s.md" % self.label), "w") as out:
+            out.write("\n".join(self.md))
+        with open(os.path.join(OUT, "results-%s.json" % self.label), "w") as out:
+            json.dump(self.raw, out, indent=1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", required=True, help="the build folder of the aton measured")
+    parser.add_argument("--sax-build", help="the build folder holding aton_bench_sax (default: --build)")
+    parser.add_argument("--commit", help="the commit --build was made from (default: the working tree)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sections", default="speed,peers,memory,scaling,tokens")
+    args = parser.parse_args()
+    sections = args.sections.split(",")
+    for section in sections:
+        if not hasattr(Bench, section) or section in ("go", "header", "table"):
+            parser.error("unknown section %r" % section)
+    Bench(args.build, args.sax_build, args.commit, args.quick, sections).go()
+
+
+if __name__ == "__main__":
+    main()
