@@ -63,8 +63,8 @@ class Cursor {
 
   [[noreturn]] void fail(const std::string& what) const { fail_at(pos_, what); }
   [[noreturn]] void fail_at(std::size_t pos, const std::string& what) const {
-    std::string found = at_end() && pos >= line_.size() ? std::string("the end of the line")
-                                                        : "'" + std::string(line_.substr(pos, 12)) + "'";
+    std::string found = pos >= line_.size() ? std::string("the end of the line")
+                                            : "'" + std::string(line_.substr(pos, 12)) + "'";
     throw DecodingError(what + ", found " + found, line_number_, pos + 1);
   }
 

@@ -1,6 +1,7 @@
 #include <aton/stream_encoder.hpp>
 
 #include "aton_writer.hpp"
+#include "checkpoint.hpp"
 #include "plan.hpp"
 
 #include <aton/errors.hpp>
@@ -142,6 +143,7 @@ void IncrementalEncoder::Impl::complete_chunk() {
     data.push_back('\n');
     data.append(rows, 0, rows.size() - 1);  // no newline after the last row
   }
+  chunk.schema_columns = columns_declared;
   chunk.chunk_id = chunks_completed++;
   chunk.is_first = first;
   chunk.total_chunks = total_chunks();
@@ -243,6 +245,27 @@ std::optional<Chunk> IncrementalEncoder::pop() {
 
 std::size_t IncrementalEncoder::records_pushed() const noexcept { return impl_->records_pushed; }
 std::size_t IncrementalEncoder::chunks_completed() const noexcept { return impl_->chunks_completed; }
+
+std::string IncrementalEncoder::checkpoint(const Chunk& chunk) const {
+  const Impl& s = *impl_;
+  if (!s.plan) throw EncodingError("checkpoint() before the first chunk");
+  return detail::write_checkpoint(*s.plan, chunk.schema_columns, s.table, s.options.chunk_size,
+                                  chunk.chunk_id + 1, chunk.metadata.end_idx);
+}
+
+IncrementalEncoder IncrementalEncoder::resume(EncoderOptions options, std::string table,
+                                              std::string_view checkpoint,
+                                              std::optional<std::size_t> total_records) {
+  IncrementalEncoder encoder(options, table, total_records);
+  Impl& s = *encoder.impl_;
+  s.plan = std::make_unique<Plan>();
+  detail::ResumePoint at = detail::read_checkpoint(checkpoint, table, options.chunk_size, *s.plan);
+  s.columns_declared = s.plan->columns.size();
+  s.chunks_completed = at.next_chunk_id;
+  s.records_chunked = at.next_record;
+  s.records_pushed = at.next_record;
+  return encoder;
+}
 
 ChunkStream::ChunkStream(IncrementalEncoder encoder, std::span<const Value> records)
     : encoder_(std::move(encoder)), records_(records) {}

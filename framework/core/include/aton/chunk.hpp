@@ -28,6 +28,9 @@ struct Chunk {
   bool is_first = false;
   bool is_last = false;
   ChunkMetadata metadata;
+  // Columns declared by this chunk and the ones before it (@schema plus any
+  // @schema+): what a checkpoint taken after this chunk must remember.
+  std::size_t schema_columns = 0;
 };
 
 }  // namespace aton

@@ -64,6 +64,19 @@ class IncrementalEncoder {
   std::size_t records_pushed() const noexcept;
   std::size_t chunks_completed() const noexcept;
 
+  // Resumable runs. checkpoint(chunk) describes, as JSON text, everything
+  // needed to continue the stream right after `chunk` (a chunk this encoder
+  // produced): the columns declared so far with their types and defaults,
+  // the dictionary, the string rule, the next chunk id and record index.
+  // resume() makes an encoder that continues from such a checkpoint: its
+  // next chunk is a continuation (`table+(N):`) with the next chunk id, and
+  // pushing the records that followed `chunk` gives the same text the
+  // original encoder would have given. Throws EncodingError on a checkpoint
+  // it cannot read, or one made for another table or chunk size.
+  std::string checkpoint(const Chunk& chunk) const;
+  static IncrementalEncoder resume(EncoderOptions options, std::string table, std::string_view checkpoint,
+                                   std::optional<std::size_t> total_records = std::nullopt);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
