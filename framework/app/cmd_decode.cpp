@@ -1,6 +1,7 @@
 // `aton decode`: an ATON document or stream of chunks back to JSON.
 #include "cli_io.hpp"
 #include "command.hpp"
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 
 #include <aton/decoder.hpp>
@@ -38,26 +39,9 @@ int run_decode(int argc, char** argv) {
   std::string input = "-", output = "-";
   po::options_description options;
   options.add_options()
-      ("help,h", "show this help")
       ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "aton decode: " << e.what() << "\nRun `aton decode --help` for usage.\n";
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << kHelp << options << kExamples;
-    return kExitOk;
-  }
+  if (auto done = parse_command_line(argc, argv, "decode", kHelp, kExamples, options, input, vm)) return *done;
   std::string source_name = input == "-" ? "stdin" : input;
   try {
     std::string text = read_input(input);

@@ -1,6 +1,7 @@
 // `aton encode`: a JSON document of records to an ATON stream.
 #include "cli_io.hpp"
 #include "command.hpp"
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 
 #include <aton/errors.hpp>
@@ -44,7 +45,6 @@ int run_encode(int argc, char** argv) {
   std::size_t chunk_size = 100, sample_size = 1000;
   po::options_description options;
   options.add_options()
-      ("help,h", "show this help")
       ("table,t", po::value(&table), "the table to encode (required when the document has several)")
       ("chunk-size,c", po::value(&chunk_size)->default_value(chunk_size), "records per chunk, at least 1")
       ("compression,m", po::value(&compression)->default_value(compression),
@@ -54,24 +54,8 @@ int run_encode(int argc, char** argv) {
       ("on-new-key", po::value(&on_new_key)->default_value(on_new_key),
        "a key first seen after the sample: extend (declare it with @schema+) | error")
       ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "aton encode: " << e.what() << "\nRun `aton encode --help` for usage.\n";
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << kHelp << options << kExamples;
-    return kExitOk;
-  }
+  if (auto done = parse_command_line(argc, argv, "encode", kHelp, kExamples, options, input, vm)) return *done;
   if (chunk_size == 0 || sample_size == 0) {
     std::cerr << "aton encode: --chunk-size and --sample-size must be at least 1\n";
     return kExitUsage;
