@@ -40,7 +40,7 @@ TEST_CASE("aton encode then aton decode gives the input back", "[cli]") {
   }
 }
 
-TEST_CASE("aton encode refuses several tables without --table, naming them", "[cli][errors]") {
+TEST_CASE("aton encode refuses several tables without --table naming them", "[cli][errors]") {
   auto r = run_aton({"encode", "-"}, with_input(R"({"users":[{"id":1}],"orders":[{"id":2}]})"));
   CHECK(r.exit_code == 4);
   CHECK(contains(r.err, "Multiple tables found (users, orders)"));

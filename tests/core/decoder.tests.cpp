@@ -40,7 +40,7 @@ TEST_CASE("the guide's first and continuation chunks decode into one table", "[d
         R"({"id":101,"name":"Next","value":30.7},{"id":102,"name":"Another","value":40.2}]})");
 }
 
-TEST_CASE("empty slots take the default, '~' marks an absent key, trailing slots may be left out",
+TEST_CASE("empty slots take the default a tilde marks an absent key trailing slots may be left out",
           "[decoder]") {
   std::string text =
       "@schema[a:int, b:bool, c:str, d:float]\n@defaults[b:true, d:1.5]\nt(4):\n"
@@ -52,20 +52,20 @@ TEST_CASE("empty slots take the default, '~' marks an absent key, trailing slots
         R"({"t":[{"a":1,"b":true,"c":"x","d":1.5},{"a":2,"d":2.5},{"b":false,"d":1.5},{"b":true,"d":1.5}]})");
 }
 
-TEST_CASE("dictionary references resolve; quoted strings that start with '#' stay strings", "[decoder]") {
+TEST_CASE("dictionary references resolve - quoted strings that start with '#' stay strings", "[decoder]") {
   std::string text = "@schema[s:str]\n@dict[#0:\"Engineering\", #1:\"a \\\"q\\\" b\"]\nt(4):\n#0\n\"#0\"\n#1\n[#0, \"#1\"]";
   CHECK(decode_to_json(text) ==
         R"({"t":[{"s":"Engineering"},{"s":"#0"},{"s":"a \"q\" b"},{"s":["Engineering","#1"]}]})");
 }
 
-TEST_CASE("bare values: keywords, exact numbers, and bare strings", "[decoder]") {
+TEST_CASE("bare values: keywords exact numbers and bare strings", "[decoder]") {
   std::string text =
       "@schema[v:any]\nt(8):\ntrue\nnull\n-12\n1e+20\n1e400\n123456789012345678901234567890\nNew York\n1.50";
   CHECK(decode_to_json(text) ==
         R"({"t":[{"v":true},{"v":null},{"v":-12},{"v":1e+20},{"v":1e400},{"v":123456789012345678901234567890},{"v":"New York"},{"v":1.5}]})");
 }
 
-TEST_CASE("literal rows, nested values and schema extensions", "[decoder]") {
+TEST_CASE("literal rows nested values and schema extensions", "[decoder]") {
   std::string text =
       "@schema[a:int, b:str]\nt(2):\n!{b:\"x\",a:1}\n1, \"y\"\n"
       "@schema+[c:object]\nt+(1):\n2,, {k:[1,{\"q r\":null}],\"e\":\"\\u00e9\\ud83d\\ude00\"}";

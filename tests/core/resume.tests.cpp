@@ -71,7 +71,7 @@ TEST_CASE("an encoder resumed from a checkpoint continues the stream with the sa
   }
 }
 
-TEST_CASE("a checkpoint for another table, chunk size or format is refused", "[encoder][resume][errors]") {
+TEST_CASE("a checkpoint for another table chunk size or format is refused", "[encoder][resume][errors]") {
   aton::Arena arena;
   auto records = aton::parse_json(R"([{"a":1},{"a":2}])", arena).items();
   aton::EncoderOptions options;

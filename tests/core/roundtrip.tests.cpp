@@ -89,7 +89,7 @@ TEST_CASE("realistic tables with defaults and repeated strings come back exactly
   check_random_batch(RecordShape::Table, GENERATE(range<std::uint64_t>(0, 20)));
 }
 
-TEST_CASE("tables whose keys drift, reorder and change kind come back exactly", "[roundtrip][random]") {
+TEST_CASE("tables whose keys drift reorder and change kind come back exactly", "[roundtrip][random]") {
   check_random_batch(RecordShape::Drifting, GENERATE(range<std::uint64_t>(0, 10)));
 }
 
@@ -202,7 +202,7 @@ void check_tables(const aton::Decoder& decoder, const Value& document, std::stri
 
 }  // namespace
 
-TEST_CASE("several tables decode from one text, whole or with their chunks interleaved",
+TEST_CASE("several tables decode from one text whole or with their chunks interleaved",
           "[roundtrip][corpus]") {
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{2}, std::size_t{100});

@@ -146,7 +146,7 @@ void check_size_order(std::span<const Value> records) {
 
 }  // namespace
 
-TEST_CASE("1,000 records at chunk size 100 give ten chunks with the guide's metadata", "[stream_shape]") {
+TEST_CASE("1000 records at chunk size 100 give ten chunks with the guide's metadata", "[stream_shape]") {
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   INFO("mode " << aton::compression_name(mode));
   auto chunks = guide_chunks(mode);
@@ -193,7 +193,7 @@ TEST_CASE("the first chunk opens with @schema and later chunks continue with tab
   for (const auto& chunk : chunks) CHECK_FALSE(chunk.data.ends_with("\n"));
 }
 
-TEST_CASE("encode() is every chunk's data joined by a newline, as the guide's file writing",
+TEST_CASE("encode() is every chunk's data joined by a newline as the guide's file writing",
           "[stream_shape]") {
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100});

@@ -46,7 +46,7 @@ TEST_CASE("an empty queue blocks the consumer until an item arrives", "[queue]")
   CHECK(q.stats().consumer_waits == 1);
 }
 
-TEST_CASE("close lets consumers drain what is queued, then ends the stream", "[queue]") {
+TEST_CASE("close lets consumers drain what is queued then ends the stream", "[queue]") {
   BoundedQueue<int> q(3);
   REQUIRE(q.push(1));
   REQUIRE(q.push(2));

@@ -75,13 +75,13 @@ TEST_CASE("a value of the wrong type or out of range says what was expected", "[
              Catch::Contains("/sinks/1: missing required key 'plugin'"));
 }
 
-TEST_CASE("invalid JSON is reported with its line and column; configs are strict", "[config]") {
+TEST_CASE("invalid JSON is reported with its line and column - configs are strict", "[config]") {
   CHECK_THAT(config_error("{\n  \"source\": {\"plugin\": \"x\"},\n}"),
              Catch::StartsWith("/cfg/pipeline.json:3:"));
   CHECK_THAT(config_error("{\"source\": {} // comment\n}"), Catch::Contains("invalid JSON"));
 }
 
-TEST_CASE("${NAME} comes from the environment, ${NAME:-default} has a default, a missing one is an error",
+TEST_CASE("${NAME} comes from the environment ${NAME:-default} has a default a missing one is an error",
           "[config]") {
   std::string text = R"({"source": {"plugin": "${SRC}"}, "sinks": [{"plugin": "${SINK:-test_sink}"}]})";
   PipelineConfig c = parse_pipeline_config(text, "p.json", {}, env_of({{"SRC", "test_gen"}}));
@@ -94,7 +94,7 @@ TEST_CASE("${NAME} comes from the environment, ${NAME:-default} has a default, a
   CHECK_THAT(literal.source.json, Catch::Contains("\"q\":\"${NOT_A_VAR}\""));
 }
 
-TEST_CASE("--set overrides a key by dotted path, JSON when it parses, else a string", "[config]") {
+TEST_CASE("--set overrides a key by dotted path JSON when it parses else a string", "[config]") {
   PipelineConfig c = parse_pipeline_config(
       kMinimal, "p.json",
       {"encoder.chunk_size=500", "queue.capacity=2", "sinks.0.path=out.aton", "encoder.compression=fast"},
@@ -117,7 +117,7 @@ TEST_CASE("plugin_dirs are relative to the config file's folder", "[config]") {
   CHECK(c.plugin_dirs[1].path == fs::path("/abs"));
 }
 
-TEST_CASE("a plugin's keys are checked against its declared options, defaults filled, paths made absolute",
+TEST_CASE("a plugin's keys are checked against its declared options defaults filled paths made absolute",
           "[config]") {
   std::string text = R"({"source": {"plugin": "test_gen", "count": 7},
     "sinks": [{"plugin": "test_sink", "path": "out/x.aton"}, {"plugin": "test_sink", "dealy_ms": 5}],

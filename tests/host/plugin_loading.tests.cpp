@@ -26,7 +26,7 @@ std::string load_error(const fs::path& file) {
 }
 }  // namespace
 
-TEST_CASE("a plugin built against the SDK loads with its name, kind, version and options", "[plugins]") {
+TEST_CASE("a plugin built against the SDK loads with its name kind version and options", "[plugins]") {
   Plugin p = load_plugin(plugin_file("test_gen"));
   CHECK(p.name() == "test_gen");
   CHECK(p.kind() == ATON_PLUGIN_SOURCE);

@@ -108,7 +108,7 @@ TEST_CASE("the source's total flows into each chunk's total_chunks and progress"
   }
 }
 
-TEST_CASE("every sink receives every chunk, in order", "[run][e2e]") {
+TEST_CASE("every sink receives every chunk in order", "[run][e2e]") {
   TempDir dir;
   auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 333},
     "encoder": {"chunk_size": 10}, "queue": {"capacity": 1},
@@ -150,7 +150,7 @@ TEST_CASE("a slow sink holds the source back and no queue ever exceeds its capac
   CHECK((*sink)["producer_waits"].GetUint64() > 0);
 }
 
-TEST_CASE("a failing source stops the run with one message naming stage, plugin, chunk and cause",
+TEST_CASE("a failing source stops the run with one message naming stage plugin chunk and cause",
           "[run][e2e][failure]") {
   TempDir dir;
   auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 1000000, "fail_at": 2500},
@@ -217,7 +217,7 @@ TEST_CASE("a sink that cannot start is reported with its pointer in the config",
   CHECK_FALSE(fs::exists(dir / "first.aton.partial"));
 }
 
-TEST_CASE("a plugin built for another ABI is refused by aton run, naming both versions", "[run][e2e][plugins]") {
+TEST_CASE("a plugin built for another ABI is refused by aton run naming both versions", "[run][e2e][plugins]") {
   TempDir dir;
   auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen"}, "sinks": [{"plugin": "test_abi99"}]})");
   auto run = run_aton_with_test_plugins({"run", config.string()});
@@ -237,7 +237,7 @@ TEST_CASE("a missing plugin is refused with the list of plugins found", "[run][e
   CHECK_THAT(run.err, Catch::Contains(test_plugin_dir() + " (ATON_PLUGIN_PATH)"));
 }
 
-TEST_CASE("plugin_dirs in a config are searched, relative to the config", "[run][e2e][plugins]") {
+TEST_CASE("plugin_dirs in a config are searched relative to the config", "[run][e2e][plugins]") {
   TempDir dir;
   fs::create_directories(dir / "mine");
   fs::copy_file(fs::path(test_plugin_dir()) / "aton_test_gen.so", dir / "mine" / "aton_test_gen.so");
@@ -278,7 +278,7 @@ TEST_CASE("aton validate accepts a valid config and applies --set and the enviro
   CHECK_FALSE(fs::exists(dir / "out.aton"));  // nothing ran
 }
 
-TEST_CASE("aton plugins lists name, kind, version and file; --describe shows the options", "[run][e2e][plugins]") {
+TEST_CASE("aton plugins lists name kind version and file - --describe shows the options", "[run][e2e][plugins]") {
   auto list = run_aton_with_test_plugins({"plugins"});
   REQUIRE(list.exit_code == 0);
   CHECK_THAT(list.out, Catch::Contains("test_gen"));
@@ -337,7 +337,7 @@ std::pair<int, std::string> interrupt_run(const fs::path& config, int signal) {
 
 }  // namespace
 
-TEST_CASE("SIGINT and SIGTERM stop a run cleanly: sinks aborted, exit 130 or 143", "[run][e2e][signals]") {
+TEST_CASE("SIGINT and SIGTERM stop a run cleanly: sinks aborted exit 130 or 143", "[run][e2e][signals]") {
   TempDir dir;
   auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 1000000},
     "encoder": {"chunk_size": 100}, "queue": {"capacity": 2},

@@ -10,7 +10,7 @@ using namespace aton::test;
 using namespace aton::test::sinks;
 namespace fs = std::filesystem;
 
-TEST_CASE("the file sink writes the chunks joined by newlines into missing folders, and the file decodes to the input",
+TEST_CASE("the file sink writes the chunks joined by newlines into missing folders and the file decodes to the input",
           "[sinks][file]") {
   TempDir dir;
   std::string input = users_json(250);
@@ -109,7 +109,7 @@ TEST_CASE("mode overwrite replaces the whole file and keeps its permissions", "[
   CHECK((info.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("per_chunk writes one file per chunk, each holding that chunk", "[sinks][file]") {
+TEST_CASE("per_chunk writes one file per chunk each holding that chunk", "[sinks][file]") {
   TempDir dir;
   std::string input = users_json(250);
   dir.write("users.json", input);

@@ -56,7 +56,7 @@ std::vector<std::string> chunk_ids(const std::vector<HttpRequest>& requests) {
 
 }  // namespace
 
-TEST_CASE("every chunk is POSTed once, in order, with the guide's headers, over one connection",
+TEST_CASE("every chunk is POSTed once in order with the guide's headers over one connection",
           "[sinks][http]") {
   HttpServer server;
   auto [input, run] = run_http(
@@ -110,7 +110,7 @@ TEST_CASE("a dropped connection is retried on a new one", "[sinks][http]") {
   require_decodes_to(joined_bodies(server.accepted_requests()), input);
 }
 
-TEST_CASE("a 400 fails the run at once, naming the chunk, the status and the response",
+TEST_CASE("a 400 fails the run at once naming the chunk the status and the response",
           "[sinks][http]") {
   HttpServer server({HttpReply::status_code(200),
                      HttpReply::status_code(400, "field 'id' rejected by schema v2\nsecond line")});
@@ -143,7 +143,7 @@ TEST_CASE("a Retry-After beyond the time bound fails the run without waiting", "
                           Catch::Contains("retry after 3600"));
 }
 
-TEST_CASE("header values never appear in messages, even when the server echoes them", "[sinks][http]") {
+TEST_CASE("header values never appear in messages even when the server echoes them", "[sinks][http]") {
   HttpServer server({}, HttpReply::status_code(401, "invalid token s3cr3t-t0ken-value for tenant"));
   auto run = run_http(server, R"("headers": {"Authorization": "Bearer ${ATON_TEST_TOKEN}"})", 50,
                       with_env("ATON_TEST_TOKEN", "s3cr3t-t0ken-value")).result;

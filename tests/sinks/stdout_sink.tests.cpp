@@ -7,7 +7,7 @@
 using namespace aton::test;
 using namespace aton::test::sinks;
 
-TEST_CASE("the stdout sink writes the chunks joined by newlines, and they decode to the input",
+TEST_CASE("the stdout sink writes the chunks joined by newlines and they decode to the input",
           "[sinks][stdout]") {
   TempDir dir;
   std::string input = users_json(250);
@@ -33,7 +33,7 @@ TEST_CASE("newline_at_end ends the stdout output with a newline", "[sinks][stdou
   require_decodes_to(run.out, input);
 }
 
-TEST_CASE("a reader that closes stdout early ends the run with a clear message, not a crash",
+TEST_CASE("a reader that closes stdout early ends the run with a clear message not a crash",
           "[sinks][stdout]") {
   TempDir dir;
   // Far more output than a pipe holds, so aton is still writing when the

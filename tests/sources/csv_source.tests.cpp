@@ -8,7 +8,7 @@ using aton::test::run_source;
 using aton::test::check_failed;
 using aton::test::TempDir;
 
-TEST_CASE("csv: values are typed from unquoted text, quoted ones stay strings", "[sources][csv]") {
+TEST_CASE("csv: values are typed from unquoted text quoted ones stay strings", "[sources][csv]") {
   TempDir dir;
   auto input = dir.write("t.csv",
                          "\xEF\xBB\xBFid,zip,price,ok,note,empty\r\n"
@@ -56,7 +56,7 @@ TEST_CASE("csv: a value that cannot be what types says is an error with line and
   CHECK_THAT(unknown.process.err, Catch::Contains("\"zipcode\"") && Catch::Contains("columns: id, zip"));
 }
 
-TEST_CASE("csv: a row with the wrong number of fields fails, or is skipped and counted", "[sources][csv]") {
+TEST_CASE("csv: a row with the wrong number of fields fails or is skipped and counted", "[sources][csv]") {
   TempDir dir;
   auto input = dir.write("t.csv", "a,b\n1,2\n3\n4,5,6\n7,8\n");
   auto run = run_source(dir, R"({"plugin": "csv", "path": )" + json_quoted(input) + "}");
@@ -70,7 +70,7 @@ TEST_CASE("csv: a row with the wrong number of fields fails, or is skipped and c
   CHECK(skipped.total_chunks == std::vector<std::int64_t>{1});  // the first pass skips them too
 }
 
-TEST_CASE("csv: columns from the config, other delimiters, stdin", "[sources][csv]") {
+TEST_CASE("csv: columns from the config other delimiters stdin", "[sources][csv]") {
   TempDir dir;
   aton::test::ProcessOptions stdin_input;
   stdin_input.input = "1;x\n2;\"y;z\"\n";

@@ -67,7 +67,7 @@ TEST_CASE("json: a single table needs no table option and names the output", "[s
   CHECK(run.json == R"({"people":[{"n":1}]})");
 }
 
-TEST_CASE("json: JSON Lines, detected from the name or given as format", "[sources][json]") {
+TEST_CASE("json: JSON Lines detected from the name or given as format", "[sources][json]") {
   TempDir dir;
   std::string lines = "{\"a\": 1}\n\n{\"a\": 2.50, \"b\": [1]}\r\n{\"a\": \"x\"}\n";
   auto by_name = dir.write("events.ndjson", lines);
@@ -83,7 +83,7 @@ TEST_CASE("json: JSON Lines, detected from the name or given as format", "[sourc
   CHECK(run2.json == run.json);
 }
 
-TEST_CASE("json: stdin streams without a total; count false skips the first pass", "[sources][json]") {
+TEST_CASE("json: stdin streams without a total - count false skips the first pass", "[sources][json]") {
   TempDir dir;
   std::string text = R"([{"a": 1}, {"a": 2}, {"a": 3}])";
   aton::test::ProcessOptions stdin_input;
@@ -103,7 +103,7 @@ TEST_CASE("json: stdin streams without a total; count false skips the first pass
   CHECK(uncounted.total_chunks.back() == 3);
 }
 
-TEST_CASE("json: duplicate keys are kept, both, in order", "[sources][json]") {
+TEST_CASE("json: duplicate keys are kept both in order", "[sources][json]") {
   TempDir dir;
   auto input = dir.write("dup.json", R"([{"a": 1, "a": 2, "o": {"x": 1, "x": "y"}}])");
   auto run = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(input) + "}");
@@ -112,7 +112,7 @@ TEST_CASE("json: duplicate keys are kept, both, in order", "[sources][json]") {
   CHECK(run.json == R"({"records":[{"a":1,"a":2,"o":{"x":1,"x":"y"}}]})");
 }
 
-TEST_CASE("json: malformed JSON fails with the file, byte, line and column, and no output", "[sources][json]") {
+TEST_CASE("json: malformed JSON fails with the file byte line and column and no output", "[sources][json]") {
   TempDir dir;
   struct Case {
     const char* text;
@@ -140,7 +140,7 @@ TEST_CASE("json: malformed JSON fails with the file, byte, line and column, and 
   }
 }
 
-TEST_CASE("json: deep nesting is refused cleanly, never a stack overflow", "[sources][json]") {
+TEST_CASE("json: deep nesting is refused cleanly never a stack overflow", "[sources][json]") {
   TempDir dir;
   std::string deep = "[{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}]";
   auto input = dir.write("deep.json", deep);
@@ -149,7 +149,7 @@ TEST_CASE("json: deep nesting is refused cleanly, never a stack overflow", "[sou
   CHECK(run.process.exit_code < 128);  // not a crash
 }
 
-TEST_CASE("json: only arrays are tables; other members of the object are skipped", "[sources][json]") {
+TEST_CASE("json: only arrays are tables - other members of the object are skipped", "[sources][json]") {
   TempDir dir;
   std::string text = R"({"meta": {"version": 2, "tags": ["x"]}, "users": [{"id": 1}, {"id": 2}], "count": 2})";
   auto input = dir.write("with_meta.json", text);

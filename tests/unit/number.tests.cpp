@@ -14,7 +14,7 @@ std::string canonical(std::string_view text) {
 }
 }  // namespace
 
-TEST_CASE("integers that fit int64 become Int, others keep their digits", "[number]") {
+TEST_CASE("integers that fit int64 become Int others keep their digits", "[number]") {
   CHECK(aton::classify_number("12").kind() == Value::Kind::Int);
   CHECK(aton::classify_number("9223372036854775807").as_int() == INT64_MAX);
   CHECK(aton::classify_number("-9223372036854775808").as_int() == INT64_MIN);
