@@ -94,7 +94,7 @@ TEST_CASE("${NAME} comes from the environment ${NAME:-default} has a default a m
   CHECK_THAT(literal.source.json, Catch::Contains("\"q\":\"${NOT_A_VAR}\""));
 }
 
-TEST_CASE("--set overrides a key by dotted path JSON when it parses else a string", "[config]") {
+TEST_CASE("a --set option overrides a key by dotted path JSON when it parses else a string", "[config]") {
   PipelineConfig c = parse_pipeline_config(
       kMinimal, "p.json",
       {"encoder.chunk_size=500", "queue.capacity=2", "sinks.0.path=out.aton", "encoder.compression=fast"},
