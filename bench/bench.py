@@ -136,6 +136,8 @@ class Bench:
 
     # -- shared helpers
     def table(self, title, command, header, rows, note=None):
+        if self.commit:
+            command = command.replace("bench/run", "bench/run --commit %s" % self.commit[:7], 1)
         lines = ["### " + title, "", "Printed by: `%s`" % command, ""]
         if note:
             lines += [note, ""]
