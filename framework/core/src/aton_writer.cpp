@@ -123,11 +123,11 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
     const auto& def = plan.columns[c].default_value;
     if (v) {
       if (def && *def == *v) continue;
-      if (c > 0) out.push_back(' ');
+      if (c > 0 && !plan.compact) out.push_back(' ');
       write_value(*v, plan, true, out);
     } else {
       if (!def) continue;
-      if (c > 0) out.push_back(' ');
+      if (c > 0 && !plan.compact) out.push_back(' ');
       out.push_back('~');
     }
     kept = out.size();
@@ -144,7 +144,7 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
 void write_schema_line(const Plan& plan, std::size_t first, bool extension, std::string& out) {
   out.append(extension ? "@schema+[" : "@schema[");
   for (std::size_t c = first; c < plan.columns.size(); ++c) {
-    if (c > first) out.append(syntax::kSeparator);
+    if (c > first) out.append(plan.separator());
     write_name(plan.columns[c].key, out);
     out.push_back(':');
     out.append(plan.columns[c].type);
@@ -156,7 +156,7 @@ void write_defaults_line(const Plan& plan, std::string& out) {
   bool any = false;
   for (const Column& column : plan.columns) {
     if (!column.default_value) continue;
-    out.append(any ? syntax::kSeparator : std::string_view("@defaults["));
+    out.append(any ? plan.separator() : std::string_view("@defaults["));
     any = true;
     write_name(column.key, out);
     out.push_back(':');
@@ -169,7 +169,7 @@ void write_dictionary_line(const Plan& plan, std::string& out) {
   if (plan.dictionary.empty()) return;
   out.append("@dict[");
   for (std::size_t i = 0; i < plan.dictionary.size(); ++i) {
-    if (i > 0) out.append(syntax::kSeparator);
+    if (i > 0) out.append(plan.separator());
     out.push_back('#');
     append_index(i, out);
     out.push_back(':');

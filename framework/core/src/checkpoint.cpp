@@ -41,6 +41,8 @@ std::string write_checkpoint(const Plan& plan, std::size_t columns, std::string_
   append_uint(out, next_record);
   out += ",\"bare_strings\":";
   out += plan.bare_strings ? "true" : "false";
+  out += ",\"compact\":";
+  out += plan.compact ? "true" : "false";
   out += ",\"columns\":[";
   for (std::size_t c = 0; c < columns && c < plan.columns.size(); ++c) {
     const Column& column = plan.columns[c];
@@ -78,6 +80,7 @@ ResumePoint read_checkpoint(std::string_view text, std::string_view table, std::
   if (count(root, "chunk_size") != chunk_size)
     refuse("made with chunk_size " + std::to_string(count(root, "chunk_size")) + ", not " + std::to_string(chunk_size));
   plan.bare_strings = member(root, "bare_strings", Value::Kind::Bool).as_bool();
+  plan.compact = member(root, "compact", Value::Kind::Bool).as_bool();
   for (const Value& c : member(root, "columns", Value::Kind::Array).items()) {
     if (!c.is_object()) refuse("a column is not an object");
     std::string_view key = member(c, "key", Value::Kind::String).as_string();

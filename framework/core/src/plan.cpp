@@ -159,6 +159,7 @@ std::size_t Plan::add_column(std::string_view key, const Value& first_value) {
 void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, Plan& plan) {
   plan.mode = mode;
   plan.bare_strings = bare_strings;
+  plan.compact = bare_strings;
   std::vector<ColumnStats> stats;
   for (std::string_view key : merged_key_order(sample)) {
     plan.add_column(key, Value::null());

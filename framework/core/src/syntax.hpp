@@ -7,8 +7,6 @@
 
 namespace aton::syntax {
 
-inline constexpr std::string_view kSeparator = ", ";
-
 inline bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 inline bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 

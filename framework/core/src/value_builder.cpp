@@ -17,7 +17,9 @@ void ValueBuilder::number_text(std::string_view json_number, bool stable) {
 
 void ValueBuilder::open(bool is_object) {
   if (frames_.size() >= max_depth_)
-    throw Error("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    throw Error("nesting deeper than " + std::to_string(max_depth_) +
+                " levels (a limit, so that no input can exhaust the stack: flatten the data, or keep the deep "
+                "part as a JSON string)");
   frames_.push_back({is_object, values_.size(), keys_.size()});
 }
 
