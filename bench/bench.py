@@ -373,7 +373,9 @@ class Bench:
         self.header()
         started = time.time()
         for section in self.sections:
+            section_start = time.time()
             getattr(self, section)()
+            log("%s: %.0f s" % (section, time.time() - section_start))
         footer = "Total time: %.0f s." % (time.time() - started)
         print(footer)
         self.md.append(footer + "\n")
