@@ -21,6 +21,8 @@ std::string os_error(std::string_view what, const fs::path& path, int error) {
   message += path.string();
   message += ": ";
   message += std::strerror(error);
+  if (error == ENOSPC || error == EDQUOT)
+    message += " (the disk is full: free some space, or write elsewhere)";
   return message;
 }
 

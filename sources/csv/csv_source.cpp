@@ -144,6 +144,11 @@ class CsvSource : public sdk::Source {
         throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
                                  std::to_string(i + 1) + " (\"" + names_[i] +
                                  "\"): not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
+      if (row_.field(i).find('\0') != std::string_view::npos)
+        throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
+                                 std::to_string(i + 1) + " (\"" + names_[i] +
+                                 "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 or binary? "
+                                 "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
       out.key(names_[i]);
       if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], scratch_))
         throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +

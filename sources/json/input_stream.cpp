@@ -1,5 +1,6 @@
 #include "input_stream.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -22,7 +23,25 @@ InputStream::~InputStream() {
   if (owns_file_) std::fclose(file_);
 }
 
+bool InputStream::text_since(std::size_t from, std::string& out) const {
+  std::size_t tail_start = consumed_ - previous_tail_.size();
+  if (from < tail_start || from > Tell()) return false;
+  out.clear();
+  if (from < consumed_) out.append(previous_tail_, from - tail_start, std::string::npos);
+  const char* begin = buffer_.data() + (from > consumed_ ? from - consumed_ : 0);
+  out.append(begin, static_cast<std::size_t>(current_ - begin));
+  return true;
+}
+
 void InputStream::refill() {
+  // Keep the last kLookback bytes read, across blocks however small.
+  std::size_t block = static_cast<std::size_t>(end_ - buffer_.data());
+  if (block >= kLookback) {
+    previous_tail_.assign(end_ - kLookback, end_);
+  } else {
+    previous_tail_.append(buffer_.data(), block);
+    if (previous_tail_.size() > kLookback) previous_tail_.erase(0, previous_tail_.size() - kLookback);
+  }
   consumed_ += static_cast<std::size_t>(end_ - buffer_.data());
   std::size_t n = std::fread(buffer_.data(), 1, buffer_.size() - 1, file_);
   if (n == 0 && std::ferror(file_))

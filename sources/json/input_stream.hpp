@@ -42,6 +42,14 @@ class InputStream {
   std::size_t PutEnd(Ch*) { return 0; }
 
   bool at_end() const { return current_ == end_; }
+
+  // The bytes from input offset `from` up to the current position, when
+  // they are still in memory: the current block, and the last kLookback
+  // bytes before it. False otherwise. (The record reader reads back
+  // a number RapidJSON stopped in.)
+  static constexpr std::size_t kLookback = 4096;
+  bool text_since(std::size_t from, std::string& out) const;
+
   std::uint64_t line() const { return line_; }
   std::uint64_t column() const { return Tell() - line_start_ + 1; }
 
@@ -57,6 +65,7 @@ class InputStream {
   std::size_t consumed_ = 0;  // bytes before the current block
   std::uint64_t line_ = 1;
   std::size_t line_start_ = 0;
+  std::string previous_tail_;  // the last kLookback bytes before the current block
 };
 
 }  // namespace aton::json_source

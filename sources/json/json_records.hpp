@@ -51,11 +51,13 @@ class RecordReader {
   void read_key();
   void end_of_tables();
   void parse_record(sdk::RecordBuilder& out);
+  void parse_value(sdk::RecordBuilder* out);  // null: skip
   void skip_value();
-  void check_parse();
+  void check_parse(bool record = false);  // record: name the record in messages
   void skip_ws();
   void skip_bom();
   [[noreturn]] void fail(const std::string& what) const;
+  [[noreturn]] void fail_at(std::size_t offset, const std::string& what) const;  // offset: a byte already read
 
   static constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
                                      rapidjson::kParseNumbersAsStringsFlag |
@@ -74,6 +76,10 @@ class RecordReader {
   std::vector<std::string> keys_;    // every member seen, for messages
   std::vector<std::string> arrays_;  // the members that are arrays: the tables
   std::uint64_t records_ = 0;
+  // Resuming a parse after a number RapidJSON refused (see parse_value).
+  std::string open_;    // the containers open in the value being parsed: 'a' or 'o'
+  std::string number_;  // the refused number's text
+  std::string resume_;  // the text that resumes the parse
 };
 
 }  // namespace aton::json_source

@@ -52,9 +52,8 @@ class SqlSource : public sdk::Source {
 };
 
 const aton_option kOptions[] = {
-    {"database", "string", nullptr, 1,
-     "A SQLite file (opened read-only) or a postgresql:// URI; a relative file path is relative to "
-     "the working folder.",
+    {"database", "path", nullptr, 1,
+     "A SQLite file (opened read-only), relative to the config file, or a postgresql:// URI.",
      "{\"minLength\":1}"},
     {"query", "string", nullptr, 0, "The SELECT to stream (give this or \"table\").", nullptr},
     {"table", "string", nullptr, 0, "A table to stream whole (give this or \"query\").", nullptr},

@@ -14,10 +14,11 @@ SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool c
   // A read-only open of a missing file fails with only "unable to open
   // database file": say which file first.
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
+  bool uri = path.rfind("file:", 0) == 0;  // a SQLite URI: file:shop.db?mode=ro
+  if (!uri && !std::filesystem::exists(path, ec))
     throw std::runtime_error("sql: no SQLite database at " + path +
                              " (\"database\" is a SQLite file path or a postgresql:// URI)");
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   if (rc != SQLITE_OK) fail("cannot open the database");
   if (count) {
     sqlite3_stmt* counter = prepare("SELECT COUNT(*) FROM (" + query + ")");

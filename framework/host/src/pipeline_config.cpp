@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -67,14 +69,35 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
   return {line, column};
 }
 
+// Configs nest a few levels; this bound keeps every recursive walk of a
+// config (substitution, validation, writing) far from the stack's end.
+constexpr std::size_t kMaxConfigDepth = 64;
+
+// Iterative, so that no nesting can overflow the stack here either.
+void check_depth(const rapidjson::Value& root, const fs::path& file) {
+  std::vector<std::pair<const rapidjson::Value*, std::size_t>> todo{{&root, 1}};
+  while (!todo.empty()) {
+    auto [v, depth] = todo.back();
+    todo.pop_back();
+    if (depth > kMaxConfigDepth)
+      throw ConfigError(file.string() + ": nesting deeper than " + std::to_string(kMaxConfigDepth) +
+                        " levels; a pipeline config needs a few");
+    if (v->IsArray())
+      for (const auto& item : v->GetArray()) todo.emplace_back(&item, depth + 1);
+    else if (v->IsObject())
+      for (const auto& m : v->GetObject()) todo.emplace_back(&m.value, depth + 1);
+  }
+}
+
 void parse_strict(rapidjson::Document& doc, std::string_view text, const fs::path& file) {
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     auto [line, column] = line_column(text, doc.GetErrorOffset());
     throw ConfigError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
                       ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
                       " (configs are strict JSON: no comments, no trailing commas)");
   }
+  check_depth(doc, file);
 }
 
 // ---- --set path=value -------------------------------------------------------
@@ -87,7 +110,7 @@ void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::
   std::string text = arg.substr(eq + 1);
 
   rapidjson::Document parsed(&doc.GetAllocator());
-  parsed.Parse(text.c_str(), text.size());
+  parsed.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
   rapidjson::Value value;
   if (!parsed.HasParseError()) value.CopyFrom(parsed, doc.GetAllocator());
   else value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), doc.GetAllocator());
@@ -183,8 +206,23 @@ void substitute_all(rapidjson::Value& v, rapidjson::Document::AllocatorType& all
   }
 }
 
+// "postgresql://...", "https://...", "file:...": a URI, not a file path.
+// Only "scheme://" and "file:" count, so that a file named "a:b.csv" is
+// still a path.
+bool is_uri(std::string_view text) {
+  if (text.rfind("file:", 0) == 0) return true;
+  std::size_t colon = text.find("://");
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(text[0])) return false;
+  for (char c : text.substr(0, colon))
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
+  return true;
+}
+
 fs::path absolute_from(const fs::path& dir, const std::string& path) {
   if (path.empty() || path == "-") return path;  // "-": stdin/stdout by convention
+  if (is_uri(path)) return path;
   fs::path p(path);
   return p.is_absolute() ? p : (dir / p).lexically_normal();
 }
@@ -225,6 +263,7 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
   parse_strict(doc, text, file);
   if (!doc.IsObject()) fail(file, "", "a pipeline config is a JSON object, got " + describe_json(doc));
   for (const auto& o : overrides) apply_override(doc, o, file);
+  if (!overrides.empty()) check_depth(doc, file);
   substitute_all(doc, doc.GetAllocator(), env, file, "");
 
   rapidjson::Document schema;

@@ -1,0 +1,13 @@
+# The plugin code the fuzz targets run in-process (plugins are modules, not
+# libraries to link): the csv reader and values, and the json record reader.
+# Included by tests/fuzz (the libFuzzer targets) and by tests/ (their
+# regression replay in aton_tests).
+if(NOT TARGET aton_fuzz_plugin_code)
+  add_library(aton_fuzz_plugin_code STATIC
+    ${PROJECT_SOURCE_DIR}/sources/csv/csv_reader.cpp
+    ${PROJECT_SOURCE_DIR}/sources/csv/csv_values.cpp
+    ${PROJECT_SOURCE_DIR}/sources/json/json_records.cpp
+    ${PROJECT_SOURCE_DIR}/sources/json/input_stream.cpp)
+  target_include_directories(aton_fuzz_plugin_code PUBLIC ${PROJECT_SOURCE_DIR}/sources)
+  target_link_libraries(aton_fuzz_plugin_code PUBLIC aton_sdk)
+endif()

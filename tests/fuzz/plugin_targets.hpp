@@ -1,0 +1,217 @@
+// The bodies of the fuzz targets for the source plugins' readers and the
+// host's config loader, shared by the libFuzzer binaries (scripts/fuzz) and
+// the regression test that replays the inputs kept in tests/fuzz/. Each
+// returns normally, or aborts (broken(), or a sanitizer) on a broken
+// invariant; the errors malformed input is meant to give are caught here.
+#pragma once
+
+#include "fuzz/core_targets.hpp"
+
+#include "csv/csv_reader.hpp"
+#include "csv/csv_values.hpp"
+#include "json/input_stream.hpp"
+#include "json/json_records.hpp"
+
+#include <aton/arena.hpp>
+#include <aton/host/pipeline_config.hpp>
+#include <aton/json.hpp>
+#include <aton/number.hpp>
+#include <aton/plugin.hpp>
+#include <aton/value_builder.hpp>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aton::fuzz {
+
+// The bytes as a file the readers can open by path: an in-memory file
+// (memfd), opened again through /proc/self/fd.
+class BytesFile {
+ public:
+  BytesFile(const std::uint8_t* data, std::size_t size) : fd_(::memfd_create("aton-fuzz", MFD_CLOEXEC)) {
+    if (fd_ < 0) broken("memfd_create failed", "");
+    for (std::size_t done = 0; done < size;) {
+      ssize_t n = ::write(fd_, data + done, size - done);
+      if (n <= 0) broken("writing the memfd failed", "");
+      done += static_cast<std::size_t>(n);
+    }
+    path_ = "/proc/self/fd/" + std::to_string(fd_);
+  }
+  ~BytesFile() { ::close(fd_); }
+  BytesFile(const BytesFile&) = delete;
+  BytesFile& operator=(const BytesFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+// A host record builder for the fuzzers: the core's ValueBuilder, with the
+// host's depth limit, refusing what the host refuses (a number that is not
+// a JSON number literal, events out of order) and keeping the records.
+class CheckingBuilder {
+ public:
+  CheckingBuilder() : values_(arena_) {
+    api_.struct_size = sizeof(aton_record_builder);
+    api_.host = this;
+    api_.null_value = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.null(); }); };
+    api_.bool_value = [](void* h, int v) { return on(h, [v](CheckingBuilder& b) { b.values_.boolean(v != 0); }); };
+    api_.int_value = [](void* h, std::int64_t v) { return on(h, [v](CheckingBuilder& b) { b.values_.integer(v); }); };
+    api_.float_value = [](void* h, double v) { return on(h, [v](CheckingBuilder& b) { b.values_.floating(v); }); };
+    api_.number_text = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](CheckingBuilder& b) {
+        if (!is_json_number({t, n})) broken("a source passed number_text that is not a JSON number", std::string(t, n));
+        b.values_.number_text({t, n});
+      });
+    };
+    api_.string_value = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](CheckingBuilder& b) { b.values_.string({t, n}); });
+    };
+    api_.begin_array = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.begin_array(); }); };
+    api_.end_array = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.end_array(); }); };
+    api_.begin_object = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.begin_object(); }); };
+    api_.key = [](void* h, const char* t, std::size_t n) {
+      return on(h, [t, n](CheckingBuilder& b) { b.values_.key({t, n}); });
+    };
+    api_.end_object = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.end_object(); }); };
+  }
+  CheckingBuilder(const CheckingBuilder&) = delete;
+  CheckingBuilder& operator=(const CheckingBuilder&) = delete;
+
+  sdk::RecordBuilder builder() const { return sdk::RecordBuilder(api_); }
+  std::vector<Value>& records() { return values_.values(); }
+  bool complete() const { return values_.depth() == 0; }
+
+ private:
+  template <class F>
+  static int on(void* h, F&& f) noexcept {
+    try {
+      f(*static_cast<CheckingBuilder*>(h));
+      return 0;
+    } catch (const Error&) {  // the depth limit: refused, as the host does
+      return 1;
+    }
+  }
+
+  Arena arena_;
+  ValueBuilder values_;
+  aton_record_builder api_{};
+};
+
+// Arbitrary bytes as CSV: the first byte picks the delimiter and quote,
+// the rest is the file. Every row read must hold consistent fields, and
+// every field either types as its column type says or is refused.
+inline void csv_one(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  static constexpr char kDelimiters[] = {',', ';', '\t', '|'};
+  char delimiter = kDelimiters[data[0] & 3];
+  char quote = (data[0] & 4) ? '\'' : '"';
+  BytesFile file(data + 1, size - 1);
+  try {
+    csv_source::CsvReader reader(file.path(), delimiter, quote, "fuzz");
+    csv_source::CsvRow row;
+    std::string scratch;
+    CheckingBuilder records;
+    for (int rows = 0; rows < 10'000 && reader.next(row); ++rows) {
+      if (row.fields.empty()) broken("a row without fields", row.text);
+      for (const auto& f : row.fields)
+        if (std::size_t(f.begin) + f.size > row.text.size()) broken("a field past the row's text", row.text);
+      if (reader.bytes() > size - 1) broken("the reader claims more bytes than the input has", row.text);
+      auto out = records.builder();
+      for (auto type : {csv_source::ColumnType::Infer, csv_source::ColumnType::Str, csv_source::ColumnType::Int,
+                        csv_source::ColumnType::Float, csv_source::ColumnType::Bool}) {
+        out.begin_object();
+        for (std::size_t i = 0; i < row.fields.size(); ++i) {
+          out.key("c" + std::to_string(i));
+          if (!csv_source::emit_field(out, row.field(i), row.fields[i].quoted, type, scratch)) out.null();
+        }
+        out.end_object();
+      }
+      records.records().clear();
+    }
+  } catch (const std::runtime_error&) {
+    // malformed CSV: an error with its line, as the source reports it
+  }
+}
+
+// Arbitrary bytes as the json source's input: the first byte picks the
+// layout and whether a table is named, the rest is the file. What the
+// record reader accepts from a top-level array must be exactly what the
+// core's JSON reader makes of the same text, when that accepts it too.
+inline void json_records_one(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  using json_source::Layout;
+  Layout layout = (data[0] & 1) ? Layout::Lines : Layout::Json;
+  std::optional<std::string> table;
+  if (data[0] & 2) table = "t";
+  std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  BytesFile file(data + 1, size - 1);
+  CheckingBuilder records;
+  bool complete = false;
+  try {
+    json_source::InputStream in(file.path(), (data[0] & 4) ? 7 : 1 << 16);  // small blocks too
+    json_source::RecordReader reader(in, layout, table, "fuzz");
+    auto out = records.builder();
+    while (reader.read(out, 3) == 3) {
+    }
+    complete = true;
+  } catch (const std::runtime_error&) {
+    return;  // malformed: an error with its byte, line and column
+  } catch (const sdk::BuilderRefused&) {
+    return;  // too deep for the host
+  }
+  if (!records.complete()) broken("the reader ended inside a record", std::string(text));
+  if (!complete || layout != Layout::Json || table || text.empty() || text.front() != '[') return;
+  Arena arena;
+  Value whole;
+  try {
+    whole = parse_json(text, arena);
+  } catch (const JsonError&) {
+    return;
+  }
+  const auto& got = records.records();
+  bool same = whole.is_array() && whole.items().size() == got.size();
+  for (std::size_t i = 0; same && i < got.size(); ++i) same = whole.items()[i] == got[i];
+  if (!same) broken("the json source reads records other than the core's JSON reader", std::string(text));
+}
+
+// Arbitrary bytes as a pipeline config: lines after a line "--set" are
+// overrides. Loading either gives a config or a ConfigError, and a loaded
+// config holds what the host's schema promises.
+inline void config_one(const std::uint8_t* data, std::size_t size) {
+  std::string_view all(reinterpret_cast<const char*>(data), size);
+  std::string_view text = all;
+  std::vector<std::string> overrides;
+  if (std::size_t at = all.find("\n--set\n"); at != std::string_view::npos) {
+    text = all.substr(0, at);
+    std::string_view rest = all.substr(at + 7);
+    while (!rest.empty() && overrides.size() < 8) {
+      std::size_t end = rest.find('\n');
+      overrides.emplace_back(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+  }
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "HOME") return "/home/fuzz";
+    if (name == "EMPTY") return "";
+    return std::nullopt;
+  };
+  try {
+    auto config = host::parse_pipeline_config(text, "/fuzz/pipeline.json", overrides, env);
+    if (config.sinks.empty()) broken("a config without sinks was accepted", std::string(all));
+    if (config.encoder.chunk_size < 1 || config.queue_capacity < 1 || config.queue_capacity > 4096)
+      broken("a config out of the schema's ranges was accepted", std::string(all));
+    if (config.source.plugin.empty()) broken("a source without a plugin name was accepted", std::string(all));
+  } catch (const ConfigError&) {
+  }
+}
+
+}  // namespace aton::fuzz
