@@ -11,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include <iostream>
+#include <optional>
 
 namespace po = boost::program_options;
 
@@ -23,8 +24,9 @@ Encodes a JSON document of records into ATON, written as the streaming
 encoder's chunks joined by newlines (the guide's "File Writing" shape).
 INPUT is {"<table>": [records...], ...} or a top-level array of records
 (its table is named by --table, else "records"). Without INPUT, or with -,
-reads stdin. The whole document is read into memory; for inputs of any
-size, run a pipeline instead (`aton run`, json source).
+reads stdin. The text is held in memory while its records stream through
+the encoder one at a time; for inputs larger than memory, run a pipeline
+(`aton run` with the json source), which streams the file itself.
 
 Options:
 )";
@@ -78,19 +80,37 @@ int run_encode(int argc, char** argv) {
 
   std::string source_name = input == "-" ? "stdin" : input;
   try {
-    StreamEncoder encoder(encoder_options);
     std::string text = read_input(input);
-    Arena arena;
-    Value data = parse_json(text, arena);
-    Output out(output);  // only after the input parsed: a bad input leaves no file
+    std::optional<std::string_view> chosen;
+    if (!table.empty()) chosen = table;
+    // Records stream from the parser into the encoder: memory holds the
+    // text and one chunk, never the document's tree.
+    std::optional<IncrementalEncoder> encoder;
+    std::optional<Output> out;
     bool first = true;
-    for (auto& chunk : encoder.stream_encode(data, table.empty() ? std::nullopt : std::optional<std::string_view>(table))) {
-      if (!first) out.write("\n");
-      first = false;
-      out.write(chunk.data);
+    auto drain = [&] {
+      while (auto chunk = encoder->pop()) {
+        if (!first) out->write("\n");
+        first = false;
+        out->write(chunk->data);
+      }
+    };
+    std::string name = for_each_record(text, chosen, [&](std::string_view table_name, const Value& record) {
+      if (!encoder) {
+        encoder.emplace(encoder_options, std::string(table_name));
+        out.emplace(output);
+      }
+      encoder->push(record);
+      drain();
+    });
+    if (!encoder) {  // an empty table still gives its header
+      encoder.emplace(encoder_options, name);
+      out.emplace(output);
     }
-    out.write("\n");
-    out.commit();
+    encoder->finish();
+    drain();
+    out->write("\n");
+    out->commit();
     return kExitOk;
   } catch (const JsonError& e) {
     std::cerr << "aton encode: " << source_name << ": " << e.what() << "\n";

@@ -8,6 +8,10 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <cstring>
+#include <exception>
+#include <aton/errors.hpp>
+#include <vector>
 #include <string>
 #include <unordered_map>
 
@@ -142,6 +146,210 @@ struct NumberTooBig {};
   throw JsonError(what, offset, line, offset - line_start + 1);
 }
 
+// Routes the SAX events of a document of tables to a ValueBuilder one record
+// at a time: only the events inside the chosen table's records are built;
+// everything else only moves `depth`.
+struct RecordRouter {
+  ValueBuilder& b;
+  Arena& arena;
+  const std::function<void(std::string_view, const Value&)>& on_record;
+  std::optional<std::string_view> wanted;  // the table to read; else the only one
+  std::string name;                        // the table being read
+  std::size_t depth = 0;                   // containers open around the next event
+  std::size_t record_depth = 0;            // where records stand; 0 until known
+  bool in_table = false;                   // inside the chosen table's array
+  std::string key;                         // the last top-level key
+  std::size_t records = 0;
+  bool found = false;
+  // What stopped the parse from outside it (a record that is not an object,
+  // or on_record's own exception), rethrown as it was once RapidJSON returns.
+  std::exception_ptr failure;
+  struct Stop {};
+
+  template <class F>
+  void stop_on_failure(F&& f) {
+    try {
+      f();
+    } catch (...) {
+      failure = std::current_exception();
+      throw Stop{};
+    }
+  }
+
+  bool building() const { return in_table && depth > record_depth; }
+  bool at_record() const { return in_table && depth == record_depth; }
+  void not_an_object() {
+    stop_on_failure([&] {
+      throw EncodingError("record " + std::to_string(records) + " of table '" + name + "' is not a JSON object");
+    });
+  }
+  void scalar() {
+    if (at_record()) not_an_object();
+  }
+  void start(bool object) {
+    if (depth == 0) {
+      if (!object) {  // a bare array of records
+        in_table = found = true;
+        record_depth = 1;
+        name = std::string(wanted.value_or("records"));
+      }
+    } else if (depth == 1 && !object && !in_table && record_depth == 0) {
+      // An array member of the top object: a table.
+      if (!wanted || key == *wanted) {
+        in_table = found = true;
+        record_depth = 2;
+        name = key;
+      }
+    } else if (at_record() && !object) {
+      not_an_object();
+    }
+    if (building() || (at_record() && object)) object ? b.begin_object() : b.begin_array();
+    ++depth;
+  }
+  void end(bool object) {
+    --depth;
+    if (building() || at_record()) object ? b.end_object() : b.end_array();
+    if (at_record()) {
+      stop_on_failure([&] { on_record(name, b.values().back()); });
+      ++records;
+      b.clear();
+      arena.reset();
+    } else if (in_table && depth + 1 == record_depth) {
+      in_table = false;  // the table's array ended
+      record_depth = record_depth == 2 ? 0 : record_depth;
+    }
+  }
+};
+
+struct RecordSax {
+  RecordRouter& r;
+  const ViewStream& stream;
+  const BigNumbers& hidden;
+  std::string error;
+
+  template <class F>
+  bool guard(F&& f) {
+    try {
+      f();
+      return true;
+    } catch (const RecordRouter::Stop&) {
+      return false;
+    } catch (const std::exception& e) {
+      error = e.what();
+      return false;
+    }
+  }
+  bool Null() { return guard([&] { r.building() ? r.b.null() : r.scalar(); }); }
+  bool Bool(bool v) { return guard([&] { r.building() ? r.b.boolean(v) : r.scalar(); }); }
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(std::int64_t) { return false; }
+  bool Uint64(std::uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] {
+      if (!r.building()) return r.scalar();
+      if (!hidden.empty()) {
+        auto it = hidden.find(stream.Tell() - n);
+        if (it != hidden.end()) return r.b.number_text(it->second);
+      }
+      r.b.number_text({s, n});
+    });
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] { r.building() ? r.b.string({s, n}) : r.scalar(); });
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    return guard([&] {
+      if (r.building()) r.b.key({s, n});
+      else if (r.depth == 1) r.key.assign(s, n);
+    });
+  }
+  bool StartObject() { return guard([&] { r.start(true); }); }
+  bool EndObject(rapidjson::SizeType) { return guard([&] { r.end(true); }); }
+  bool StartArray() { return guard([&] { r.start(false); }); }
+  bool EndArray(rapidjson::SizeType) { return guard([&] { r.end(false); }); }
+};
+
+// What one quick pass over a document finds, parsing nothing: the members
+// of a top-level object whose values are arrays (the tables, in order, once
+// each), and whether any number is one RapidJSON refuses. Strings are
+// skipped with memchr; only the text between them is looked at byte by byte.
+struct Outline {
+  std::vector<std::string> tables;
+  bool big_numbers = false;
+};
+
+Outline outline(std::string_view text) {
+  Outline out;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  std::size_t depth = 0;
+  std::string_view last_string;
+  bool after_key = false;
+  while (p < end) {
+    char c = *p;
+    if (c == '"') {
+      const char* start = ++p;
+      while (true) {
+        p = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+        if (!p) return out;  // unterminated: the parser will say where
+        const char* q = p;
+        while (q > start && q[-1] == '\\') --q;
+        if ((p - q) % 2 == 0) break;  // not escaped
+        ++p;
+      }
+      last_string = std::string_view(start, static_cast<std::size_t>(p - start));
+      ++p;
+      continue;
+    }
+    if (c == '-' || is_digit(c)) {
+      const char* start = p;
+      while (p < end && (is_digit(*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E')) ++p;
+      std::string_view token(start, static_cast<std::size_t>(p - start));
+      std::size_t e = token.find_first_of("eE");
+      if ((e == std::string_view::npos ? token.size() : e) >= 300 ||
+          (e != std::string_view::npos && token.size() - e >= 4))
+        out.big_numbers = true;
+      after_key = false;
+      continue;
+    }
+    switch (c) {
+      case ':':
+        after_key = depth == 1;
+        ++p;
+        continue;
+      case '[':
+        if (after_key) {
+          std::string name(last_string);
+          if (std::find(out.tables.begin(), out.tables.end(), name) == out.tables.end()) out.tables.push_back(name);
+        }
+        [[fallthrough]];
+      case '{':
+        ++depth;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      case ' ': case '\t': case '\n': case '\r':
+        ++p;
+        continue;
+      default:
+        break;
+    }
+    after_key = false;
+    ++p;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 // `hidden`: null on the first attempt, whose NumberTooBig asks for a retry.
 Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& options,
                  const BigNumbers* hidden) {
@@ -162,6 +370,49 @@ Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& opt
 }
 
 }  // namespace
+
+std::string for_each_record(std::string_view text, std::optional<std::string_view> table,
+                            const std::function<void(std::string_view, const Value&)>& on_record,
+                            const JsonReadOptions& options) {
+  // Records reach on_record as they are read, so nothing can be retried:
+  // numbers RapidJSON refuses are hidden up front when any may be there.
+  Outline found = outline(text);
+  std::string rewritten;
+  BigNumbers hidden;
+  if (found.big_numbers) {
+    rewritten.assign(text);
+    hidden = hide_big_numbers(rewritten);
+    text = rewritten;
+  }
+  std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  bool tables = first != std::string_view::npos && text[first] == '{';
+  const auto& names = found.tables;
+  if (tables && !table) {
+    if (names.size() > 1) throw EncodingError("Multiple tables found (" + join(names) + "): specify the table to encode");
+    if (names.empty()) throw EncodingError("the data has no tables (no member is an array of records)");
+    table = names.front();
+  }
+  Arena arena;
+  ValueBuilder builder(arena, options.max_depth);
+  RecordRouter router{builder, arena, on_record, table, {}};
+  ViewStream stream(text);
+  RecordSax handler{router, stream, hidden, {}};
+  rapidjson::Reader reader;
+  auto result = reader.Parse<kFlags>(stream, handler);
+  if (router.failure) std::rethrow_exception(router.failure);
+  if (result.IsError()) {
+    std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
+    throw_parse_error(text, result.Offset(), what);
+  }
+  if (stream.Tell() != text.size())
+    throw_parse_error(text, stream.Tell(), "a NUL byte, which JSON text cannot hold outside an escape");
+  if (!router.found) {
+    if (!tables) throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
+    throw EncodingError("table '" + std::string(*table) + "' not found; the data has: " +
+                        (names.empty() ? std::string("no tables") : join(names)));
+  }
+  return router.name;
+}
 
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
   try {

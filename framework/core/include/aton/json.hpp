@@ -5,6 +5,8 @@
 #include <aton/value.hpp>
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,20 @@ struct JsonReadOptions {
 // Throws JsonError (message, byte offset, line, column) on malformed JSON,
 // invalid UTF-8 or nesting deeper than the limit.
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options = {});
+
+// Streams the records of one table of a JSON document, {"t": [...], ...}
+// or a top-level array of records, to `on_record`, one at a time: each
+// record (an Object) is valid only during the call, so memory holds one
+// record, never the document's tree. on_record gets the table's name too. `table` chooses among several tables
+// (a bare array's table is called `table`, else "records"); without it a
+// document with several tables is refused, naming them, before any record
+// is read. Members that are not arrays are not tables and are skipped.
+// Returns the table's name. Throws JsonError (malformed JSON, too deep) or
+// EncodingError (no such table, several tables, a record that is not an
+// object), and whatever on_record throws.
+std::string for_each_record(std::string_view text, std::optional<std::string_view> table,
+                            const std::function<void(std::string_view table, const Value&)>& on_record,
+                            const JsonReadOptions& options = {});
 
 // Compact JSON, keys in order, numbers as the record model keeps them.
 void append_json(const Value& value, std::string& out);
