@@ -24,8 +24,8 @@ constexpr std::string_view kSuffix = ".so";
 // The sizes ABI 1.0 guarantees: a plugin built against 1.x is at least this
 // large; a newer minor version only appends.
 constexpr std::size_t kMinDescriptorSize = offsetof(aton_plugin_descriptor, reserved);
-constexpr std::size_t kMinSourceApiSize = offsetof(aton_source_api, reserved);
-constexpr std::size_t kMinSinkApiSize = offsetof(aton_sink_api, reserved);
+constexpr std::size_t kMinSourceApiSize = offsetof(aton_source_api, save_position);
+constexpr std::size_t kMinSinkApiSize = offsetof(aton_sink_api, save_state);
 
 [[noreturn]] void refuse(std::string_view name, const fs::path& file, const std::string& why) {
   throw PluginError("plugin '" + std::string(name) + "' (" + file.string() + "): " + why);

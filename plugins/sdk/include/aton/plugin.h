@@ -1,4 +1,4 @@
-/* The aton plugin ABI, version 1.0.
+/* The aton plugin ABI, version 1.1.
  *
  * A plugin is a shared library that exports exactly one symbol,
  * aton_plugin_entry(), returning a static descriptor. Everything that crosses
@@ -22,6 +22,11 @@
  * - Threads. One instance is used by one host thread at a time, but not
  *   always the same thread; different instances may run concurrently.
  *   is_cancelled() may be called from any thread.
+ * - History. 1.0: sources, sinks, options. 1.1: resumable runs, five
+ *   optional functions in former reserved slots (save_position,
+ *   restore_position, save_state, restore_state, suspend). A 1.0 plugin
+ *   leaves them NULL and simply cannot resume; the host reads them only from
+ *   a plugin whose abi_minor is at least 1.
  */
 #ifndef ATON_PLUGIN_H
 #define ATON_PLUGIN_H
@@ -34,7 +39,7 @@ extern "C" {
 #endif
 
 #define ATON_PLUGIN_ABI_MAJOR 1
-#define ATON_PLUGIN_ABI_MINOR 0
+#define ATON_PLUGIN_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define ATON_PLUGIN_EXPORT __declspec(dllexport)
@@ -147,7 +152,25 @@ typedef struct aton_source_api {
   /* Text of the last ATON_ERROR, owned by the instance. */
   const char* (*last_error)(void* self);
   void (*destroy)(void* self);
-  void* reserved[8];
+
+  /* ---- ABI 1.1: resumable runs. Both NULL: this source cannot resume. ---- */
+
+  /* Describes, as text the plugin alone reads back (JSON advised), where the
+   * source stands right after the last record it emitted: enough for
+   * restore_position() in a new process to go on with the next record (a
+   * byte offset at a record boundary, a row count, a key), plus whatever
+   * identifies the input (size and modification time, a hash of its start)
+   * so that a changed input is refused. An empty text means the source
+   * cannot say (it reads stdin): no checkpoint is taken there. Called on
+   * the source thread after every next_batch(); keep it cheap. *text is owned by the instance and
+   * valid until the next call on it. ATON_ERROR: see last_error. */
+  aton_status (*save_position)(void* self, const char** text, size_t* length);
+  /* Goes back to a position save_position() described, in an instance just
+   * made by create() with the same config, before any next_batch(). The next
+   * record emitted is the one that followed. ATON_ERROR with a message that
+   * says why (the input changed, cannot seek in stdin, ...). */
+  aton_status (*restore_position)(void* self, const char* text, size_t length);
+  void* reserved[6];
 } aton_source_api;
 
 /* ---- Sinks ------------------------------------------------------------- */
@@ -184,7 +207,26 @@ typedef struct aton_sink_api {
   void (*abort)(void* self);
   const char* (*last_error)(void* self);
   void (*destroy)(void* self);
-  void* reserved[8];
+
+  /* ---- ABI 1.1: resumable runs. All NULL: this sink cannot resume. ---- */
+
+  /* Describes, as text the plugin alone reads back, the sink's state right
+   * after the last write() (the committed length of a file, the next chunk
+   * id to send). The host stores it in the checkpoint once every sink has
+   * accepted that chunk. Called on the sink's thread after every write();
+   * keep it cheap. *text is owned by the instance, valid until the next call
+   * on it. ATON_ERROR: see last_error. */
+  aton_status (*save_state)(void* self, const char** text, size_t* length);
+  /* Continues from a state save_state() described (possibly one or more
+   * chunks older than what was written then: drop what came after it), in
+   * an instance just made by create() with the same config, before any
+   * write(). The next write() is the chunk after that state. */
+  aton_status (*restore_state)(void* self, const char* text, size_t length);
+  /* Called instead of abort() when the run stops (failure, SIGINT, SIGTERM)
+   * while a checkpoint holds: keep what restore_state() needs (a temporary
+   * file), so `aton run --resume` can go on. Never fails. */
+  void (*suspend)(void* self);
+  void* reserved[5];
 } aton_sink_api;
 
 /* ---- The descriptor and the entry point -------------------------------- */

@@ -15,6 +15,15 @@
 //
 // The glue generated here catches every exception at the boundary and turns
 // it into ATON_ERROR plus text, so nothing ever unwinds into the host.
+//
+// Resumable runs (ABI 1.1) are opt-in: give the class these members and the
+// glue fills in the matching slots (without them the slots stay NULL and
+// `aton run --resume` says the plugin cannot resume):
+//   source: std::string save_position();            // after the last record emitted
+//           void restore_position(std::string_view);  // before the first next_batch
+//   sink:   std::string save_state();               // after the last write
+//           void restore_state(std::string_view);     // before the first write
+//           void suspend() noexcept;                   // optional: stop, keep what resume needs
 #pragma once
 
 #include <aton/plugin.h>
@@ -28,6 +37,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace aton::sdk {
 
@@ -153,6 +164,7 @@ struct Instance {
   Base* object = nullptr;
   std::string table;
   std::string error;
+  std::string saved;  // the last save_position/save_state text
   ~Instance() { delete object; }
 };
 
@@ -205,6 +217,108 @@ void destroy(void* p) noexcept {
   delete static_cast<Instance<Base>*>(p);
 }
 
+// ---- ABI 1.1 slots, filled only for classes that have the members --------
+
+// Detection in C++17 terms (the SDK does not require C++20 of a plugin).
+template <class T, class = void>
+struct is_resumable_source : std::false_type {};
+template <class T>
+struct is_resumable_source<T, std::void_t<decltype(std::string(std::declval<T&>().save_position())),
+                                          decltype(std::declval<T&>().restore_position(std::string_view()))>>
+    : std::true_type {};
+
+template <class T, class = void>
+struct is_resumable_sink : std::false_type {};
+template <class T>
+struct is_resumable_sink<T, std::void_t<decltype(std::string(std::declval<T&>().save_state())),
+                                        decltype(std::declval<T&>().restore_state(std::string_view()))>>
+    : std::true_type {};
+
+template <class T, class = void>
+struct has_suspend : std::false_type {};
+template <class T>
+struct has_suspend<T, std::void_t<decltype(std::declval<T&>().suspend())>> : std::true_type {};
+
+template <class T, class Base, class F>
+aton_status save_text(void* p, const char** text, std::size_t* length, F&& save) noexcept {
+  auto& s = self<Base>(p);
+  aton_status rc = guarded(s.error, [&] {
+    s.saved = save(*static_cast<T*>(s.object));
+    return ATON_OK;
+  });
+  if (rc != ATON_OK) s.saved.clear();
+  *text = s.saved.c_str();
+  *length = s.saved.size();
+  return rc;
+}
+
+template <class T>
+constexpr auto save_position_slot() noexcept {
+  using Fn = aton_status (*)(void*, const char**, std::size_t*);
+  if constexpr (is_resumable_source<T>::value)
+    return static_cast<Fn>([](void* p, const char** text, std::size_t* length) noexcept {
+      return save_text<T, Source>(p, text, length, [](T& t) { return std::string(t.save_position()); });
+    });
+  else
+    return static_cast<Fn>(nullptr);
+}
+
+template <class T>
+constexpr auto restore_position_slot() noexcept {
+  using Fn = aton_status (*)(void*, const char*, std::size_t);
+  if constexpr (is_resumable_source<T>::value)
+    return static_cast<Fn>([](void* p, const char* text, std::size_t length) noexcept {
+      auto& s = self<Source>(p);
+      return guarded(s.error, [&] {
+        static_cast<T*>(s.object)->restore_position(std::string_view(text, length));
+        return ATON_OK;
+      });
+    });
+  else
+    return static_cast<Fn>(nullptr);
+}
+
+template <class T>
+constexpr auto save_state_slot() noexcept {
+  using Fn = aton_status (*)(void*, const char**, std::size_t*);
+  if constexpr (is_resumable_sink<T>::value)
+    return static_cast<Fn>([](void* p, const char** text, std::size_t* length) noexcept {
+      return save_text<T, Sink>(p, text, length, [](T& t) { return std::string(t.save_state()); });
+    });
+  else
+    return static_cast<Fn>(nullptr);
+}
+
+template <class T>
+constexpr auto restore_state_slot() noexcept {
+  using Fn = aton_status (*)(void*, const char*, std::size_t);
+  if constexpr (is_resumable_sink<T>::value)
+    return static_cast<Fn>([](void* p, const char* text, std::size_t length) noexcept {
+      auto& s = self<Sink>(p);
+      return guarded(s.error, [&] {
+        static_cast<T*>(s.object)->restore_state(std::string_view(text, length));
+        return ATON_OK;
+      });
+    });
+  else
+    return static_cast<Fn>(nullptr);
+}
+
+template <class T>
+constexpr auto suspend_slot() noexcept {
+  using Fn = void (*)(void*);
+  if constexpr (is_resumable_sink<T>::value && has_suspend<T>::value)
+    return static_cast<Fn>([](void* p) noexcept {
+      try {
+        static_cast<T*>(self<Sink>(p).object)->suspend();
+      } catch (...) {
+        // suspend() never fails across the boundary.
+      }
+    });
+  else
+    return static_cast<Fn>(nullptr);
+}
+
 template <class T>
 const aton_source_api* source_api() noexcept {
   static const aton_source_api api = {
@@ -239,6 +353,8 @@ const aton_source_api* source_api() noexcept {
       },
       &last_error<Source>,
       &destroy<Source>,
+      save_position_slot<T>(),
+      restore_position_slot<T>(),
       {}};
   return &api;
 }
@@ -265,6 +381,9 @@ const aton_sink_api* sink_api() noexcept {
       [](void* p) noexcept { self<Sink>(p).object->abort(); },
       &last_error<Sink>,
       &destroy<Sink>,
+      save_state_slot<T>(),
+      restore_state_slot<T>(),
+      suspend_slot<T>(),
       {}};
   return &api;
 }
