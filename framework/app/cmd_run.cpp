@@ -5,6 +5,7 @@
 #include "run_reporter.hpp"
 
 #include <aton/errors.hpp>
+#include <aton/host/checkpoint.hpp>
 #include <aton/host/pipeline.hpp>
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_library.hpp>
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace po = boost::program_options;
 
@@ -31,6 +33,11 @@ encoder turns them into ATON chunks, and every sink plugin receives every
 chunk, in order. Stages run in parallel, joined by bounded queues, so memory
 stays bounded whatever the input size. docs/CONFIG.md lists every key.
 
+After every chunk that all sinks accepted, the run records a checkpoint
+(CONFIG.checkpoint, or the config's checkpoint.path); a run that stops (a
+failure, Ctrl-C, a kill) continues from it with --resume, and a finished run
+removes it.
+
 Options:
 )";
 
@@ -39,9 +46,11 @@ Examples:
   aton run examples/pipeline.json
   aton run pipeline.json --set encoder.chunk_size=500 --set sinks.0.path=out.aton
   aton run pipeline.json --progress=json 2>progress.jsonl
+  aton run pipeline.json --resume
 
-Exit codes: 0 ok, 1 a stage failed, 2 bad arguments, 3 invalid config,
-5 plugin not found or refused, 130 SIGINT, 143 SIGTERM.
+Exit codes: 0 ok, 1 a stage failed, 2 bad arguments, 3 invalid config or
+cannot resume (no checkpoint, another config, a changed input, a damaged
+checkpoint), 5 plugin not found or refused, 130 SIGINT, 143 SIGTERM.
 )";
 
 }  // namespace
@@ -52,6 +61,7 @@ int run_run(int argc, char** argv) {
   options.add_options()
       ("progress", po::value(&progress)->default_value(progress),
        "auto (a live line on a terminal) | line | json (one object per chunk on stderr) | none")
+      ("resume", "continue an interrupted run from its checkpoint")
       ("quiet,q", "print nothing but errors")
       ("verbose,v", "also print the plugins' debug messages");
   ConfigCommandLine args;
@@ -73,6 +83,11 @@ int run_run(int argc, char** argv) {
     host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
     host::PluginCatalog catalog;
     host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
+    std::optional<host::Checkpoint> checkpoint;
+    if (vm.count("resume")) {
+      if (auto why = host::why_not_resumable(spec)) throw host::ResumeError("--resume: " + *why);
+      checkpoint = host::load_checkpoint(spec.checkpoint.path);
+    }
 
     host::RunContext run([&](const std::string& plugin, aton_log_level level, std::string_view message) {
       reporter.log(plugin, level, message);
@@ -86,8 +101,18 @@ int run_run(int argc, char** argv) {
         p->cancel(std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
     });
     auto interrupted = [&] { return signals.received() == SIGTERM ? 143 : kExitInterrupted; };
+    std::unique_ptr<host::Pipeline> made;
+    // Where a stopped run can go on from, said after its error.
+    auto resume_hint = [&] {
+      if (!made) return;
+      if (auto held = made->held_checkpoint())
+        reporter.error("the checkpoint " + held->file.string() + " holds the chunks before chunk " +
+                       std::to_string(held->next_chunk) + ": `aton run " + args.config +
+                       " --resume` continues from there");
+    };
     try {
-      host::Pipeline pipeline(spec, run, &reporter);
+      made = std::make_unique<host::Pipeline>(spec, run, &reporter, checkpoint ? &*checkpoint : nullptr);
+      host::Pipeline& pipeline = *made;
       reporter.attach(&pipeline);
       running.store(&pipeline);
       if (signals.received()) pipeline.cancel("interrupted");
@@ -98,14 +123,22 @@ int run_run(int argc, char** argv) {
     } catch (const CancelledError& e) {
       running.store(nullptr);
       reporter.error(e.what());
+      resume_hint();
       return interrupted();
+    } catch (const ConfigError&) {
+      throw;  // a ResumeError: exit 3 below
+    } catch (const PluginError&) {
+      throw;
     } catch (const Error& e) {
       running.store(nullptr);
       if (signals.received()) {
         reporter.error(std::string("interrupted: ") + e.what());
+        resume_hint();
         return interrupted();
       }
-      throw;
+      reporter.error(e.what());
+      resume_hint();
+      return kExitRunFailed;
     }
   } catch (const ConfigError& e) {
     reporter.error(e.what());

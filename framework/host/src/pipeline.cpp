@@ -5,6 +5,7 @@
 #include <aton/stream_encoder.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <thread>
 
@@ -39,8 +40,10 @@ aton_chunk to_c_chunk(const Chunk& c) {
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
   if (!config.plugin_dirs.empty()) catalog.add_dirs(config.plugin_dirs);
   ResolvedPipeline out;
+  out.config_file = config.file;
   out.encoder = config.encoder;
   out.queue_capacity = config.queue_capacity;
+  out.checkpoint = config.checkpoint;
   auto resolve = [&](const PluginConfig& entry, aton_plugin_kind kind) {
     Plugin plugin = catalog.load(entry.plugin, kind);
     std::string json = resolve_plugin_config(plugin, entry, config);
@@ -51,12 +54,14 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   return out;
 }
 
-Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer)
+Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer,
+                   const Checkpoint* resume)
     : encoder_options_(spec.encoder),
       run_(run),
       observer_(observer),
       batches_(spec.queue_capacity) {
   encoder_options_.validate();
+  check_resumable(spec, resume);
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
@@ -71,10 +76,101 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
       for (auto& made : sinks_) made->abort();
       throw SinkError("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what());
     }
-    chunk_queues_.push_back(
-        std::make_unique<BoundedQueue<std::shared_ptr<const Chunk>>>(spec.queue_capacity));
+    chunk_queues_.push_back(std::make_unique<BoundedQueue<Delivery>>(spec.queue_capacity));
   }
   delivered_.assign(sinks_.size(), 0);
+  sink_states_.resize(sinks_.size());
+  if (resume_) restore(*resume_);
+  source_->save_positions(checkpointing_);
+}
+
+namespace {
+
+bool can_resume(const Plugin& plugin) {
+  const aton_plugin_descriptor& d = plugin.descriptor();
+  if (d.abi_minor < 1) return false;
+  if (d.source) return d.source->save_position && d.source->restore_position;
+  return d.sink && d.sink->save_state && d.sink->restore_state;
+}
+
+std::string why_not_resumable(const ResolvedPlugin& p) {
+  const aton_plugin_descriptor& d = p.plugin.descriptor();
+  return std::string(d.source ? "source" : "sink") + " '" + p.plugin.name() + "' (" + p.pointer +
+         ") cannot resume: " +
+         (d.abi_minor < 1 ? "it was built for plugin ABI 1.0, which has no resume; rebuild it against this aton's SDK"
+                          : "it does not save its " + std::string(d.source ? "position" : "state"));
+}
+
+}  // namespace
+
+std::optional<std::string> why_not_resumable(const ResolvedPipeline& spec) {
+  if (!can_resume(spec.source.plugin)) return why_not_resumable(spec.source);
+  for (const auto& s : spec.sinks)
+    if (!can_resume(s.plugin)) return why_not_resumable(s);
+  return std::nullopt;
+}
+
+// Everything that can be checked before any plugin starts.
+void Pipeline::check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume) {
+  checkpoint_options_ = spec.checkpoint;
+  config_file_ = std::filesystem::absolute(spec.config_file).lexically_normal().string();
+  fingerprint_ = pipeline_fingerprint(spec);
+  std::optional<std::string> unsupported = why_not_resumable(spec);
+  checkpointing_ = spec.checkpoint.enabled && !unsupported;
+  if (spec.checkpoint.enabled && unsupported && !resume)
+    run_.log("host", ATON_LOG_DEBUG, "no checkpoints for this run: " + *unsupported);
+  if (!resume) return;
+
+  const std::string file = spec.checkpoint.path.string();
+  if (unsupported) throw ResumeError("--resume: " + *unsupported);
+  if (resume->pipeline != fingerprint_ || resume->source_plugin != spec.source.plugin.name() ||
+      resume->sinks.size() != spec.sinks.size())
+    throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config (" +
+                      resume->config + ", or this one with other settings or --set values); run "
+                      "without --resume to start over");
+  for (std::size_t i = 0; i < spec.sinks.size(); ++i)
+    if (resume->sinks[i].plugin != spec.sinks[i].plugin.name())
+      throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config");
+  resume_ = *resume;
+  checkpoint_started_ = true;  // the checkpoint resumed from holds until a newer one
+  checkpoint_next_chunk_ = resume->next_chunk;
+  checkpoint_written_ = resume->next_chunk;
+}
+
+// Gives every plugin its saved state. A sink already restored may now hold
+// the interrupted run's output, so a failure suspends it (keeps it) while the
+// others, still fresh, are aborted.
+void Pipeline::restore(const Checkpoint& checkpoint) {
+  const std::string prefix = "cannot resume from the checkpoint " + checkpoint_options_.path.string() + ": ";
+  std::size_t restored = 0;
+  try {
+    // Validates the encoder's part before anything runs.
+    IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
+    try {
+      source_->restore_position(checkpoint.source_position, checkpoint.records);
+    } catch (const Error& e) {
+      throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
+    }
+    for (; restored < sinks_.size(); ++restored) {
+      try {
+        sinks_[restored]->restore_state(checkpoint.sinks[restored].state);
+      } catch (const Error& e) {
+        throw ResumeError(prefix + "sink '" + sinks_[restored]->plugin().name() + "': " + e.what());
+      }
+    }
+  } catch (const ResumeError&) {
+    for (std::size_t i = 0; i < sinks_.size(); ++i) i < restored ? sinks_[i]->suspend() : sinks_[i]->abort();
+    throw;
+  } catch (const Error& e) {
+    for (auto& sink : sinks_) sink->abort();
+    throw ResumeError(prefix + e.what());
+  }
+}
+
+std::optional<Pipeline::HeldCheckpoint> Pipeline::held_checkpoint() const {
+  std::lock_guard lock(mutex_);
+  if (!checkpoint_started_) return std::nullopt;
+  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_};
 }
 
 // Instances are destroyed here, on the owner's thread, after run() joined
@@ -107,10 +203,10 @@ void Pipeline::fail(const std::string& stage, const std::string& plugin, std::op
   std::string message = stage;
   if (!plugin.empty()) message += " '" + plugin + "'";
   if (chunk) message += " (chunk " + std::to_string(*chunk) + ")";
-  stop({message + ": " + cause, false});
+  stop({message + ": " + cause, false, stage == "sink" || stage == "checkpoint"});
 }
 
-void Pipeline::cancel(const std::string& reason) { stop({reason, true}); }
+void Pipeline::cancel(const std::string& reason) { stop({reason, true, true}); }
 
 std::vector<NamedQueueStats> Pipeline::queue_stats() const {
   std::vector<NamedQueueStats> out;
@@ -135,6 +231,15 @@ RunSummary Pipeline::run() {
   for (auto& t : threads) t.join();
 
   std::lock_guard lock(mutex_);
+  // Finished, or failed in a way no checkpoint survives: nothing to resume.
+  if (failure_ ? checkpoint_started_ && !failure_->resumable : checkpointing_ || resume_) {
+    try {
+      remove_checkpoint(checkpoint_options_.path);
+    } catch (const std::exception& e) {
+      run_.log("host", ATON_LOG_WARNING, e.what());
+    }
+    checkpoint_started_ = false;
+  }
   if (failure_) {
     if (failure_->cancelled) throw CancelledError(failure_->message);
     throw Error(failure_->message);
@@ -171,16 +276,40 @@ void Pipeline::source_stage() {
 
 void Pipeline::encoder_stage() {
   std::optional<IncrementalEncoder> encoder;
-  std::size_t pushed = 0;
+  std::size_t pushed = resume_ ? resume_->records : 0;
+  // The source's position after each batch taken and not yet matched to a
+  // chunk, keyed by the index one past the batch's last record.
+  std::deque<std::pair<std::size_t, std::string>> positions;
+  auto start = [&](std::optional<std::size_t> total) {
+    if (resume_)
+      encoder.emplace(IncrementalEncoder::resume(encoder_options_, source_->table(), resume_->encoder, total));
+    else
+      encoder.emplace(encoder_options_, source_->table(), total);
+  };
+  auto emit = [&](Chunk&& chunk) {
+    std::shared_ptr<const ResumePoint> point;
+    if (checkpointing_) {
+      std::size_t end = chunk.metadata.end_idx;
+      while (!positions.empty() && positions.front().first < end) positions.pop_front();
+      // No batch ends here (a source that returned a short batch before its
+      // end): no checkpoint after this chunk; the next one that lines up has.
+      // An empty position: the source cannot say where it stands (stdin).
+      if (!positions.empty() && positions.front().first == end && !positions.front().second.empty())
+        point = std::make_shared<const ResumePoint>(ResumePoint{positions.front().second, encoder->checkpoint(chunk)});
+    }
+    return deliver({std::make_shared<const Chunk>(std::move(chunk)), std::move(point)});
+  };
   try {
     bool total_known = false;
     while (auto batch = batches_.pop()) {
       const aton_source_position& at = batch->position;
+      if (checkpointing_)
+        positions.emplace_back(batch->first_record + batch->records.size(), std::move(batch->resume_position));
       if (!encoder) {
         std::optional<std::size_t> total;
         if (at.total_records >= 0) total = static_cast<std::size_t>(at.total_records);
         total_known = total.has_value();
-        encoder.emplace(encoder_options_, source_->table(), total);
+        start(total);
       } else if (!total_known && at.total_records >= 0) {
         encoder->set_total_records(static_cast<std::size_t>(at.total_records));
         total_known = true;
@@ -191,38 +320,42 @@ void Pipeline::encoder_stage() {
         encoder->push(record);
         ++pushed;
         while (auto chunk = encoder->pop())
-          if (!deliver(std::make_shared<const Chunk>(std::move(*chunk)))) return;
+          if (!emit(std::move(*chunk))) return;
       }
       // The batch (and its Arena) is freed here, before the next pop.
     }
     if (batches_.cancelled() || failed()) return;
-    if (!encoder) encoder.emplace(encoder_options_, source_->table(), std::size_t{0});
+    if (!encoder) start(pushed);
     encoder->finish();
     while (auto chunk = encoder->pop())
-      if (!deliver(std::make_shared<const Chunk>(std::move(*chunk)))) return;
+      if (!emit(std::move(*chunk))) return;
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
     fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
   }
 }
 
-bool Pipeline::deliver(std::shared_ptr<const Chunk> chunk) {
+bool Pipeline::deliver(Delivery delivery) {
   for (auto& q : chunk_queues_)
-    if (!q->push(chunk)) return false;
+    if (!q->push(delivery)) return false;
   return true;
 }
 
-void Pipeline::delivered(std::size_t sink, const Chunk& chunk) {
+std::optional<std::string> Pipeline::delivered(std::size_t sink, const Delivery& delivery, std::string sink_state) {
+  const Chunk& chunk = *delivery.chunk;
   std::lock_guard lock(mutex_);
   ++delivered_[sink];
+  if (checkpointing_) sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
   std::size_t everywhere = *std::min_element(delivered_.begin(), delivered_.end());
-  if (everywhere <= reported_) return;
+  if (everywhere <= reported_) return std::nullopt;
   // Chunks arrive in order on every queue, so the count written everywhere
   // grows by one, and only when the slowest sink writes: this very chunk.
   reported_ = everywhere;
+  std::optional<std::string> checkpoint;
+  if (checkpointing_) checkpoint = checkpoint_after(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
   bytes_out_ += chunk.data.size();
-  if (!observer_) return;
+  if (!observer_) return checkpoint;
   ChunkProgress p;
   p.chunk_id = chunk.chunk_id;
   p.total_chunks = chunk.total_chunks;
@@ -233,6 +366,39 @@ void Pipeline::delivered(std::size_t sink, const Chunk& chunk) {
   p.seconds = seconds_since(started_);
   p.is_last = chunk.is_last;
   observer_->on_chunk(p);
+  return checkpoint;
+}
+
+// Under mutex_: the checkpoint after `chunk`, which every sink has written.
+std::optional<std::string> Pipeline::checkpoint_after(const Chunk& chunk, const ResumePoint* point) {
+  Checkpoint c;
+  for (std::size_t i = 0; i < sink_states_.size(); ++i) {
+    auto& states = sink_states_[i];
+    while (!states.empty() && states.front().first < chunk.chunk_id) states.pop_front();
+    if (states.empty() || states.front().first != chunk.chunk_id) return std::nullopt;
+    c.sinks.push_back({sinks_[i]->plugin().name(), states.front().second});
+  }
+  if (!point) return std::nullopt;
+  c.config = config_file_;
+  c.pipeline = fingerprint_;
+  c.next_chunk = chunk.chunk_id + 1;
+  c.records = chunk.metadata.end_idx;
+  c.source_plugin = source_->plugin().name();
+  c.source_position = point->source_position;
+  c.encoder = point->encoder;
+  checkpoint_started_ = true;
+  return checkpoint_text(c);
+}
+
+// Outside mutex_, so other sinks go on meanwhile; a write that lost the race
+// to a newer checkpoint is skipped.
+void Pipeline::write_checkpoint(std::size_t chunk_id, const std::string& text) {
+  std::lock_guard lock(checkpoint_mutex_);
+  if (chunk_id + 1 <= checkpoint_written_) return;  // a newer one is already there
+  write_file_atomically(checkpoint_options_.path, text, checkpoint_options_.fsync);
+  checkpoint_written_ = chunk_id + 1;
+  std::lock_guard state(mutex_);
+  checkpoint_next_chunk_ = chunk_id + 1;
 }
 
 void Pipeline::sink_stage(std::size_t index) {
@@ -240,11 +406,21 @@ void Pipeline::sink_stage(std::size_t index) {
   auto& queue = *chunk_queues_[index];
   std::optional<std::size_t> chunk_id;
   try {
-    while (auto chunk = queue.pop()) {
-      chunk_id = (*chunk)->chunk_id;
-      aton_chunk c = to_c_chunk(**chunk);
+    while (auto delivery = queue.pop()) {
+      chunk_id = delivery->chunk->chunk_id;
+      aton_chunk c = to_c_chunk(*delivery->chunk);
       sink.write(c);
-      delivered(index, **chunk);
+      std::string state;
+      if (checkpointing_) state = sink.save_state();
+      if (auto checkpoint = delivered(index, *delivery, std::move(state))) {
+        try {
+          write_checkpoint(*chunk_id, *checkpoint);
+        } catch (const std::exception& e) {
+          fail("checkpoint", "", chunk_id, std::string(e.what()) + " (set checkpoint.path to a writable place, "
+                                            "or checkpoint.enabled to false)");
+          break;
+        }
+      }
     }
   } catch (const std::exception& e) {
     fail("sink", sink.plugin().name(), chunk_id, e.what());
@@ -253,15 +429,19 @@ void Pipeline::sink_stage(std::size_t index) {
   // Finish only when every sink has every chunk: a failure anywhere until
   // then means abort() everywhere.
   bool ok;
+  bool resumable;
   {
     std::unique_lock lock(mutex_);
     if (!failure_) ++sinks_drained_;
     all_drained_.notify_all();
     all_drained_.wait(lock, [&] { return failure_ || sinks_drained_ == sinks_.size(); });
     ok = !failure_;
+    resumable = checkpoint_started_ && failure_ && failure_->resumable;
   }
   if (!ok) {
-    sink.abort();
+    // A checkpoint refers to this sink's output: keep it for --resume.
+    if (resumable) sink.suspend();
+    else sink.abort();
     return;
   }
   try {

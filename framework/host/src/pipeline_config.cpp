@@ -21,8 +21,7 @@ namespace aton::host {
 namespace {
 
 // The host's keys. Plugins' own keys are checked in step 2, so source and
-// sink entries only need a "plugin" here. "checkpoint" is reserved for
-// resumable runs (a later version); it is refused until then.
+// sink entries only need a "plugin" here.
 constexpr std::string_view kHostSchema = R"({
   "type": "object",
   "properties": {
@@ -38,7 +37,11 @@ constexpr std::string_view kHostSchema = R"({
     "sinks": {"type": "array", "minItems": 1,
               "items": {"type": "object", "required": ["plugin"],
                         "properties": {"plugin": {"type": "string", "minLength": 1}}}},
-    "plugin_dirs": {"type": "array", "items": {"type": "string", "minLength": 1}}
+    "plugin_dirs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    "checkpoint": {"type": "object", "additionalProperties": false, "properties": {
+      "enabled": {"type": "boolean"},
+      "path": {"type": "string", "minLength": 1},
+      "fsync": {"type": "boolean"}}}
   },
   "required": ["source", "sinks"],
   "additionalProperties": false
@@ -293,6 +296,12 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
   const auto& sinks = doc["sinks"];
   for (rapidjson::SizeType i = 0; i < sinks.Size(); ++i)
     config.sinks.push_back(plugin_entry(sinks[i], "/sinks/" + std::to_string(i)));
+  config.checkpoint.path = config.dir / (fs::path(file).filename().string() + ".checkpoint");
+  if (const auto* c = find(doc, "checkpoint")) {
+    if (const auto* v = find(*c, "enabled")) config.checkpoint.enabled = v->GetBool();
+    if (const auto* v = find(*c, "fsync")) config.checkpoint.fsync = v->GetBool();
+    if (const auto* v = find(*c, "path")) config.checkpoint.path = absolute_from(config.dir, v->GetString());
+  }
   if (const auto* dirs = find(doc, "plugin_dirs"))
     for (const auto& d : dirs->GetArray())
       config.plugin_dirs.push_back({absolute_from(config.dir, d.GetString()), "plugin_dirs in " + file.string()});

@@ -208,7 +208,29 @@ RecordBatch SourceInstance::next_batch(std::size_t max_records) {
   if (rc == ATON_OK && batch.records.empty())
     throw SourceError("next_batch() returned ATON_OK with no record (ATON_END ends the input)");
   batch.position = position();
+  if (save_positions_) batch.resume_position = save_position();
   return batch;
+}
+
+bool SourceInstance::can_resume() const noexcept {
+  const aton_plugin_descriptor& d = plugin_.descriptor();
+  return d.abi_minor >= 1 && d.source->save_position && d.source->restore_position;
+}
+
+std::string SourceInstance::save_position() {
+  const aton_source_api& api = *plugin_.descriptor().source;
+  const char* text = nullptr;
+  std::size_t length = 0;
+  if (api.save_position(self_, &text, &length) != ATON_OK)
+    throw SourceError(text_or(api.last_error(self_), "save_position() failed without a message"));
+  return text ? std::string(text, length) : std::string();
+}
+
+void SourceInstance::restore_position(const std::string& text, std::size_t records) {
+  const aton_source_api& api = *plugin_.descriptor().source;
+  if (api.restore_position(self_, text.data(), text.size()) != ATON_OK)
+    throw SourceError(text_or(api.last_error(self_), "restore_position() failed without a message"));
+  records_read_ = records;
 }
 
 aton_source_position SourceInstance::position() {
@@ -244,5 +266,31 @@ void SinkInstance::finish() {
 }
 
 void SinkInstance::abort() noexcept { plugin_.descriptor().sink->abort(self_); }
+
+bool SinkInstance::can_resume() const noexcept {
+  const aton_plugin_descriptor& d = plugin_.descriptor();
+  return d.abi_minor >= 1 && d.sink->save_state && d.sink->restore_state;
+}
+
+std::string SinkInstance::save_state() {
+  const aton_sink_api& api = *plugin_.descriptor().sink;
+  const char* text = nullptr;
+  std::size_t length = 0;
+  if (api.save_state(self_, &text, &length) != ATON_OK)
+    throw SinkError(text_or(api.last_error(self_), "save_state() failed without a message"));
+  return text ? std::string(text, length) : std::string();
+}
+
+void SinkInstance::restore_state(const std::string& text) {
+  const aton_sink_api& api = *plugin_.descriptor().sink;
+  if (api.restore_state(self_, text.data(), text.size()) != ATON_OK)
+    throw SinkError(text_or(api.last_error(self_), "restore_state() failed without a message"));
+}
+
+void SinkInstance::suspend() noexcept {
+  const aton_sink_api& api = *plugin_.descriptor().sink;
+  if (can_resume() && api.suspend) api.suspend(self_);
+  else api.abort(self_);
+}
 
 }  // namespace aton::host

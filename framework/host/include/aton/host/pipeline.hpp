@@ -43,6 +43,28 @@
 //     sink 'http' (chunk 12): HTTP 400 from http://127.0.0.1:8080/x: ...
 // - Cancellation. cancel() (SIGINT/SIGTERM through SignalWatcher) takes the
 //   same path; run() then throws CancelledError.
+// - Checkpoints (resumable runs; checkpoint.hpp has the file). When every
+//   plugin can resume (ABI 1.1) and checkpoint.enabled holds, each chunk
+//   carries its resume point: the encoder thread takes encoder.checkpoint()
+//   as it pops the chunk, beside the source's saved position after the
+//   chunk's last record. Batches are chunk_size records, like chunks, so
+//   chunk k ends where batch k ends; the encoder thread keeps the saved
+//   position of each batch it took, keyed by the batch's end, and gives each
+//   chunk the one that ends where it ends. That holds through the sample
+//   (several chunks complete at once) and the held-back last chunk (popped
+//   during the next batch): the key is the record index, not the order. Each
+//   sink thread saves its sink's state after every write(). Once every sink
+//   has written chunk k, the sink thread that wrote it last writes the
+//   checkpoint (atomically) before it takes its next chunk, so a sink that
+//   is alone resends at most the chunk in flight after a kill. A run that
+//   is cancelled, or whose sink fails, while a checkpoint holds calls
+//   suspend() instead of abort(); a run that finishes removes its
+//   checkpoint, and so does one whose source or encoder fails (the input or
+//   the settings must change, which no checkpoint survives). Resuming: the constructor
+//   checks the checkpoint's pipeline fingerprint and every plugin, restores
+//   the source's position and each sink's state, and the encoder continues
+//   with IncrementalEncoder::resume(); chunk ids and record indices go on
+//   from the checkpoint.
 //
 // IMPLEMENTATION RULES
 // - A stage never blocks except in a queue or in a plugin call; plugin calls
@@ -54,12 +76,15 @@
 
 #include <aton/encoder_options.hpp>
 #include <aton/host/bounded_queue.hpp>
+#include <aton/host/checkpoint.hpp>
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_instance.hpp>
 #include <aton/host/plugin_library.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -81,8 +106,10 @@ struct ResolvedPlugin {
 };
 
 struct ResolvedPipeline {
+  std::filesystem::path config_file;
   EncoderOptions encoder;
   std::size_t queue_capacity = 4;
+  CheckpointOptions checkpoint;
   ResolvedPlugin source;
   std::vector<ResolvedPlugin> sinks;
 };
@@ -90,6 +117,10 @@ struct ResolvedPipeline {
 // Finds each plugin (config's plugin_dirs added to `catalog`) and validates
 // its keys. Throws PluginError or ConfigError.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
+
+// Why the pipeline cannot resume ("sink 'x' (/sinks/0) cannot resume: ..."),
+// or nothing when every plugin can (ABI 1.1 with its save/restore slots).
+std::optional<std::string> why_not_resumable(const ResolvedPipeline& spec);
 
 struct NamedQueueStats {
   std::string name;  // "batches", "sink 0 (file)"
@@ -126,7 +157,11 @@ class Pipeline {
  public:
   // Creates the plugin instances (source first, then sinks in order).
   // Throws SourceError/SinkError naming the plugin when a create() fails.
-  Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer = nullptr);
+  // With `resume`, continues from that checkpoint (see THE MODEL); throws
+  // ResumeError when it is for another pipeline, a plugin cannot resume, or
+  // a plugin refuses its saved state (a changed input, a missing file).
+  Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer = nullptr,
+           const Checkpoint* resume = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -141,10 +176,42 @@ class Pipeline {
   // A snapshot of every queue's counters; any thread.
   std::vector<NamedQueueStats> queue_stats() const;
 
+  // The checkpoint a stopped run leaves for `aton run --resume`: its file and
+  // the chunk it continues from. Nothing when none holds (checkpoints off,
+  // or the run stopped before its first one). Call after run().
+  struct HeldCheckpoint {
+    std::filesystem::path file;
+    std::size_t next_chunk = 0;
+  };
+  std::optional<HeldCheckpoint> held_checkpoint() const;
+  // Whether this run records checkpoints (every plugin can resume and
+  // checkpoint.enabled).
+  bool checkpointing() const noexcept { return checkpointing_; }
+
  private:
+  // What a chunk carries to the sinks besides its text, when checkpointing:
+  // where the source stands after its last record and the encoder's state.
+  struct ResumePoint {
+    std::string source_position;
+    std::string encoder;
+  };
+  struct Delivery {
+    std::shared_ptr<const Chunk> chunk;
+    std::shared_ptr<const ResumePoint> resume;  // null: no checkpoint after this chunk
+  };
+
+  void check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume);
+  void restore(const Checkpoint& checkpoint);
+  std::optional<std::string> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
+  void write_checkpoint(std::size_t chunk_id, const std::string& text);
+
   struct Failure {
     std::string message;
     bool cancelled = false;
+    // A stop a checkpoint can survive: a signal, a sink or the checkpoint
+    // failing. A source or encoder failure means the input or the settings
+    // must change, so the run discards its output and its checkpoint.
+    bool resumable = false;
   };
   void fail(const std::string& stage, const std::string& plugin, std::optional<std::size_t> chunk,
             const std::string& cause);
@@ -154,8 +221,9 @@ class Pipeline {
   void source_stage();
   void encoder_stage();
   void sink_stage(std::size_t index);
-  bool deliver(std::shared_ptr<const Chunk> chunk);
-  void delivered(std::size_t sink, const Chunk& chunk);
+  bool deliver(Delivery delivery);
+  // Returns the checkpoint text to write when this made the chunk delivered everywhere.
+  std::optional<std::string> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
 
   EncoderOptions encoder_options_;
   RunContext& run_;
@@ -163,7 +231,14 @@ class Pipeline {
   std::unique_ptr<SourceInstance> source_;
   std::vector<std::unique_ptr<SinkInstance>> sinks_;
   BoundedQueue<RecordBatch> batches_;
-  std::vector<std::unique_ptr<BoundedQueue<std::shared_ptr<const Chunk>>>> chunk_queues_;
+  std::vector<std::unique_ptr<BoundedQueue<Delivery>>> chunk_queues_;
+
+  // Checkpoints; set in the constructor, then read-only.
+  bool checkpointing_ = false;
+  CheckpointOptions checkpoint_options_;
+  std::string config_file_;
+  std::string fingerprint_;
+  std::optional<Checkpoint> resume_;
 
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable all_drained_;
@@ -174,6 +249,13 @@ class Pipeline {
   std::size_t records_out_ = 0;
   std::size_t bytes_out_ = 0;
   std::chrono::steady_clock::time_point started_;
+  // Each sink's saved state per chunk it wrote that is not yet everywhere.
+  std::vector<std::deque<std::pair<std::size_t, std::string>>> sink_states_;
+  bool checkpoint_started_ = false;  // a checkpoint holds, or is being written
+  std::size_t checkpoint_next_chunk_ = 0;
+
+  std::mutex checkpoint_mutex_;  // one checkpoint write at a time, newest wins
+  std::size_t checkpoint_written_ = 0;  // next_chunk of the newest written
 };
 
 }  // namespace aton::host

@@ -37,6 +37,14 @@ struct PluginConfig {
   std::string json;     // the whole object, after overrides and substitution
 };
 
+// The "checkpoint" key: where and how resumable runs record their progress
+// (docs/CONFIG.md; the mechanics are in checkpoint.hpp).
+struct CheckpointOptions {
+  bool enabled = true;          // false: no checkpoint is written
+  std::filesystem::path path;   // absolute; default: "<config file>.checkpoint"
+  bool fsync = true;            // fsync the checkpoint (and its folder) on every write
+};
+
 struct PipelineConfig {
   std::filesystem::path file;  // the config file (as given) and its folder
   std::filesystem::path dir;
@@ -45,6 +53,7 @@ struct PipelineConfig {
   PluginConfig source;
   std::vector<PluginConfig> sinks;
   std::vector<PluginDir> plugin_dirs;  // absolute
+  CheckpointOptions checkpoint;
 };
 
 // Looks up an environment variable; nothing when it is not set.

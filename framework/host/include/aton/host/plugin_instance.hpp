@@ -56,6 +56,9 @@ struct RecordBatch {
   std::size_t first_record = 0;  // index of records[0] in the whole input
   aton_source_position position{};
   bool last = false;  // the source has nothing more
+  // The source's save_position() text right after this batch's last record,
+  // when the run takes checkpoints; empty otherwise.
+  std::string resume_position;
 };
 
 class SourceInstance {
@@ -76,7 +79,19 @@ class SourceInstance {
 
   aton_source_position position();
 
+  // Resumable runs (ABI 1.1). can_resume(): the plugin has save_position and
+  // restore_position. With save_positions(true), next_batch() fills each
+  // batch's resume_position. restore_position() goes back to a saved text,
+  // before the first next_batch(); `records` is the index of the next record
+  // (for batches' first_record and messages). Both throw SourceError with
+  // the plugin's text.
+  bool can_resume() const noexcept;
+  void save_positions(bool on) noexcept { save_positions_ = on; }
+  void restore_position(const std::string& text, std::size_t records);
+
  private:
+  std::string save_position();
+
   struct Builder;
   Plugin plugin_;
   std::unique_ptr<InstanceHost> host_;
@@ -84,6 +99,7 @@ class SourceInstance {
   void* self_ = nullptr;
   std::string table_;
   std::size_t records_read_ = 0;
+  bool save_positions_ = false;
 };
 
 class SinkInstance {
@@ -99,6 +115,15 @@ class SinkInstance {
   void write(const aton_chunk& chunk);  // throws SinkError
   void finish();                         // throws SinkError
   void abort() noexcept;
+
+  // Resumable runs (ABI 1.1). can_resume(): the plugin has save_state and
+  // restore_state. save_state() after a write(), restore_state() before the
+  // first one: both throw SinkError with the plugin's text. suspend() keeps
+  // what a resume needs (abort() for a plugin without suspend). Never fails.
+  bool can_resume() const noexcept;
+  std::string save_state();
+  void restore_state(const std::string& text);
+  void suspend() noexcept;
 
  private:
   Plugin plugin_;
