@@ -120,10 +120,58 @@ std::uint64_t AtomicFile::copy_existing_target(bool& ends_with_newline) {
   }
   ::close(in);
   if (error != 0) throw std::runtime_error(os_error("cannot copy the existing", target_, error));
+  length_ += copied;
   return copied;
 }
 
-void AtomicFile::write(std::string_view bytes) { write_all(fd_, bytes, temp_); }
+void AtomicFile::write(std::string_view bytes) {
+  write_all(fd_, bytes, temp_);
+  length_ += bytes.size();
+}
+
+void AtomicFile::sync() {
+  if (::fsync(fd_) != 0) throw std::runtime_error(os_error("cannot fsync", temp_, errno));
+}
+
+void AtomicFile::keep() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  done_ = true;
+}
+
+void AtomicFile::adopt(const fs::path& temp, std::uint64_t length) {
+  std::string prefix = "." + target_.filename().string() + ".tmp-";
+  if (temp.parent_path() != target_.parent_path() || temp.filename().string().rfind(prefix, 0) != 0)
+    throw std::runtime_error("the checkpoint names " + temp.string() + ", which is not a temporary file of " +
+                             target_.string());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int error = errno;
+    if (error == ENOENT)
+      throw std::runtime_error("the interrupted run's partial output " + temp.string() +
+                               " is gone (removed, or the run finished: check " + target_.string() +
+                               "); run again without --resume");
+    throw std::runtime_error(os_error("cannot open the partial output", temp, error));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < length) {
+    ::close(fd);
+    throw std::runtime_error("the interrupted run's partial output " + temp.string() + " holds fewer bytes (" +
+                             std::to_string(st.st_size) + ") than the checkpoint says were written (" +
+                             std::to_string(length) + "); run again without --resume");
+  }
+  // Bytes after the checkpoint belong to chunks that will be written again.
+  if (::ftruncate(fd, static_cast<off_t>(length)) != 0 || ::lseek(fd, 0, SEEK_END) < 0) {
+    int error = errno;
+    ::close(fd);
+    throw std::runtime_error(os_error("cannot cut back the partial output", temp, error));
+  }
+  discard();  // this object's own, still empty, temporary file
+  fd_ = fd;
+  temp_ = temp;
+  done_ = false;
+  length_ = length;
+}
 
 void AtomicFile::commit(bool durable, Replace replace) {
   if (durable && ::fsync(fd_) != 0) throw std::runtime_error(os_error("cannot fsync", temp_, errno));

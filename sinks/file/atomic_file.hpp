@@ -40,6 +40,17 @@ class AtomicFile {
   void commit(bool durable, Replace replace);
   void discard() noexcept;
 
+  // Resumable runs. length(): the bytes in the temporary file so far.
+  // sync(): fsync it. keep(): close it and leave it for a later resume.
+  // adopt(): discard this object's own temporary file and continue an
+  // interrupted run's instead, cut back to `length` bytes; throws when it is
+  // gone, shorter than `length`, or not a temporary file of this target.
+  std::uint64_t length() const noexcept { return length_; }
+  const std::filesystem::path& temp() const noexcept { return temp_; }
+  void sync();
+  void keep() noexcept;
+  void adopt(const std::filesystem::path& temp, std::uint64_t length);
+
   const std::filesystem::path& target() const noexcept { return target_; }
 
  private:
@@ -47,6 +58,7 @@ class AtomicFile {
   std::filesystem::path temp_;
   int fd_ = -1;
   bool done_ = false;
+  std::uint64_t length_ = 0;
 };
 
 // "<what> <path>: <strerror(error)>", the shape of every I/O error here.

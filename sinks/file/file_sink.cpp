@@ -3,9 +3,17 @@
 // target and renamed into place by finish(), so a failed run never leaves a
 // half file at the target path. With `per_chunk`, each chunk goes to its own
 // file instead, each one renamed into place as soon as it is complete.
+//
+// Resumable runs: the state after a chunk is the temporary file's name and
+// committed length (with fsync, the file is fsynced first, so a checkpoint
+// never counts bytes a power cut could lose). A resume cuts the temporary
+// file back to that length and appends; suspend() keeps it. With
+// per_chunk every chunk is final once written: there is nothing to keep.
 #include "atomic_file.hpp"
 
 #include <aton/plugin.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <filesystem>
 #include <memory>
@@ -91,6 +99,43 @@ class FileSink : public aton::sdk::Sink {
     if (file_) file_->discard();
   }
 
+  std::string save_state() {
+    if (!file_) return "{\"per_chunk\":true}";
+    if (durable_) file_->sync();
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("temp");
+    w.String(file_->temp().c_str());
+    w.Key("length");
+    w.Uint64(file_->length());
+    w.Key("separator_pending");
+    w.Bool(separator_pending_);
+    w.EndObject();
+    return out.GetString();
+  }
+
+  void restore_state(std::string_view text) {
+    rapidjson::Document state;
+    state.Parse(text.data(), text.size());
+    if (state.HasParseError() || !state.IsObject())
+      throw std::runtime_error("the saved state is not a JSON object");
+    if (!file_) return;  // per_chunk: the chunks written are final already
+    auto temp = state.FindMember("temp");
+    auto length = state.FindMember("length");
+    auto separator = state.FindMember("separator_pending");
+    if (temp == state.MemberEnd() || !temp->value.IsString() || length == state.MemberEnd() ||
+        !length->value.IsUint64() || separator == state.MemberEnd() || !separator->value.IsBool())
+      throw std::runtime_error("the saved state lacks temp, length or separator_pending "
+                               "(was it saved with per_chunk?)");
+    file_->adopt(fs::path(temp->value.GetString()), length->value.GetUint64());
+    separator_pending_ = separator->value.GetBool();
+  }
+
+  void suspend() noexcept {
+    if (file_) file_->keep();
+  }
+
  private:
   AtomicFile::Replace replace() const {
     return mode_ == Mode::fail_if_exists ? AtomicFile::Replace::no : AtomicFile::Replace::yes;
@@ -129,7 +174,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::sinks
 
-ATON_SINK_PLUGIN(aton::sinks::FileSink, "file", "1.0.0",
+ATON_SINK_PLUGIN(aton::sinks::FileSink, "file", "1.1.0",
                  "Writes the chunks to a file (or one file per chunk), renamed into place when "
                  "complete.",
                  aton::sinks::kOptions)

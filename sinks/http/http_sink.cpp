@@ -8,6 +8,11 @@
 // go to libcurl and nowhere else. Messages name the chunk, the URL without
 // its user, password and query, the status and the start of the response
 // body, with any header value that the server echoes back blanked out.
+//
+// Resumable runs: the state is the next chunk id to send. Delivery is
+// at-least-once: a chunk sent (or half sent) when the run was killed, and
+// not yet in the checkpoint, is sent again on resume with the same
+// X-Chunk-Id, so a receiver drops the ids it already has.
 #include "gzip.hpp"
 #include "http_poster.hpp"
 #include "retry_policy.hpp"
@@ -112,7 +117,22 @@ class HttpSink : public aton::sdk::Sink {
     headers_.push_back(std::string("X-Is-Last: ") + (chunk.is_last ? "true" : "false"));
     headers_.push_back(std::string("X-Aton-Table: ") + (chunk.table ? chunk.table : ""));
     if (gzipped) headers_.push_back("Content-Encoding: gzip");
+    if (chunk.chunk_id != next_chunk_id_)
+      throw std::runtime_error("chunk " + std::to_string(chunk.chunk_id) + " arrived where chunk " +
+                               std::to_string(next_chunk_id_) + " was due");
     deliver(chunk.chunk_id, body);
+    next_chunk_id_ = chunk.chunk_id + 1;
+  }
+
+  std::string save_state() { return "{\"next_chunk_id\":" + std::to_string(next_chunk_id_) + "}"; }
+
+  void restore_state(std::string_view text) {
+    rapidjson::Document state;
+    state.Parse(text.data(), text.size());
+    auto next = state.IsObject() ? state.FindMember("next_chunk_id") : state.MemberEnd();
+    if (state.HasParseError() || !state.IsObject() || next == state.MemberEnd() || !next->value.IsUint64())
+      throw std::runtime_error("the saved state has no next_chunk_id");
+    next_chunk_id_ = next->value.GetUint64();
   }
 
  private:
@@ -225,6 +245,7 @@ class HttpSink : public aton::sdk::Sink {
   std::string compressed_;            // this chunk's gzip body, reused
   HttpPoster poster_;
   std::mt19937_64 random_;
+  std::uint64_t next_chunk_id_ = 0;
 };
 
 const aton_option kOptions[] = {
@@ -256,6 +277,6 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::sinks
 
-ATON_SINK_PLUGIN(aton::sinks::HttpSink, "http", "1.0.0",
+ATON_SINK_PLUGIN(aton::sinks::HttpSink, "http", "1.1.0",
                  "POSTs each chunk to a URL, with retries, backoff and optional gzip.",
                  aton::sinks::kOptions)

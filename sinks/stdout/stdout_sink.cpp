@@ -7,6 +7,11 @@
 // write, so the write fails with EPIPE instead, and a SIGPIPE left pending by
 // it is consumed before the mask is restored. This holds whether or not the
 // host ignores SIGPIPE.
+//
+// Resumable runs: what was printed cannot be taken back. A resumed run
+// prints from the chunk after the checkpoint, so a reader that kept the
+// interrupted run's output may see the chunks printed after the checkpoint
+// twice. The state only says whether a separator is due.
 #include <aton/plugin.hpp>
 
 #include <signal.h>
@@ -64,6 +69,14 @@ class StdoutSink : public aton::sdk::Sink {
     last_chunk_id_ = chunk.chunk_id;
   }
 
+  std::string save_state() { return written_any_ ? "{\"written_any\":true}" : "{\"written_any\":false}"; }
+
+  void restore_state(std::string_view text) {
+    if (text.find("\"written_any\":true") != std::string_view::npos) written_any_ = true;
+    else if (text.find("\"written_any\":false") == std::string_view::npos)
+      throw std::runtime_error("the saved state has no written_any");
+  }
+
   void finish() override {
     if (!newline_at_end_ || !written_any_) return;
     SigpipeBlocked blocked;
@@ -106,6 +119,6 @@ const aton_option kOptions[] = {
 
 }  // namespace
 
-ATON_SINK_PLUGIN(StdoutSink, "stdout", "1.0.0",
+ATON_SINK_PLUGIN(StdoutSink, "stdout", "1.1.0",
                  "Writes each chunk to standard output as it arrives, chunks joined by a newline.",
                  kOptions)

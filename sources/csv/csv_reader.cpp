@@ -21,6 +21,18 @@ CsvReader::~CsvReader() {
   if (owns_file_) std::fclose(file_);
 }
 
+void CsvReader::seek(std::uint64_t offset, std::uint64_t line, bool skip_lf) {
+  if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
+  if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
+    throw std::runtime_error(name_ + ": cannot seek to byte " + std::to_string(offset) + ": " + std::strerror(errno));
+  consumed_ = offset;
+  pos_ = size_ = 0;
+  eof_ = false;
+  started_ = true;  // past the byte order mark
+  line_ = line;
+  skip_lf_ = skip_lf;
+}
+
 bool CsvReader::fill() {
   if (eof_) return false;
   consumed_ += size_;

@@ -46,6 +46,13 @@ class CsvReader {
 
   std::uint64_t bytes() const { return consumed_ + pos_; }
 
+  // Resumable runs: where the next row starts (after next() returned a row:
+  // bytes(), line() and skip_lf()), and going back there in a new reader.
+  // seek() throws std::runtime_error on stdin or when the file cannot seek.
+  std::uint64_t line() const { return line_; }
+  bool skip_lf() const { return skip_lf_; }
+  void seek(std::uint64_t offset, std::uint64_t line, bool skip_lf);
+
  private:
   bool fill();
   void end_field(CsvRow& row, bool quoted);

@@ -1,12 +1,21 @@
 // The csv source: records from an RFC 4180 file or stdin, streamed row by
 // row. docs/sources.md describes every option and the typing rules.
+//
+// Resumable runs: the position is the byte offset and line where the next
+// row starts, the records and skipped rows so far, and the input's size and
+// modification time (a changed file is refused). Standard input cannot
+// resume.
+#include "../common/input_identity.hpp"
 #include "csv_reader.hpp"
 #include "csv_values.hpp"
 
 #include <aton/plugin.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -64,6 +73,46 @@ class CsvSource : public sdk::Source {
 
   aton_source_position position() const override {
     return {sizeof(aton_source_position), records_, reader_->bytes(), total_records_, total_bytes_};
+  }
+
+  std::string save_position() {
+    if (path_.empty()) return {};  // standard input cannot seek: no checkpoints
+    if (!identity_) identity_ = sources::InputIdentity::of(path_, name_);
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("offset");
+    w.Uint64(reader_->bytes());
+    w.Key("line");
+    w.Uint64(reader_->line());
+    w.Key("skip_lf");
+    w.Bool(reader_->skip_lf());
+    w.Key("records");
+    w.Uint64(records_);
+    w.Key("skipped");
+    w.Uint64(skipped_);
+    identity_->write(w);
+    w.EndObject();
+    return out.GetString();
+  }
+
+  void restore_position(std::string_view text) {
+    if (path_.empty()) throw std::runtime_error(name_ + ": standard input cannot be resumed");
+    rapidjson::Document saved;
+    saved.Parse(text.data(), text.size());
+    if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name_ + ": the saved position is not JSON");
+    auto count = [&](const char* key) {
+      auto it = saved.FindMember(key);
+      if (it == saved.MemberEnd() || !it->value.IsUint64())
+        throw std::runtime_error(name_ + ": the saved position has no " + key);
+      return it->value.GetUint64();
+    };
+    identity_ = sources::InputIdentity::of(path_, name_);
+    identity_->check_saved(saved, name_);
+    auto skip_lf = saved.FindMember("skip_lf");
+    reader_->seek(count("offset"), count("line"), skip_lf != saved.MemberEnd() && skip_lf->value.IsTrue());
+    records_ = count("records");
+    skipped_ = count("skipped");
   }
 
  private:
@@ -197,6 +246,7 @@ class CsvSource : public sdk::Source {
   std::uint64_t records_ = 0, skipped_ = 0;
   bool skips_reported_ = false;
   std::int64_t total_records_ = -1, total_bytes_ = -1;
+  std::optional<sources::InputIdentity> identity_;  // taken once, when first needed
 };
 
 const aton_option kOptions[] = {
@@ -227,6 +277,6 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::csv_source
 
-ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.0.0",
+ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.1.0",
                    "Reads records from an RFC 4180 CSV file or standard input, streaming.",
                    aton::csv_source::kOptions)

@@ -33,6 +33,18 @@ bool InputStream::text_since(std::size_t from, std::string& out) const {
   return true;
 }
 
+void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_start) {
+  if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
+  if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
+    throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": " +
+                             std::strerror(errno));
+  current_ = end_ = buffer_.data();
+  consumed_ = offset;
+  refill();
+  line_ = line;
+  line_start_ = line_start;
+}
+
 void InputStream::refill() {
   // Keep the last kLookback bytes read, across blocks however small.
   std::size_t block = static_cast<std::size_t>(end_ - buffer_.data());

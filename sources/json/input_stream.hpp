@@ -53,6 +53,12 @@ class InputStream {
   std::uint64_t line() const { return line_; }
   std::uint64_t column() const { return Tell() - line_start_ + 1; }
 
+  // Resumable runs: the offset where the current line starts, and going to
+  // byte `offset` (a record boundary) with the line count it had there.
+  // Throws std::runtime_error on stdin or when the file cannot seek.
+  std::size_t line_start() const { return line_start_; }
+  void seek(std::size_t offset, std::uint64_t line, std::size_t line_start);
+
  private:
   void refill();
 

@@ -43,6 +43,19 @@ class RecordReader {
   const std::string& table() const { return table_name_; }
   std::uint64_t records() const { return records_; }
 
+  // Resumable runs: everything needed to go on after the last record read
+  // (the byte offset past it, the outer structure's state, which table),
+  // and going back there; resume_at() throws as InputStream::seek.
+  struct Resume {
+    std::uint64_t offset = 0, line = 1, line_start = 0, records = 0;
+    int state = 0;
+    bool tables = false, found_table = false;
+    std::string table_name, current_key;
+    std::vector<std::string> keys, arrays;
+  };
+  Resume resume_point() const;
+  void resume_at(const Resume& at);
+
  private:
   enum class State { Start, FirstInArray, InArray, AfterRecord, FirstKey, Key, AfterTable, Line, Trailing, End };
 

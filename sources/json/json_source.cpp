@@ -1,10 +1,18 @@
 // The json source: records from a JSON file or stdin, streamed.
 // docs/sources.md describes every option.
+//
+// Resumable runs: the position is the byte offset past the last record read
+// with the reader's outer-structure state (inside which table's array), the
+// line count for messages, and the input's size and modification time (a
+// changed file is refused). Standard input cannot resume.
+#include "../common/input_identity.hpp"
 #include "input_stream.hpp"
 #include "json_outline.hpp"
 #include "json_records.hpp"
 
 #include <aton/plugin.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <filesystem>
 #include <memory>
@@ -83,6 +91,85 @@ class JsonSource : public sdk::Source {
     return {sizeof(aton_source_position), reader_->records(), input_->Tell(), total_records_, total_bytes_};
   }
 
+  std::string save_position() {
+    if (path_.empty()) return {};  // standard input cannot seek: no checkpoints
+    if (!identity_) identity_ = sources::InputIdentity::of(path_, "json: " + path_);
+    RecordReader::Resume at = reader_->resume_point();
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    auto strings = [&](const char* key, const std::vector<std::string>& list) {
+      w.Key(key);
+      w.StartArray();
+      for (const auto& s : list) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      w.EndArray();
+    };
+    auto text = [&](const char* key, const std::string& value) {
+      w.Key(key);
+      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    w.StartObject();
+    for (auto [key, value] : {std::pair{"offset", at.offset}, {"line", at.line}, {"line_start", at.line_start},
+                              {"records", at.records}}) {
+      w.Key(key);
+      w.Uint64(value);
+    }
+    w.Key("state");
+    w.Int(at.state);
+    w.Key("tables");
+    w.Bool(at.tables);
+    w.Key("found_table");
+    w.Bool(at.found_table);
+    text("table", at.table_name);
+    text("key", at.current_key);
+    strings("keys", at.keys);
+    strings("arrays", at.arrays);
+    identity_->write(w);
+    w.EndObject();
+    return out.GetString();
+  }
+
+  void restore_position(std::string_view text) {
+    const std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
+    if (path_.empty()) throw std::runtime_error("json: standard input cannot be resumed");
+    rapidjson::Document saved;
+    saved.Parse(text.data(), text.size());
+    if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name + ": the saved position is not JSON");
+    auto get = [&](const char* key) -> const rapidjson::Value& {
+      auto it = saved.FindMember(key);
+      if (it == saved.MemberEnd()) throw std::runtime_error(name + ": the saved position has no " + key);
+      return it->value;
+    };
+    auto count = [&](const char* key) {
+      const auto& v = get(key);
+      if (!v.IsUint64()) throw std::runtime_error(name + ": the saved " + key + " is not a count");
+      return v.GetUint64();
+    };
+    auto text_of = [&](const rapidjson::Value& v) {
+      return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string();
+    };
+    auto strings = [&](const char* key) {
+      std::vector<std::string> out;
+      if (get(key).IsArray())
+        for (const auto& s : get(key).GetArray()) out.push_back(text_of(s));
+      return out;
+    };
+    identity_ = sources::InputIdentity::of(path_, name);
+    identity_->check_saved(saved, name);
+    RecordReader::Resume at;
+    at.offset = count("offset");
+    at.line = count("line");
+    at.line_start = count("line_start");
+    at.records = count("records");
+    at.state = get("state").IsInt() ? get("state").GetInt() : -1;
+    at.tables = get("tables").IsTrue();
+    at.found_table = get("found_table").IsTrue();
+    at.table_name = text_of(get("table"));
+    at.current_key = text_of(get("key"));
+    at.keys = strings("keys");
+    at.arrays = strings("arrays");
+    reader_->resume_at(at);
+  }
+
  private:
   std::string path_;
   std::string table_;
@@ -90,6 +177,7 @@ class JsonSource : public sdk::Source {
   std::int64_t total_bytes_ = -1;
   std::unique_ptr<InputStream> input_;
   std::unique_ptr<RecordReader> reader_;
+  std::optional<sources::InputIdentity> identity_;  // taken once, when first needed
 };
 
 const aton_option kOptions[] = {
@@ -112,6 +200,6 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::json_source
 
-ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.0.0",
+ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.1.0",
                    "Reads records from a JSON array, an object of tables, or JSON Lines, streaming.",
                    aton::json_source::kOptions)

@@ -9,6 +9,8 @@
 // then "finish" or "abort". delay_ms makes it a slow consumer (it sleeps in
 // slices and gives up when the run is cancelled); fail_at fails write() at
 // that chunk; fail_finish fails finish().
+// It can resume (ABI 1.1) only without `path`: its state is the next chunk
+// id, checked on the next write; with a path, restore_state() refuses.
 #include <aton/plugin.hpp>
 
 #include <chrono>
@@ -40,6 +42,10 @@ class TestSink : public aton::sdk::Sink {
   }
 
   void write(const aton_chunk& c) override {
+    if (c.chunk_id != next_chunk_id_)
+      throw std::runtime_error("test_sink: chunk " + std::to_string(c.chunk_id) + " where " +
+                               std::to_string(next_chunk_id_) + " was due");
+    ++next_chunk_id_;
     if (fail_at_ >= 0 && c.chunk_id == static_cast<std::uint64_t>(fail_at_))
       throw std::runtime_error("test_sink: planned failure at chunk " + std::to_string(c.chunk_id));
     for (std::int64_t waited = 0; waited < delay_ms_; waited += 5) {
@@ -59,6 +65,16 @@ class TestSink : public aton::sdk::Sink {
            << ",\"progress\":" << c.progress << "}\n";
       log_.flush();
     }
+  }
+
+  std::string save_state() { return "{\"next_chunk_id\":" + std::to_string(next_chunk_id_) + "}"; }
+
+  void restore_state(std::string_view text) {
+    if (!path_.empty()) throw std::runtime_error("test_sink: resume works only without a path");
+    auto colon = text.find(':');
+    if (text.rfind("{\"next_chunk_id\":", 0) != 0 || colon == std::string_view::npos)
+      throw std::runtime_error("test_sink: the saved state has no next_chunk_id");
+    next_chunk_id_ = std::stoull(std::string(text.substr(colon + 1)));
   }
 
   void finish() override {
@@ -85,6 +101,7 @@ class TestSink : public aton::sdk::Sink {
   std::int64_t delay_ms_;
   std::int64_t fail_at_;
   bool fail_finish_;
+  std::uint64_t next_chunk_id_ = 0;
   std::ofstream out_;
   std::ofstream log_;
 };
