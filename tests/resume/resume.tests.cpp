@@ -1,0 +1,313 @@
+// Resumable runs, end to end: the real `aton run`, the real sources and
+// sinks, killed with SIGKILL at random points and resumed until done.
+#include "support/background_run.hpp"
+#include "support/http_server.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+
+using namespace aton::test;
+using namespace aton::test::resume;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kRecords = 3000;
+constexpr std::size_t kChunkSize = 40;  // 75 chunks
+constexpr std::size_t kChunks = (kRecords + kChunkSize - 1) / kChunkSize;
+
+// A pipeline: `source` (a JSON object's text), then the given sinks plus,
+// when `slow`, a slow test sink (3 ms a chunk) so that a run lasts long
+// enough to be killed in the middle.
+std::string config_json(const std::string& source, const std::string& sinks, bool slow = true) {
+  return "{\"source\": " + source + ",\n"
+         " \"encoder\": {\"chunk_size\": " + std::to_string(kChunkSize) + ", \"sample_size\": 200},\n"
+         " \"queue\": {\"capacity\": 2},\n"
+         " \"plugin_dirs\": [\"" ATON_TEST_PLUGIN_DIR "\"],\n"
+         " \"sinks\": [" + sinks + (slow ? ", {\"plugin\": \"test_sink\", \"delay_ms\": 3}" : "") + "]}\n";
+}
+
+struct Source {
+  const char* name;
+  const char* file;
+  std::string (*make)(std::size_t);
+  const char* config;
+};
+
+const Source kSources[] = {
+    {"json array", "users.json", &records_json, R"({"plugin": "json", "path": "users.json"})"},
+    {"json object of tables", "users.json", &records_tables_json,
+     R"({"plugin": "json", "path": "users.json", "count": false})"},
+    {"json lines", "users.jsonl", &records_jsonl, R"({"plugin": "json", "path": "users.jsonl"})"},
+    {"csv", "users.csv", &records_csv, R"({"plugin": "csv", "path": "users.csv", "table": "users"})"},
+};
+
+// Runs the config to the end without interruption.
+void run_whole(const fs::path& config) {
+  auto run = run_aton({"run", config.string(), "--progress=none"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+}
+
+// Starts `config` (with --resume when a checkpoint is there), kills it with
+// SIGKILL at a random point, again and again, then lets the last run
+// finish. Returns how many runs were killed.
+int kill_and_resume(const fs::path& config, const fs::path& checkpoint, std::mt19937& random, int kills) {
+  int killed = 0;
+  for (int attempt = 0; attempt < kills; ++attempt) {
+    auto at = checkpoint_next_chunk(checkpoint);
+    std::vector<std::string> args{"run", config.string(), "--progress=none"};
+    if (at) args.push_back("--resume");
+    BackgroundRun run(args, config.parent_path() / ("run" + std::to_string(attempt)));
+    // Between chunks (right after a checkpoint) or during one (a few ms later).
+    std::size_t target = at.value_or(0) + 1 + random() % 12;
+    bool reached = wait_for_checkpoint(checkpoint, target, run);
+    if (reached && random() % 2) std::this_thread::sleep_for(std::chrono::milliseconds(random() % 4));
+    if (!run.send(SIGKILL)) {
+      // It finished first: it must have finished well.
+      INFO(run.err());
+      REQUIRE(run.wait() == 0);
+      return killed;
+    }
+    REQUIRE(run.wait().has_value());
+    ++killed;
+  }
+  std::vector<std::string> args{"run", config.string(), "--progress=none"};
+  if (checkpoint_next_chunk(checkpoint)) args.push_back("--resume");
+  auto last = run_aton(args);
+  INFO(last.err);
+  REQUIRE(last.exit_code == 0);
+  return killed;
+}
+
+}  // namespace
+
+TEST_CASE("a run killed with SIGKILL at random points and resumed each time writes the same file as an uninterrupted run",
+          "[resume]") {
+  std::random_device seed_source;
+  unsigned seed = seed_source();
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  for (const Source& source : kSources) {
+    SECTION(source.name) {
+      TempDir whole, killed;
+      std::string input = source.make(kRecords);
+      whole.write(source.file, input);
+      killed.write(source.file, input);
+      auto sinks = R"({"plugin": "file", "path": "out/users.aton"})";
+      auto whole_config = whole.write("pipeline.json", config_json(source.config, sinks));
+      auto killed_config = killed.write("pipeline.json", config_json(source.config, sinks));
+      run_whole(whole_config);
+      std::string expected = read_file(whole / "out/users.aton");
+      REQUIRE(expected.find("+(") != std::string::npos);  // many chunks
+
+      int kills = kill_and_resume(killed_config, killed / "pipeline.json.checkpoint", random, 4);
+      CHECK(kills >= 2);
+      CHECK(read_file(killed / "out/users.aton") == expected);
+      // Finished: no checkpoint, no temporary file is left.
+      CHECK_FALSE(fs::exists(killed / "pipeline.json.checkpoint"));
+      CHECK(names_in(killed / "out") == std::vector<std::string>{"users.aton"});
+    }
+  }
+}
+
+TEST_CASE("an HTTP receiver that drops repeated chunk ids gets exactly the uninterrupted stream after kills and resumes",
+          "[resume][http]") {
+  std::random_device seed_source;
+  unsigned seed = seed_source();
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  TempDir whole, killed;
+  std::string input = records_json(kRecords);
+  whole.write("users.json", input);
+  killed.write("users.json", input);
+  run_whole(whole.write("pipeline.json", config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})")));
+  std::string expected = read_file(whole / "out.aton");
+
+  HttpServer server;
+  auto sinks = R"({"plugin": "http", "url": ")" + server.url("/ingest") + R"(", "retries": 0})";
+  auto config = killed.write("pipeline.json", config_json(kSources[0].config, sinks));
+  int kills = kill_and_resume(config, killed / "pipeline.json.checkpoint", random, 4);
+  CHECK(kills >= 2);
+
+  std::string stream;
+  std::set<std::size_t> seen;
+  std::size_t next = 0, repeats = 0;
+  for (const auto& request : server.accepted_requests()) {
+    std::size_t id = std::stoul(request.header("X-Chunk-Id"));
+    if (!seen.insert(id).second) {
+      ++repeats;
+      continue;
+    }
+    REQUIRE(id == next);  // never a gap, never out of order
+    ++next;
+    stream += (id ? "\n" : "") + request.body;
+  }
+  CHECK(next == kChunks);
+  CHECK(stream == expected);
+  // At least once: only chunks sent after the last checkpoint of a killed run
+  // come again (the one in flight, plus what the http sink ran ahead of the
+  // slow test sink: at most the queue's capacity and the chunk being written).
+  CHECK(repeats <= static_cast<std::size_t>(kills) * 4);
+}
+
+TEST_CASE("SIGTERM keeps the checkpoint and the partial output and --resume finishes the file", "[resume]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  auto config = dir.write("pipeline.json",
+                          config_json(kSources[0].config, R"({"plugin": "file", "path": "out/users.aton", "fsync": true})"));
+  auto checkpoint = dir / "pipeline.json.checkpoint";
+  {
+    BackgroundRun run({"run", config.string(), "--progress=none"}, dir / "first");
+    REQUIRE(wait_for_checkpoint(checkpoint, 5, run));
+    REQUIRE(run.send(SIGTERM));
+    REQUIRE(run.wait() == 143);
+    CHECK_THAT(run.err(), Catch::Contains("--resume` continues from there"));
+  }
+  REQUIRE(checkpoint_next_chunk(checkpoint) >= std::size_t{5});
+  auto names = names_in(dir / "out");
+  REQUIRE(names.size() == 1);
+  CHECK(names[0].rfind(".users.aton.tmp-", 0) == 0);  // kept for the resume
+
+  auto resumed = run_aton({"run", config.string(), "--resume"});
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(names_in(dir / "out") == std::vector<std::string>{"users.aton"});
+  CHECK_FALSE(fs::exists(checkpoint));
+
+  TempDir whole;
+  whole.write("users.json", records_json(kRecords));
+  run_whole(whole.write("pipeline.json", config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})")));
+  CHECK(read_file(dir / "out/users.aton") == read_file(whole / "out.aton"));
+}
+
+TEST_CASE("a sink that fails keeps the checkpoint - --resume resends from the next chunk", "[resume][http]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  // Chunks 0..9 go through, chunk 10 is refused (400: not retried), then all is well.
+  std::vector<HttpReply> script(10, HttpReply::status_code(200));
+  script.push_back(HttpReply::status_code(400, "not now"));
+  HttpServer server(script);
+  auto config = dir.write("pipeline.json",
+                          config_json(kSources[0].config, R"({"plugin": "http", "url": ")" + server.url() + R"("})",
+                                      false));  // the only sink: the checkpoint is right before its failure
+  auto first = run_aton({"run", config.string(), "--progress=none"});
+  REQUIRE(first.exit_code == 1);
+  CHECK_THAT(first.err, Catch::Contains("chunk 10") && Catch::Contains("--resume"));
+  REQUIRE(checkpoint_next_chunk(dir / "pipeline.json.checkpoint") == std::size_t{10});
+
+  auto second = run_aton({"run", config.string(), "--resume", "--progress=none"});
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto requests = server.requests();
+  REQUIRE(requests.size() == kChunks + 1);  // chunk 10 twice: refused, then accepted
+  CHECK(requests[10].header("X-Chunk-Id") == "10");
+  CHECK(requests[11].header("X-Chunk-Id") == "10");
+  CHECK(requests.back().header("X-Chunk-Id") == std::to_string(kChunks - 1));
+}
+
+TEST_CASE("a --resume run refuses a missing foreign damaged or mismatched checkpoint and a changed input", "[resume][errors]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  auto config = dir.write("pipeline.json",
+                          config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})"));
+  auto checkpoint = dir / "pipeline.json.checkpoint";
+
+  SECTION("no checkpoint") {
+    auto run = run_aton({"run", config.string(), "--resume"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("no checkpoint " + checkpoint.string()) &&
+                            Catch::Contains("run without --resume"));
+  }
+
+  // The other cases need a checkpoint: a run stopped by SIGTERM leaves one.
+  auto interrupted = [&] {
+    BackgroundRun run({"run", config.string(), "--progress=none"}, dir / "first");
+    REQUIRE(wait_for_checkpoint(checkpoint, 3, run));
+    REQUIRE(run.send(SIGTERM));
+    REQUIRE(run.wait() == 143);
+  };
+
+  SECTION("a checkpoint made for another config") {
+    interrupted();
+    auto run = run_aton({"run", config.string(), "--resume", "--set", "encoder.compression=fast"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("made for another config") && Catch::Contains(config.string()));
+  }
+  SECTION("a changed input") {
+    interrupted();
+    dir.write("users.json", records_json(kRecords + 1));
+    auto run = run_aton({"run", config.string(), "--resume"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("source 'json'") && Catch::Contains("the input changed"));
+  }
+  SECTION("a torn checkpoint") {
+    interrupted();
+    std::string text = read_file(checkpoint);
+    dir.write("pipeline.json.checkpoint", text.substr(0, text.size() / 2));
+    auto run = run_aton({"run", config.string(), "--resume"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("is damaged"));
+  }
+  SECTION("an edited checkpoint") {
+    interrupted();
+    std::string text = read_file(checkpoint);
+    text[text.find("\"next_chunk\":") + 13] = '9';
+    dir.write("pipeline.json.checkpoint", text);
+    auto run = run_aton({"run", config.string(), "--resume"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("checksum does not match"));
+  }
+  SECTION("a file that is not a checkpoint") {
+    dir.write("pipeline.json.checkpoint", "{\"something\": \"else\"}\n");
+    auto run = run_aton({"run", config.string(), "--resume"});
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(run.err, Catch::Contains("not an aton checkpoint"));
+  }
+}
+
+TEST_CASE("a plugin without resume support means no checkpoints and --resume says which plugin", "[resume][errors]") {
+  TempDir dir;
+  auto config = dir.write("pipeline.json", R"({"source": {"plugin": "test_gen", "count": 500},
+    "plugin_dirs": [")" ATON_TEST_PLUGIN_DIR R"("],
+    "encoder": {"chunk_size": 10},
+    "sinks": [{"plugin": "file", "path": "out.aton"}]})");
+  auto run = run_aton({"run", config.string()});
+  REQUIRE(run.exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / "pipeline.json.checkpoint"));
+
+  // A checkpoint from elsewhere cannot help a pipeline that cannot resume.
+  dir.write("pipeline.json.checkpoint", "{}");
+  auto resumed = run_aton({"run", config.string(), "--resume"});
+  CHECK(resumed.exit_code == 3);
+  CHECK_THAT(resumed.err, Catch::Contains("source 'test_gen' (/source) cannot resume"));
+}
+
+TEST_CASE("checkpoint.path and checkpoint.enabled choose where checkpoints go or none", "[resume]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  auto config = dir.write("pipeline.json",
+                          config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})"));
+  SECTION("checkpoint.path") {
+    fs::create_directories(dir / "state");
+    BackgroundRun run({"run", config.string(), "--progress=none", "--set", "checkpoint.path=state/run.ckpt"},
+                      dir / "first");
+    CHECK(wait_for_checkpoint(dir / "state/run.ckpt", 2, run));
+    REQUIRE(run.wait() == 0);
+    CHECK_FALSE(fs::exists(dir / "state/run.ckpt"));  // removed when finished
+  }
+  SECTION("checkpoint.enabled false") {
+    BackgroundRun run({"run", config.string(), "--progress=none", "--set", "checkpoint.enabled=false"},
+                      dir / "first");
+    CHECK_FALSE(wait_for_checkpoint(dir / "pipeline.json.checkpoint", 1, run));
+    REQUIRE(run.wait() == 0);
+  }
+}
