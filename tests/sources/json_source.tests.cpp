@@ -124,7 +124,7 @@ TEST_CASE("json: malformed JSON fails with the file byte line and column and no 
       {"[{\"a\": 1},\n {\"a\": 2} {\"a\": 3}]", "byte 21 (line 2, column 11)", "expected ',' or ']' after record 2"},
       {"[{\"a\": 1},]", "byte 10 (line 1, column 11)", "trailing commas"},
       {"[{\"a\": 1}, 2]", "line 1, column 12", "record 2 is not an object but a number"},
-      {"[{\"a\": \"\xff\"}]", "line 1", "Invalid encoding"},
+      {"[{\"a\": \"\xff\"}]", "line 1", "invalid UTF-8"},
       {"[{\"a\": 1}] x", "byte 11 (line 1, column 12)", "unexpected data after the end"},
       {"[{\"a\": 1}", "line 1", "expected ',' or ']' after record 1, found the end of the input"},
       {"\"text\"", "line 1, column 1", "expected an array of records or an object of tables"},
