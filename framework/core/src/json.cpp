@@ -154,16 +154,16 @@ struct RecordRouter {
   Arena& arena;
   const std::function<void(std::string_view, const Value&)>& on_record;
   std::optional<std::string_view> wanted;  // the table to read; else the only one
-  std::string name;                        // the table being read
+  std::string name{};                      // the table being read
   std::size_t depth = 0;                   // containers open around the next event
   std::size_t record_depth = 0;            // where records stand; 0 until known
   bool in_table = false;                   // inside the chosen table's array
-  std::string key;                         // the last top-level key
+  std::string key{};                       // the last top-level key
   std::size_t records = 0;
   bool found = false;
   // What stopped the parse from outside it (a record that is not an object,
   // or on_record's own exception), rethrown as it was once RapidJSON returns.
-  std::exception_ptr failure;
+  std::exception_ptr failure{};
   struct Stop {};
 
   template <class F>
@@ -394,7 +394,7 @@ std::string for_each_record(std::string_view text, std::optional<std::string_vie
   }
   Arena arena;
   ValueBuilder builder(arena, options.max_depth);
-  RecordRouter router{builder, arena, on_record, table, {}};
+  RecordRouter router{builder, arena, on_record, table};
   ViewStream stream(text);
   RecordSax handler{router, stream, hidden, {}};
   rapidjson::Reader reader;
