@@ -42,7 +42,7 @@ struct PluginConfig {
 struct CheckpointOptions {
   bool enabled = true;          // false: no checkpoint is written
   std::filesystem::path path;   // absolute; default: "<config file>.checkpoint"
-  bool fsync = true;            // fsync the checkpoint (and its folder) on every write
+  bool fsync = false;           // fsync the checkpoint (and its folder) on every write
 };
 
 struct PipelineConfig {
