@@ -44,19 +44,26 @@ PostgresRows::PostgresRows(const std::string& uri, const std::string& query, boo
     : uri_(redact_uri(uri)), fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
   conn_ = PQconnectdb(uri.c_str());
   if (!conn_) throw std::runtime_error("sql: cannot connect to " + uri_ + ": out of memory");
-  if (PQstatus(conn_) != CONNECTION_OK)
-    throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
-  if (PQsetClientEncoding(conn_, "UTF8") != 0)
-    throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
-  PQclear(exec("SET TimeZone = 'UTC'", false));
-  PQclear(exec("SET DateStyle = 'ISO, YMD'", false));
-  PQclear(exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false));
-  if (count) {
-    pg_result* r = exec("SELECT COUNT(*) FROM (" + query + ") AS aton_count", true);
-    total_ = std::stoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
+  // A constructor that throws runs no destructor: close the connection here.
+  try {
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+    if (PQsetClientEncoding(conn_, "UTF8") != 0)
+      throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+    PQclear(exec("SET TimeZone = 'UTC'", false));
+    PQclear(exec("SET DateStyle = 'ISO, YMD'", false));
+    PQclear(exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false));
+    if (count) {
+      pg_result* r = exec("SELECT COUNT(*) FROM (" + query + ") AS aton_count", true);
+      total_ = std::stoll(PQgetvalue(r, 0, 0));
+      PQclear(r);
+    }
+    PQclear(exec("DECLARE aton_rows NO SCROLL CURSOR FOR " + query, false));
+  } catch (...) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw;
   }
-  PQclear(exec("DECLARE aton_rows NO SCROLL CURSOR FOR " + query, false));
 }
 
 PostgresRows::~PostgresRows() {

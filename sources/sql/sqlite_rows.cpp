@@ -19,18 +19,26 @@ SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool c
     throw std::runtime_error("sql: no SQLite database at " + path +
                              " (\"database\" is a SQLite file path or a postgresql:// URI)");
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
-  if (rc != SQLITE_OK) fail("cannot open the database");
-  if (count) {
-    sqlite3_stmt* counter = prepare("SELECT COUNT(*) FROM (" + query + ")");
-    rc = sqlite3_step(counter);
-    if (rc == SQLITE_ROW) total_ = sqlite3_column_int64(counter, 0);
-    sqlite3_finalize(counter);
-    if (rc != SQLITE_ROW) fail("cannot count the rows");
-  }
-  statement_ = prepare(query);
-  for (int i = 0, n = sqlite3_column_count(statement_); i < n; ++i) {
-    const char* name = sqlite3_column_name(statement_, i);
-    names_.emplace_back(name ? name : "column_" + std::to_string(i + 1));
+  // A constructor that throws runs no destructor: close the database here.
+  try {
+    if (rc != SQLITE_OK) fail("cannot open the database");
+    if (count) {
+      sqlite3_stmt* counter = prepare("SELECT COUNT(*) FROM (" + query + ")");
+      rc = sqlite3_step(counter);
+      if (rc == SQLITE_ROW) total_ = sqlite3_column_int64(counter, 0);
+      sqlite3_finalize(counter);
+      if (rc != SQLITE_ROW) fail("cannot count the rows");
+    }
+    statement_ = prepare(query);
+    for (int i = 0, n = sqlite3_column_count(statement_); i < n; ++i) {
+      const char* name = sqlite3_column_name(statement_, i);
+      names_.emplace_back(name ? name : "column_" + std::to_string(i + 1));
+    }
+  } catch (...) {
+    sqlite3_finalize(statement_);
+    sqlite3_close(db_);  // also after a failed open, as SQLite asks
+    db_ = nullptr;
+    throw;
   }
 }
 
