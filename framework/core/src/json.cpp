@@ -92,7 +92,7 @@ struct SaxToBuilder {
       if (!hidden.empty()) {
         std::size_t offset = stream.Tell() - n;  // called right after the number
         auto it = hidden.find(offset);
-        if (it != hidden.end()) return b.number_text(it->second, false);
+        if (it != hidden.end()) return b.number_text(it->second);
       }
       b.number_text({s, n});
     });

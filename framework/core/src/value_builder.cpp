@@ -8,10 +8,10 @@
 
 namespace aton {
 
-void ValueBuilder::number_text(std::string_view json_number, bool stable) {
+void ValueBuilder::number_text(std::string_view json_number) {
   Value v = classify_number(json_number);
   // Ints and most floats are binary now; the rest keep viewing the text.
-  if (v.views_text() && !stable) v = classify_number(arena_->copy(json_number));
+  if (v.views_text()) v = classify_number(arena_->copy(json_number));
   push(v);
 }
 

@@ -21,22 +21,20 @@ class ValueBuilder {
   explicit ValueBuilder(Arena& arena, std::size_t max_depth = kDefaultMaxDepth)
       : arena_(&arena), max_depth_(max_depth) {}
 
-  // Scalars. Strings and keys are copied into the arena unless `stable`
-  // says they already live at least as long as it.
+  // Scalars. Strings, keys and the text of numbers that keep it are copied
+  // into the arena.
   void null() { push(Value::null()); }
   void boolean(bool b) { push(Value::boolean(b)); }
   void integer(std::int64_t i) { push(Value::integer(i)); }
   void floating(double d) { push(Value::floating(d)); }
-  void number_text(std::string_view json_number, bool stable = false);
-  void string(std::string_view s, bool stable = false) {
-    push(Value::string(stable ? s : arena_->copy(s)));
-  }
+  void number_text(std::string_view json_number);
+  void string(std::string_view s) { push(Value::string(arena_->copy(s))); }
 
   // Containers. Throws aton::Error when nesting exceeds max_depth.
   void begin_array() { open(false); }
   void end_array();
   void begin_object() { open(true); }
-  void key(std::string_view k, bool stable = false) { keys_.push_back(stable ? k : arena_->copy(k)); }
+  void key(std::string_view k) { keys_.push_back(arena_->copy(k)); }
   void end_object();
 
   std::size_t depth() const noexcept { return frames_.size(); }
