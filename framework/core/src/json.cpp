@@ -61,54 +61,6 @@ BigNumbers hide_big_numbers(std::string& text) {
   return hidden;
 }
 
-// Forwards RapidJSON's SAX events to a ValueBuilder. Numbers arrive as text
-// (kParseNumbersAsStringsFlag) so that none is rounded on the way in.
-template <class Stream>
-struct SaxToBuilder {
-  ValueBuilder& b;
-  const Stream& stream;
-  const BigNumbers& hidden;  // numbers RapidJSON could not take
-  std::string error;
-
-  template <class F>
-  bool guard(F&& f) {
-    try {
-      f();
-      return true;
-    } catch (const std::exception& e) {
-      error = e.what();
-      return false;
-    }
-  }
-  bool Null() { return guard([&] { b.null(); }); }
-  bool Bool(bool v) { return guard([&] { b.boolean(v); }); }
-  bool Int(int) { return false; }  // never called with numbers as strings
-  bool Uint(unsigned) { return false; }
-  bool Int64(std::int64_t) { return false; }
-  bool Uint64(std::uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] {
-      if (!hidden.empty()) {
-        std::size_t offset = stream.Tell() - n;  // called right after the number
-        auto it = hidden.find(offset);
-        if (it != hidden.end()) return b.number_text(it->second);
-      }
-      b.number_text({s, n});
-    });
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] { b.string({s, n}); });
-  }
-  bool StartObject() { return guard([&] { b.begin_object(); }); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] { b.key({s, n}); });
-  }
-  bool EndObject(rapidjson::SizeType) { return guard([&] { b.end_object(); }); }
-  bool StartArray() { return guard([&] { b.begin_array(); }); }
-  bool EndArray(rapidjson::SizeType) { return guard([&] { b.end_array(); }); }
-};
-
 // Recursive (not iterative) parsing is faster; the builder's depth limit
 // stops it long before the stack could overflow.
 constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
@@ -149,6 +101,9 @@ struct NumberTooBig {};
 // Routes the SAX events of a document of tables to a ValueBuilder one record
 // at a time: only the events inside the chosen table's records are built;
 // everything else only moves `depth`.
+// Thrown by a Target to end the parse without an error text of its own.
+struct StopParse {};
+
 struct RecordRouter {
   ValueBuilder& b;
   Arena& arena;
@@ -158,13 +113,12 @@ struct RecordRouter {
   std::size_t depth = 0;                   // containers open around the next event
   std::size_t record_depth = 0;            // where records stand; 0 until known
   bool in_table = false;                   // inside the chosen table's array
-  std::string key{};                       // the last top-level key
+  std::string key_{};                      // the last top-level key
   std::size_t records = 0;
   bool found = false;
   // What stopped the parse from outside it (a record that is not an object,
   // or on_record's own exception), rethrown as it was once RapidJSON returns.
   std::exception_ptr failure{};
-  struct Stop {};
 
   template <class F>
   void stop_on_failure(F&& f) {
@@ -172,7 +126,7 @@ struct RecordRouter {
       f();
     } catch (...) {
       failure = std::current_exception();
-      throw Stop{};
+      throw StopParse{};
     }
   }
 
@@ -186,6 +140,15 @@ struct RecordRouter {
   void scalar() {
     if (at_record()) not_an_object();
   }
+  // The events, as Sax<Target> delivers them.
+  void null() { building() ? b.null() : scalar(); }
+  void boolean(bool v) { building() ? b.boolean(v) : scalar(); }
+  void number_text(std::string_view t) { building() ? b.number_text(t) : scalar(); }
+  void string(std::string_view t) { building() ? b.string(t) : scalar(); }
+  void key(std::string_view k) {
+    if (building()) b.key(k);
+    else if (depth == 1) key_.assign(k);
+  }
   void start(bool object) {
     if (depth == 0) {
       if (!object) {  // a bare array of records
@@ -195,10 +158,10 @@ struct RecordRouter {
       }
     } else if (depth == 1 && !object && !in_table && record_depth == 0) {
       // An array member of the top object: a table.
-      if (!wanted || key == *wanted) {
+      if (!wanted || key_ == *wanted) {
         in_table = found = true;
         record_depth = 2;
-        name = key;
+        name = key_;
       }
     } else if (at_record() && !object) {
       not_an_object();
@@ -221,8 +184,13 @@ struct RecordRouter {
   }
 };
 
-struct RecordSax {
-  RecordRouter& r;
+// RapidJSON's SAX events, with numbers as text (kParseNumbersAsStringsFlag,
+// so none is rounded on the way in and hidden ones are given back), passed
+// to a Target: a whole document's builder, or the RecordRouter. A Target's
+// exception becomes the parse's error text; StopParse ends it quietly.
+template <class Target>
+struct Sax {
+  Target& t;
   const ViewStream& stream;
   const BigNumbers& hidden;
   std::string error;
@@ -232,44 +200,49 @@ struct RecordSax {
     try {
       f();
       return true;
-    } catch (const RecordRouter::Stop&) {
+    } catch (const StopParse&) {
       return false;
     } catch (const std::exception& e) {
       error = e.what();
       return false;
     }
   }
-  bool Null() { return guard([&] { r.building() ? r.b.null() : r.scalar(); }); }
-  bool Bool(bool v) { return guard([&] { r.building() ? r.b.boolean(v) : r.scalar(); }); }
-  bool Int(int) { return false; }
+  bool Null() { return guard([&] { t.null(); }); }
+  bool Bool(bool v) { return guard([&] { t.boolean(v); }); }
+  bool Int(int) { return false; }  // never called with numbers as strings
   bool Uint(unsigned) { return false; }
   bool Int64(std::int64_t) { return false; }
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
     return guard([&] {
-      if (!r.building()) return r.scalar();
       if (!hidden.empty()) {
-        auto it = hidden.find(stream.Tell() - n);
-        if (it != hidden.end()) return r.b.number_text(it->second);
+        auto it = hidden.find(stream.Tell() - n);  // called right after the number
+        if (it != hidden.end()) return t.number_text(it->second);
       }
-      r.b.number_text({s, n});
+      t.number_text({s, n});
     });
   }
-  bool String(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] { r.building() ? r.b.string({s, n}) : r.scalar(); });
-  }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] {
-      if (r.building()) r.b.key({s, n});
-      else if (r.depth == 1) r.key.assign(s, n);
-    });
-  }
-  bool StartObject() { return guard([&] { r.start(true); }); }
-  bool EndObject(rapidjson::SizeType) { return guard([&] { r.end(true); }); }
-  bool StartArray() { return guard([&] { r.start(false); }); }
-  bool EndArray(rapidjson::SizeType) { return guard([&] { r.end(false); }); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return guard([&] { t.string({s, n}); }); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return guard([&] { t.key({s, n}); }); }
+  bool StartObject() { return guard([&] { t.start(true); }); }
+  bool EndObject(rapidjson::SizeType) { return guard([&] { t.end(true); }); }
+  bool StartArray() { return guard([&] { t.start(false); }); }
+  bool EndArray(rapidjson::SizeType) { return guard([&] { t.end(false); }); }
 };
+
+// The Target that builds the whole document.
+struct WholeDocument {
+  ValueBuilder& b;
+  void null() { b.null(); }
+  void boolean(bool v) { b.boolean(v); }
+  void number_text(std::string_view t) { b.number_text(t); }
+  void string(std::string_view t) { b.string(t); }
+  void key(std::string_view k) { b.key(k); }
+  void start(bool object) { object ? b.begin_object() : b.begin_array(); }
+  void end(bool object) { object ? b.end_object() : b.end_array(); }
+};
+
 
 // What one quick pass over a document finds, parsing nothing: the members
 // of a top-level object whose values are arrays (the tables, in order, once
@@ -356,7 +329,8 @@ Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& opt
   static const BigNumbers none;
   ViewStream stream(text);
   ValueBuilder builder(arena, options.max_depth);
-  SaxToBuilder<ViewStream> handler{builder, stream, hidden ? *hidden : none, {}};
+  WholeDocument target{builder};
+  Sax<WholeDocument> handler{target, stream, hidden ? *hidden : none, {}};
   rapidjson::Reader reader;
   auto result = reader.Parse<kFlags>(stream, handler);
   if (result.IsError()) {
@@ -396,7 +370,7 @@ std::string for_each_record(std::string_view text, std::optional<std::string_vie
   ValueBuilder builder(arena, options.max_depth);
   RecordRouter router{builder, arena, on_record, table};
   ViewStream stream(text);
-  RecordSax handler{router, stream, hidden, {}};
+  Sax<RecordRouter> handler{router, stream, hidden, {}};
   rapidjson::Reader reader;
   auto result = reader.Parse<kFlags>(stream, handler);
   if (router.failure) std::rethrow_exception(router.failure);
