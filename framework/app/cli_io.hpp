@@ -7,9 +7,25 @@
 
 namespace aton::app {
 
-// The whole of `path` ("-" reads stdin). Throws aton::Error naming the path
-// and the OS's reason.
-std::string read_input(const std::string& path);
+// The whole text of `path` ("-" reads stdin). A regular file is mapped, not
+// read: no copy, and pages the kernel can drop again. Anything else (a pipe,
+// a terminal) is read into memory. Throws aton::Error naming the path and
+// the OS's reason. The file must not shrink while mapped.
+class InputText {
+ public:
+  explicit InputText(const std::string& path);
+  ~InputText();
+  InputText(const InputText&) = delete;
+  InputText& operator=(const InputText&) = delete;
+
+  std::string_view view() const noexcept { return view_; }
+
+ private:
+  std::string read_;
+  void* mapped_ = nullptr;
+  std::size_t mapped_size_ = 0;
+  std::string_view view_;
+};
 
 // Writes to `path` ("-" is stdout). A file is written beside the target and
 // renamed into place by commit(), so a failed command leaves no half file.

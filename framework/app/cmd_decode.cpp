@@ -44,7 +44,8 @@ int run_decode(int argc, char** argv) {
   if (auto done = parse_command_line(argc, argv, "decode", kHelp, kExamples, options, input, vm)) return *done;
   std::string source_name = input == "-" ? "stdin" : input;
   try {
-    std::string text = read_input(input);
+    InputText input_text(input);
+    std::string_view text = input_text.view();
     Decoder decoder;
     decoder.feed(text);
     Output out(output);

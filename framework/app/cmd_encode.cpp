@@ -80,7 +80,8 @@ int run_encode(int argc, char** argv) {
 
   std::string source_name = input == "-" ? "stdin" : input;
   try {
-    std::string text = read_input(input);
+    InputText input_text(input);
+    std::string_view text = input_text.view();
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
     // Records stream from the parser into the encoder: memory holds the

@@ -17,17 +17,23 @@ void append_index(std::size_t n, std::string& out) {
   out.append(buffer, r.ptr);
 }
 
-void write_string(std::string_view s, const Plan& plan, bool top_level, std::string& out) {
+void write_string(const Value& value, const Plan& plan, bool top_level, std::string& out) {
+  std::string_view s = value.as_string();
   if (top_level && !plan.dictionary_index.empty()) {
-    auto it = plan.dictionary_index.find(s);
-    if (it != plan.dictionary_index.end()) {
+    if (const std::uint32_t* index = plan.dictionary_index.find(s)) {
       out.push_back('#');
-      append_index(it->second, out);
+      append_index(*index, out);
       return;
     }
   }
   if (plan.bare_strings && syntax::can_be_bare(s)) {
     out.append(s);
+    return;
+  }
+  if (value.is_plain_string()) {
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
     return;
   }
   append_json_string(s, out);
@@ -47,7 +53,7 @@ void write_value(const Value& value, const Plan& plan, bool top_level, std::stri
     case Value::Kind::Int:
     case Value::Kind::Float:
     case Value::Kind::Number: append_number(value, out); return;
-    case Value::Kind::String: write_string(value.as_string(), plan, top_level, out); return;
+    case Value::Kind::String: write_string(value, plan, top_level, out); return;
     case Value::Kind::Array: {
       out.push_back('[');
       bool first = true;
@@ -91,12 +97,11 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
     if (next < plan.columns.size() && plan.columns[next].key == m.key) {
       c = next;
     } else {
-      auto it = plan.column_index.find(m.key);
-      if (it == plan.column_index.end()) {
+      if (const std::uint32_t* known = plan.column_index.find(m.key)) {
+        c = *known;
+      } else {
         c = plan.add_column(m.key, m.value);
         slots_.push_back(nullptr);
-      } else {
-        c = it->second;
       }
       if (c < next) {
         in_order = false;  // out of order, or a duplicate key

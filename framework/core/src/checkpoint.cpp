@@ -87,7 +87,7 @@ ResumePoint read_checkpoint(std::string_view text, std::string_view table, std::
     if (plan.column_index.contains(key)) refuse("column '" + std::string(key) + "' appears twice");
     plan.columns.push_back({key, std::string(member(c, "type", Value::Kind::String).as_string()), std::nullopt});
     if (const Value* d = c.find("default")) plan.columns.back().default_value = *d;
-    plan.column_index.emplace(key, plan.columns.size() - 1);
+    plan.column_index.emplace(key, static_cast<std::uint32_t>(plan.columns.size() - 1));
   }
   for (const Value& s : member(root, "dictionary", Value::Kind::Array).items()) {
     if (!s.is_string()) refuse("a dictionary entry is not a string");

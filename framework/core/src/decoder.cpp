@@ -1,6 +1,7 @@
 #include <aton/decoder.hpp>
 
 #include "syntax.hpp"
+#include "utf8.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
@@ -74,24 +75,6 @@ class Cursor {
   std::size_t pos_ = 0;
 };
 
-void append_utf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 class Parser {
  public:
   Parser(Arena& arena) : arena_(arena) {}
@@ -137,7 +120,7 @@ class Parser {
           } else if (cp >= 0xD800 && cp <= 0xDFFF) {
             c.fail_at(escape_at, "lone surrogate in \\u escape");
           }
-          append_utf8(cp, scratch_);
+          detail::append_utf8(cp, scratch_);
           break;
         }
         default:

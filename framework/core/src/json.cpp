@@ -4,257 +4,47 @@
 #include <aton/number.hpp>
 #include <aton/value_builder.hpp>
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+#include <aton/json_reader.hpp>
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
-#include <aton/errors.hpp>
-#include <vector>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 namespace aton {
 
 namespace {
 
-// RapidJSON refuses numbers beyond the range of a double (1e400, integers of
-// 310 digits) even with kParseNumbersAsStringsFlag. Such numbers are hidden
-// from it: each is overwritten in place by "0" and spaces (offsets, and so
-// error positions, stay the same) and its text is kept here, by offset, to be
-// put back when the parser reports that "0".
-using BigNumbers = std::unordered_map<std::size_t, std::string>;
+using aton::JsonReader;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-BigNumbers hide_big_numbers(std::string& text) {
-  BigNumbers hidden;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '-' && !is_digit(c)) continue;
-    std::size_t end = i;
-    while (end < text.size() && (is_digit(text[end]) || text[end] == '-' || text[end] == '+' ||
-                                 text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
-      ++end;
-    std::string_view token(text.data() + i, end - i);
-    std::size_t e = token.find_first_of("eE");
-    std::size_t mantissa_digits = e == std::string_view::npos ? token.size() : e;
-    bool big = mantissa_digits >= 300 || (e != std::string_view::npos && token.size() - e >= 4);
-    if (big && is_json_number(token)) {
-      hidden.emplace(i, std::string(token));
-      text[i] = '0';
-      std::fill(text.begin() + static_cast<std::ptrdiff_t>(i) + 1, text.begin() + static_cast<std::ptrdiff_t>(end), ' ');
-    }
-    i = end - 1;
-  }
-  return hidden;
-}
-
-// Recursive (not iterative) parsing is faster; the builder's depth limit
-// stops it long before the stack could overflow.
-constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
-                            rapidjson::kParseValidateEncodingFlag;
-
-// A RapidJSON input stream over a string_view: no copy, no NUL terminator
-// needed (a NUL byte inside the text reads as the end, which parse_view
-// then reports).
-class ViewStream {
- public:
-  using Ch = char;
-  explicit ViewStream(std::string_view text) : begin_(text.data()), cur_(text.data()), end_(text.data() + text.size()) {}
-  Ch Peek() const { return cur_ < end_ ? *cur_ : '\0'; }
-  Ch Take() { return cur_ < end_ ? *cur_++ : '\0'; }
-  std::size_t Tell() const { return static_cast<std::size_t>(cur_ - begin_); }
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
-
- private:
-  const char* begin_;
-  const char* cur_;
-  const char* end_;
-};
-
-struct NumberTooBig {};
-
-[[noreturn]] void throw_parse_error(std::string_view text, std::size_t offset,
-                                    const std::string& what) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
-  std::size_t line_start = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
-  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
-  throw JsonError(what, offset, line, offset - line_start + 1);
-}
-
-// Routes the SAX events of a document of tables to a ValueBuilder one record
-// at a time: only the events inside the chosen table's records are built;
-// everything else only moves `depth`.
-// Thrown by a Target to end the parse without an error text of its own.
-struct StopParse {};
-
-struct RecordRouter {
-  ValueBuilder& b;
-  Arena& arena;
-  const std::function<void(std::string_view, const Value&)>& on_record;
-  std::optional<std::string_view> wanted;  // the table to read; else the only one
-  std::string name{};                      // the table being read
-  std::size_t depth = 0;                   // containers open around the next event
-  std::size_t record_depth = 0;            // where records stand; 0 until known
-  bool in_table = false;                   // inside the chosen table's array
-  std::string key_{};                      // the last top-level key
-  std::size_t records = 0;
-  bool found = false;
-  // What stopped the parse from outside it (a record that is not an object,
-  // or on_record's own exception), rethrown as it was once RapidJSON returns.
-  std::exception_ptr failure{};
-
-  template <class F>
-  void stop_on_failure(F&& f) {
-    try {
-      f();
-    } catch (...) {
-      failure = std::current_exception();
-      throw StopParse{};
-    }
-  }
-
-  bool building() const { return in_table && depth > record_depth; }
-  bool at_record() const { return in_table && depth == record_depth; }
-  void not_an_object() {
-    stop_on_failure([&] {
-      throw EncodingError("record " + std::to_string(records) + " of table '" + name + "' is not a JSON object");
-    });
-  }
-  void scalar() {
-    if (at_record()) not_an_object();
-  }
-  // The events, as Sax<Target> delivers them.
-  void null() { building() ? b.null() : scalar(); }
-  void boolean(bool v) { building() ? b.boolean(v) : scalar(); }
-  void number_text(std::string_view t) { building() ? b.number_text(t) : scalar(); }
-  void string(std::string_view t) { building() ? b.string(t) : scalar(); }
-  void key(std::string_view k) {
-    if (building()) b.key(k);
-    else if (depth == 1) key_.assign(k);
-  }
-  void start(bool object) {
-    if (depth == 0) {
-      if (!object) {  // a bare array of records
-        in_table = found = true;
-        record_depth = 1;
-        name = std::string(wanted.value_or("records"));
-      }
-    } else if (depth == 1 && !object && !in_table && record_depth == 0) {
-      // An array member of the top object: a table.
-      if (!wanted || key_ == *wanted) {
-        in_table = found = true;
-        record_depth = 2;
-        name = key_;
-      }
-    } else if (at_record() && !object) {
-      not_an_object();
-    }
-    if (building() || (at_record() && object)) object ? b.begin_object() : b.begin_array();
-    ++depth;
-  }
-  void end(bool object) {
-    --depth;
-    if (building() || at_record()) object ? b.end_object() : b.end_array();
-    if (at_record()) {
-      stop_on_failure([&] { on_record(name, b.values().back()); });
-      ++records;
-      b.clear();
-      arena.reset();
-    } else if (in_table && depth + 1 == record_depth) {
-      in_table = false;  // the table's array ended
-      record_depth = record_depth == 2 ? 0 : record_depth;
-    }
-  }
-};
-
-// RapidJSON's SAX events, with numbers as text (kParseNumbersAsStringsFlag,
-// so none is rounded on the way in and hidden ones are given back), passed
-// to a Target: a whole document's builder, or the RecordRouter. A Target's
-// exception becomes the parse's error text; StopParse ends it quietly.
-template <class Target>
-struct Sax {
-  Target& t;
-  const ViewStream& stream;
-  const BigNumbers& hidden;
-  std::string error;
-
-  template <class F>
-  bool guard(F&& f) {
-    try {
-      f();
-      return true;
-    } catch (const StopParse&) {
-      return false;
-    } catch (const std::exception& e) {
-      error = e.what();
-      return false;
-    }
-  }
-  bool Null() { return guard([&] { t.null(); }); }
-  bool Bool(bool v) { return guard([&] { t.boolean(v); }); }
-  bool Int(int) { return false; }  // never called with numbers as strings
-  bool Uint(unsigned) { return false; }
-  bool Int64(std::int64_t) { return false; }
-  bool Uint64(std::uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    return guard([&] {
-      if (!hidden.empty()) {
-        auto it = hidden.find(stream.Tell() - n);  // called right after the number
-        if (it != hidden.end()) return t.number_text(it->second);
-      }
-      t.number_text({s, n});
-    });
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return guard([&] { t.string({s, n}); }); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) { return guard([&] { t.key({s, n}); }); }
-  bool StartObject() { return guard([&] { t.start(true); }); }
-  bool EndObject(rapidjson::SizeType) { return guard([&] { t.end(true); }); }
-  bool StartArray() { return guard([&] { t.start(false); }); }
-  bool EndArray(rapidjson::SizeType) { return guard([&] { t.end(false); }); }
-};
-
-// The Target that builds the whole document.
-struct WholeDocument {
+// Builds Values from the reader's events. `in_place`: strings, keys and
+// number texts that view the input stay views (the input outlives the
+// values); else everything is copied into the builder's arena.
+template <bool in_place>
+struct Build {
   ValueBuilder& b;
   void null() { b.null(); }
   void boolean(bool v) { b.boolean(v); }
-  void number_text(std::string_view t) { b.number_text(t); }
-  void string(std::string_view t) { b.string(t); }
-  void key(std::string_view k) { b.key(k); }
-  void start(bool object) { object ? b.begin_object() : b.begin_array(); }
-  void end(bool object) { object ? b.end_object() : b.end_array(); }
+  void number(std::string_view t) {
+    if constexpr (in_place) b.scalar(classify_number(t));
+    else b.number_text(t);
+  }
+  void string(std::string_view s, bool in_text) {
+    if (!in_text) return b.string(s);
+    b.scalar(Value::plain_string(in_place ? s : b.arena().copy(s)));
+  }
+  void key(std::string_view k, bool in_text) { in_place && in_text ? b.key_in_place(k) : b.key(k); }
+  void begin_object() { b.begin_object(); }
+  void end_object() { b.end_object(); }
+  void begin_array() { b.begin_array(); }
+  void end_array() { b.end_array(); }
 };
 
-
-// What one quick pass over a document finds, parsing nothing: the members
-// of a top-level object whose values are arrays (the tables, in order, once
-// each), and whether any number is one RapidJSON refuses. Strings are
-// skipped with memchr; only the text between them is looked at byte by byte.
-struct Outline {
+// The members of a top-level object whose values are arrays: the tables,
+// in order, once each. One quick pass that parses nothing: strings are
+// skipped with memchr, only the text between them is looked at.
+std::vector<std::string> table_names(std::string_view text) {
   std::vector<std::string> tables;
-  bool big_numbers = false;
-};
-
-Outline outline(std::string_view text) {
-  Outline out;
   const char* p = text.data();
   const char* end = p + text.size();
   std::size_t depth = 0;
@@ -266,7 +56,7 @@ Outline outline(std::string_view text) {
       const char* start = ++p;
       while (true) {
         p = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
-        if (!p) return out;  // unterminated: the parser will say where
+        if (!p) return tables;  // unterminated: the parser will say where
         const char* q = p;
         while (q > start && q[-1] == '\\') --q;
         if ((p - q) % 2 == 0) break;  // not escaped
@@ -274,17 +64,6 @@ Outline outline(std::string_view text) {
       }
       last_string = std::string_view(start, static_cast<std::size_t>(p - start));
       ++p;
-      continue;
-    }
-    if (c == '-' || is_digit(c)) {
-      const char* start = p;
-      while (p < end && (is_digit(*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E')) ++p;
-      std::string_view token(start, static_cast<std::size_t>(p - start));
-      std::size_t e = token.find_first_of("eE");
-      if ((e == std::string_view::npos ? token.size() : e) >= 300 ||
-          (e != std::string_view::npos && token.size() - e >= 4))
-        out.big_numbers = true;
-      after_key = false;
       continue;
     }
     switch (c) {
@@ -295,7 +74,7 @@ Outline outline(std::string_view text) {
       case '[':
         if (after_key) {
           std::string name(last_string);
-          if (std::find(out.tables.begin(), out.tables.end(), name) == out.tables.end()) out.tables.push_back(name);
+          if (std::find(tables.begin(), tables.end(), name) == tables.end()) tables.push_back(name);
         }
         [[fallthrough]];
       case '{':
@@ -314,7 +93,7 @@ Outline outline(std::string_view text) {
     after_key = false;
     ++p;
   }
-  return out;
+  return tables;
 }
 
 std::string join(const std::vector<std::string>& names) {
@@ -323,80 +102,137 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-// `hidden`: null on the first attempt, whose NumberTooBig asks for a retry.
-Value parse_view(std::string_view text, Arena& arena, const JsonReadOptions& options,
-                 const BigNumbers* hidden) {
-  static const BigNumbers none;
-  ViewStream stream(text);
-  ValueBuilder builder(arena, options.max_depth);
-  WholeDocument target{builder};
-  Sax<WholeDocument> handler{target, stream, hidden ? *hidden : none, {}};
-  rapidjson::Reader reader;
-  auto result = reader.Parse<kFlags>(stream, handler);
-  if (result.IsError()) {
-    if (result.Code() == rapidjson::kParseErrorNumberTooBig && !hidden) throw NumberTooBig{};
-    std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
-    throw_parse_error(text, result.Offset(), what);
-  }
-  if (stream.Tell() != text.size())
-    throw_parse_error(text, stream.Tell(), "a NUL byte, which JSON text cannot hold outside an escape");
-  return builder.values().front();
+void expect_end(JsonReader& reader) {
+  reader.skip_whitespace();
+  if (!reader.at_end()) reader.unexpected("The document root must not be followed by other values.");
 }
+
+// Reads the records of one table's array (the cursor at its '['), each
+// built in place and handed to on_record, then dropped.
+class RecordStream {
+ public:
+  RecordStream(JsonReader& reader, const JsonReadOptions& options,
+               const std::function<void(std::string_view, const Value&)>& on_record)
+      : reader_(reader), builder_(arena_, options.max_depth), on_record_(on_record) {}
+
+  void read_table(std::string_view name, std::size_t depth) {
+    reader_.advance();
+    reader_.skip_whitespace();
+    if (reader_.peek() == ']') return reader_.advance();
+    Build<true> target{builder_};
+    while (true) {
+      if (reader_.peek() != '{') {
+        IgnoreEvents ignore;
+        reader_.value(ignore, depth + 1);  // a malformed value is a JSON error first
+        throw EncodingError("record " + std::to_string(records_) + " of table '" + std::string(name) +
+                            "' is not a JSON object");
+      }
+      builder_.clear();
+      arena_.reset();
+      reader_.value(target, depth + 1);
+      on_record_(name, builder_.values().back());
+      ++records_;
+      reader_.skip_whitespace();
+      char c = reader_.peek();
+      if (c == ']') return reader_.advance();
+      if (c != ',') reader_.unexpected("Missing a comma or ']' after an array element.");
+      reader_.advance();
+      reader_.skip_whitespace();
+    }
+  }
+
+ private:
+  JsonReader& reader_;
+  Arena arena_;
+  ValueBuilder builder_;
+  const std::function<void(std::string_view, const Value&)>& on_record_;
+  std::size_t records_ = 0;
+};
 
 }  // namespace
 
 std::string for_each_record(std::string_view text, std::optional<std::string_view> table,
                             const std::function<void(std::string_view, const Value&)>& on_record,
                             const JsonReadOptions& options) {
-  // Records reach on_record as they are read, so nothing can be retried:
-  // numbers RapidJSON refuses are hidden up front when any may be there.
-  Outline found = outline(text);
-  std::string rewritten;
-  BigNumbers hidden;
-  if (found.big_numbers) {
-    rewritten.assign(text);
-    hidden = hide_big_numbers(rewritten);
-    text = rewritten;
+  JsonReader reader(text, options.max_depth);
+  reader.skip_bom();
+  reader.skip_whitespace();
+  RecordStream records(reader, options, on_record);
+  IgnoreEvents ignore;
+  if (reader.peek() == '[') {  // a bare array of records
+    std::string name(table.value_or("records"));
+    records.read_table(name, 0);
+    expect_end(reader);
+    return name;
   }
-  std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  bool tables = first != std::string_view::npos && text[first] == '{';
-  const auto& names = found.tables;
-  if (tables && !table) {
-    if (names.size() > 1) throw EncodingError("Multiple tables found (" + join(names) + "): specify the table to encode");
-    if (names.empty()) throw EncodingError("the data has no tables (no member is an array of records)");
-    table = names.front();
+  if (reader.peek() != '{') {
+    reader.value(ignore, 0);  // a malformed document is a JSON error first
+    expect_end(reader);
+    throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
   }
-  Arena arena;
-  ValueBuilder builder(arena, options.max_depth);
-  RecordRouter router{builder, arena, on_record, table};
-  ViewStream stream(text);
-  Sax<RecordRouter> handler{router, stream, hidden, {}};
-  rapidjson::Reader reader;
-  auto result = reader.Parse<kFlags>(stream, handler);
-  if (router.failure) std::rethrow_exception(router.failure);
-  if (result.IsError()) {
-    std::string what = handler.error.empty() ? rapidjson::GetParseError_En(result.Code()) : handler.error;
-    throw_parse_error(text, result.Offset(), what);
+  // An object of tables. Without a chosen table the document must have one
+  // only, which a quick pass finds before any record is read.
+  std::vector<std::string> seen;
+  if (!table) {
+    seen = table_names(text);
+    if (seen.size() > 1) throw EncodingError("Multiple tables found (" + join(seen) + "): specify the table to encode");
+    if (seen.empty()) {
+      reader.value(ignore, 0);
+      expect_end(reader);
+      throw EncodingError("the data has no tables (no member is an array of records)");
+    }
+    table = seen.front();
   }
-  if (stream.Tell() != text.size())
-    throw_parse_error(text, stream.Tell(), "a NUL byte, which JSON text cannot hold outside an escape");
-  if (!router.found) {
-    if (!tables) throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
+  bool found = false;
+  reader.advance();
+  reader.skip_whitespace();
+  if (reader.peek() == '}') {
+    reader.advance();
+  } else {
+    std::string key;
+    while (true) {
+      if (reader.peek() != '"') reader.unexpected("Missing a name for object member.");
+      bool in_text = false;
+      key.assign(reader.string(in_text));
+      reader.skip_whitespace();
+      if (reader.peek() != ':') reader.unexpected("Missing a colon after a name of object member.");
+      reader.advance();
+      reader.skip_whitespace();
+      if (reader.peek() == '[' && key == *table) {
+        found = true;
+        records.read_table(key, 1);
+      } else {
+        if (reader.peek() == '[' && std::find(seen.begin(), seen.end(), key) == seen.end()) seen.push_back(key);
+        reader.value(ignore, 1);
+      }
+      reader.skip_whitespace();
+      char c = reader.peek();
+      if (c == '}') {
+        reader.advance();
+        break;
+      }
+      if (c != ',') reader.unexpected("Missing a comma or '}' after an object member.");
+      reader.advance();
+      reader.skip_whitespace();
+    }
+  }
+  expect_end(reader);
+  if (!found)
     throw EncodingError("table '" + std::string(*table) + "' not found; the data has: " +
-                        (names.empty() ? std::string("no tables") : join(names)));
-  }
-  return router.name;
+                        (seen.empty() ? std::string("no tables") : join(seen)));
+  return std::string(*table);
 }
 
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
-  try {
-    return parse_view(text, arena, options, nullptr);
-  } catch (const NumberTooBig&) {
-    // Rare: retry with the numbers RapidJSON refuses hidden from it.
-    std::string rewritten(text);
-    BigNumbers hidden = hide_big_numbers(rewritten);
-    return parse_view(rewritten, arena, options, &hidden);
-  }
+  JsonReader reader(text, options.max_depth);
+  reader.skip_bom();
+  reader.skip_whitespace();
+  if (reader.at_end()) reader.unexpected("The document is empty.");
+  ValueBuilder builder(arena, options.max_depth + 1);
+  Build<false> target{builder};
+  reader.value(target, 0);
+  expect_end(reader);
+  return builder.values().front();
 }
 
 void append_json_string(std::string_view s, std::string& out) {

@@ -85,7 +85,7 @@ void choose_dictionary(std::span<const Value> sample, Plan& plan) {
   for (const Value& record : sample) {
     for (const Member& m : record.members()) {
       if (!m.value.is_string()) continue;
-      const Column& column = plan.columns[plan.column_index.at(m.key)];
+      const Column& column = plan.columns[*plan.column_index.find(m.key)];
       if (column.default_value && *column.default_value == m.value) continue;
       auto [it, inserted] = counts.try_emplace(m.value.as_string());
       if (inserted) it->second.first_seen = seen++;
@@ -152,7 +152,7 @@ std::size_t Plan::add_column(std::string_view key, const Value& first_value) {
   std::string_view owned = arena.copy(key);
   std::uint32_t kinds = first_value.is_null() ? 0 : bit(first_value.kind());
   columns.push_back({owned, type_name(kinds), std::nullopt});
-  column_index.emplace(owned, columns.size() - 1);
+  column_index.emplace(owned, static_cast<std::uint32_t>(columns.size() - 1));
   return columns.size() - 1;
 }
 
@@ -170,7 +170,7 @@ void make_plan(std::span<const Value> sample, Compression mode, bool bare_string
   for (std::size_t r = 0; r < sample.size(); ++r) {
     const Value& record = sample[r];
     for (const Member& m : record.members()) {
-      ColumnStats& s = stats[plan.column_index.at(m.key)];
+      ColumnStats& s = stats[*plan.column_index.find(m.key)];
       if (s.last_record != r) ++s.present;
       s.last_record = r;
       if (!m.value.is_null()) s.kinds |= bit(m.value.kind());

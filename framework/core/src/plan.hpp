@@ -7,12 +7,13 @@
 #include <aton/encoder_options.hpp>
 #include <aton/value.hpp>
 
+#include "string_index.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace aton::detail {
@@ -26,9 +27,9 @@ struct Column {
 struct Plan {
   Arena arena;  // keys, default values and dictionary strings live here
   std::vector<Column> columns;
-  std::unordered_map<std::string_view, std::size_t> column_index;
+  StringIndex column_index;
   std::vector<std::string_view> dictionary;
-  std::unordered_map<std::string_view, std::uint32_t> dictionary_index;
+  StringIndex dictionary_index;
   bool bare_strings = false;
   // ", " between values, as the guide writes; "," in the compact plans
   // (ULTRA), which saves a token at nearly every field.

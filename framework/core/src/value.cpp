@@ -58,6 +58,12 @@ Value Value::string(std::string_view s) noexcept {
   return v;
 }
 
+Value Value::plain_string(std::string_view s) noexcept {
+  Value v = string(s);
+  v.has_text_ = true;
+  return v;
+}
+
 Value Value::array(std::span<const Value> items) noexcept {
   Value v;
   v.kind_ = Kind::Array;

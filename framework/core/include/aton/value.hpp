@@ -39,6 +39,9 @@ class Value {
   // double; see number.hpp for the classification.
   static Value number(std::string_view text) noexcept;
   static Value string(std::string_view s) noexcept;
+  // A string known to hold no '"', '\\' or control character, so that it
+  // is written between quotes as it is (a JSON string that had no escapes).
+  static Value plain_string(std::string_view s) noexcept;
   static Value array(std::span<const Value> items) noexcept;
   static Value object(std::span<const Member> members) noexcept;
 
@@ -62,6 +65,8 @@ class Value {
     return kind_ == Kind::String || kind_ == Kind::Number || has_text_;
   }
   std::string_view as_string() const noexcept { return {chars_, size_}; }
+  // True for strings made by plain_string(): nothing in them needs escaping.
+  bool is_plain_string() const noexcept { return kind_ == Kind::String && has_text_; }
   std::string_view number_text() const noexcept { return {chars_, size_}; }
   std::span<const Value> items() const noexcept { return {items_, size_}; }
   std::span<const Member> members() const noexcept;
@@ -74,7 +79,7 @@ class Value {
 
  private:
   Kind kind_;
-  bool has_text_;  // a Float held as its text
+  bool has_text_;  // a Float held as its text; a String known to be plain
   std::uint32_t size_;
   union {
     bool bool_;

@@ -29,12 +29,17 @@ class ValueBuilder {
   void floating(double d) { push(Value::floating(d)); }
   void number_text(std::string_view json_number);
   void string(std::string_view s) { push(Value::string(arena_->copy(s))); }
+  // A scalar made by the caller, whose text (if any) outlives the values:
+  // nothing is copied.
+  void scalar(Value v) { push(v); }
 
   // Containers. Throws aton::Error when nesting exceeds max_depth.
   void begin_array() { open(false); }
   void end_array();
   void begin_object() { open(true); }
   void key(std::string_view k) { keys_.push_back(arena_->copy(k)); }
+  // A key that outlives the values: not copied.
+  void key_in_place(std::string_view k) { keys_.push_back(k); }
   void end_object();
 
   std::size_t depth() const noexcept { return frames_.size(); }
