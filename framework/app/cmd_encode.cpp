@@ -2,6 +2,7 @@
 #include "cli_io.hpp"
 #include "command.hpp"
 #include "command_line.hpp"
+#include "encoder_thread.hpp"
 #include "exit_codes.hpp"
 
 #include <aton/errors.hpp>
@@ -40,6 +41,10 @@ Examples:
 Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input, or data
 the encoder refuses (several tables and no --table, an unknown table).
 )";
+
+// Records handed to the encoder thread at a time: enough to make the
+// hand-off cheap, few enough to keep memory small.
+constexpr std::size_t kBatchRecords = 256;
 
 int run_encode(int argc, char** argv) {
   std::string input = "-", output = "-", compression = "balanced", on_new_key = "extend";
@@ -84,33 +89,20 @@ int run_encode(int argc, char** argv) {
     std::string_view text = input_text.view();
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
-    // Records stream from the parser into the encoder: memory holds the
-    // text and one chunk, never the document's tree.
-    std::optional<IncrementalEncoder> encoder;
+    // Records stream from the parser to the encoder on another thread, in
+    // batches: memory holds the text and a few batches, never the tree.
     std::optional<Output> out;
-    bool first = true;
-    auto drain = [&] {
-      while (auto chunk = encoder->pop()) {
-        if (!first) out->write("\n");
-        first = false;
-        out->write(chunk->data);
-      }
-    };
-    std::string name = for_each_record(text, chosen, [&](std::string_view table_name, const Value& record) {
-      if (!encoder) {
-        encoder.emplace(encoder_options, std::string(table_name));
-        out.emplace(output);
-      }
-      encoder->push(record);
-      drain();
-    });
-    if (!encoder) {  // an empty table still gives its header
-      encoder.emplace(encoder_options, name);
+    std::optional<EncoderThread> encoder;
+    auto start = [&](std::string_view table_name) {
       out.emplace(output);
-    }
+      encoder.emplace(encoder_options, std::string(table_name), *out);
+    };
+    std::string name = for_each_batch(text, chosen, kBatchRecords, [&](std::string_view table_name, RecordBatch& batch) {
+      if (!encoder) start(table_name);
+      encoder->push(batch);
+    });
+    if (!encoder) start(name);  // an empty table still gives its header
     encoder->finish();
-    drain();
-    out->write("\n");
     out->commit();
     return kExitOk;
   } catch (const JsonError& e) {

@@ -107,13 +107,13 @@ void expect_end(JsonReader& reader) {
   if (!reader.at_end()) reader.unexpected("The document root must not be followed by other values.");
 }
 
-// Reads the records of one table's array (the cursor at its '['), each
-// built in place and handed to on_record, then dropped.
+// Reads the records of one table's array (the cursor at its '['), built in
+// place into the current batch, which goes to on_batch when full.
 class RecordStream {
  public:
-  RecordStream(JsonReader& reader, const JsonReadOptions& options,
-               const std::function<void(std::string_view, const Value&)>& on_record)
-      : reader_(reader), builder_(arena_, options.max_depth), on_record_(on_record) {}
+  RecordStream(JsonReader& reader, const JsonReadOptions& options, std::size_t batch_size,
+               const std::function<void(std::string_view, RecordBatch&)>& on_batch)
+      : reader_(reader), builder_(batch_.arena, options.max_depth), batch_size_(batch_size), on_batch_(on_batch) {}
 
   void read_table(std::string_view name, std::size_t depth) {
     reader_.advance();
@@ -127,25 +127,35 @@ class RecordStream {
         throw EncodingError("record " + std::to_string(records_) + " of table '" + std::string(name) +
                             "' is not a JSON object");
       }
-      builder_.clear();
-      arena_.reset();
+      builder_.set_arena(batch_.arena);
       reader_.value(target, depth + 1);
-      on_record_(name, builder_.values().back());
+      batch_.records.push_back(builder_.values().back());
+      builder_.clear();
       ++records_;
+      if (batch_.records.size() >= batch_size_) flush(name);
       reader_.skip_whitespace();
       char c = reader_.peek();
-      if (c == ']') return reader_.advance();
+      if (c == ']') break;
       if (c != ',') reader_.unexpected("Missing a comma or ']' after an array element.");
       reader_.advance();
       reader_.skip_whitespace();
     }
+    reader_.advance();
+    flush(name);
   }
 
  private:
+  void flush(std::string_view name) {
+    if (batch_.records.empty()) return;
+    on_batch_(name, batch_);
+    batch_.clear();  // whatever on_batch left there
+  }
+
   JsonReader& reader_;
-  Arena arena_;
+  RecordBatch batch_;
   ValueBuilder builder_;
-  const std::function<void(std::string_view, const Value&)>& on_record_;
+  std::size_t batch_size_;
+  const std::function<void(std::string_view, RecordBatch&)>& on_batch_;
   std::size_t records_ = 0;
 };
 
@@ -154,10 +164,18 @@ class RecordStream {
 std::string for_each_record(std::string_view text, std::optional<std::string_view> table,
                             const std::function<void(std::string_view, const Value&)>& on_record,
                             const JsonReadOptions& options) {
+  return for_each_batch(text, table, 1, [&](std::string_view name, RecordBatch& batch) {
+    on_record(name, batch.records.front());
+  }, options);
+}
+
+std::string for_each_batch(std::string_view text, std::optional<std::string_view> table, std::size_t batch_size,
+                           const std::function<void(std::string_view, RecordBatch&)>& on_batch,
+                           const JsonReadOptions& options) {
   JsonReader reader(text, options.max_depth);
   reader.skip_bom();
   reader.skip_whitespace();
-  RecordStream records(reader, options, on_record);
+  RecordStream records(reader, options, batch_size, on_batch);
   IgnoreEvents ignore;
   if (reader.peek() == '[') {  // a bare array of records
     std::string name(table.value_or("records"));

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aton {
 
@@ -35,6 +36,25 @@ Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& opt
 std::string for_each_record(std::string_view text, std::optional<std::string_view> table,
                             const std::function<void(std::string_view table, const Value&)>& on_record,
                             const JsonReadOptions& options = {});
+
+// Records and the arena that holds their trees (their strings may view the
+// text they were read from).
+struct RecordBatch {
+  Arena arena;
+  std::vector<Value> records;
+  void clear() noexcept {
+    records.clear();
+    arena.reset();
+  }
+};
+
+// for_each_record in batches of up to `batch_size` records, for a consumer
+// that works on another thread: on_batch may move the batch's contents
+// away (swap in a spare one); the records' strings view `text`, so it must
+// outlive them. Whatever on_batch leaves in the batch is cleared.
+std::string for_each_batch(std::string_view text, std::optional<std::string_view> table, std::size_t batch_size,
+                           const std::function<void(std::string_view table, RecordBatch&)>& on_batch,
+                           const JsonReadOptions& options = {});
 
 // Compact JSON, keys in order, numbers as the record model keeps them.
 void append_json(const Value& value, std::string& out);

@@ -1,0 +1,65 @@
+#include "encoder_thread.hpp"
+
+#include <utility>
+
+namespace aton::app {
+
+EncoderThread::EncoderThread(const EncoderOptions& options, std::string table, Output& out, std::size_t capacity)
+    : encoder_(options, std::move(table)), out_(out), full_(capacity) {
+  thread_ = std::thread([this] { run(); });
+}
+
+EncoderThread::~EncoderThread() {
+  full_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+// Chunks joined by newlines, and one after the last.
+void EncoderThread::write_chunks() {
+  while (auto chunk = encoder_.pop()) {
+    chunk->data.push_back('\n');
+    out_.write(chunk->data);
+  }
+}
+
+void EncoderThread::run() {
+  try {
+    while (auto batch = full_.pop()) {
+      for (const Value& record : batch->records) encoder_.push(record);
+      write_chunks();
+      batch->clear();
+      std::lock_guard lock(spares_mutex_);
+      spares_.push_back(std::move(*batch));
+    }
+    encoder_.finish();
+    write_chunks();
+  } catch (...) {
+    error_ = std::current_exception();
+    full_.cancel();  // the queue's lock orders error_ before the reader sees the cancel
+  }
+}
+
+void EncoderThread::rethrow() {
+  if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(error_);
+}
+
+void EncoderThread::push(RecordBatch& batch) {
+  RecordBatch spare;
+  {
+    std::lock_guard lock(spares_mutex_);
+    if (!spares_.empty()) {
+      spare = std::move(spares_.back());
+      spares_.pop_back();
+    }
+  }
+  std::swap(batch, spare);
+  if (!full_.push(std::move(spare))) rethrow();
+}
+
+void EncoderThread::finish() {
+  full_.close();
+  rethrow();
+}
+
+}  // namespace aton::app
