@@ -24,7 +24,7 @@ InputText::InputText(const std::string& path) {
   struct stat info {};
   if (fstat(fileno(in), &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
     auto size = static_cast<std::size_t>(info.st_size);
-    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fileno(in), 0);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fileno(in), 0);
     if (p != MAP_FAILED) {
       madvise(p, size, MADV_SEQUENTIAL);
       mapped_ = p;
@@ -41,6 +41,16 @@ InputText::InputText(const std::string& path) {
   if (in != stdin) std::fclose(in);
   if (failed) throw Error(os_error("cannot read", path));
   view_ = read_;
+}
+
+void InputText::release_before(std::size_t offset) noexcept {
+  if (!mapped_) return;
+  static const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::size_t end = std::min(offset, mapped_size_) / page * page;
+  // In steps of megabytes: each call costs the kernel a walk of the range.
+  if (end < released_ + (8u << 20)) return;
+  madvise(static_cast<char*>(mapped_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
 }
 
 InputText::~InputText() {

@@ -19,11 +19,16 @@ class InputText {
   InputText& operator=(const InputText&) = delete;
 
   std::string_view view() const noexcept { return view_; }
+  // Tells the kernel the text before `offset` will not be read again, so a
+  // mapped file's pages leave memory behind the reader: resident memory
+  // stays flat however large the file.
+  void release_before(std::size_t offset) noexcept;
 
  private:
   std::string read_;
   void* mapped_ = nullptr;
   std::size_t mapped_size_ = 0;
+  std::size_t released_ = 0;
   std::string_view view_;
 };
 

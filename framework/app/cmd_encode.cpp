@@ -95,7 +95,8 @@ int run_encode(int argc, char** argv) {
     std::optional<EncoderThread> encoder;
     auto start = [&](std::string_view table_name) {
       out.emplace(output);
-      encoder.emplace(encoder_options, std::string(table_name), *out);
+      encoder.emplace(encoder_options, std::string(table_name), *out,
+                      [&](std::size_t offset) { input_text.release_before(offset); });
     };
     std::string name = for_each_batch(text, chosen, kBatchRecords, [&](std::string_view table_name, RecordBatch& batch) {
       if (!encoder) start(table_name);

@@ -4,8 +4,9 @@
 
 namespace aton::app {
 
-EncoderThread::EncoderThread(const EncoderOptions& options, std::string table, Output& out, std::size_t capacity)
-    : encoder_(options, std::move(table)), out_(out), full_(capacity) {
+EncoderThread::EncoderThread(const EncoderOptions& options, std::string table, Output& out,
+                             std::function<void(std::size_t)> encoded_up_to, std::size_t capacity)
+    : encoder_(options, std::move(table)), out_(out), encoded_up_to_(std::move(encoded_up_to)), full_(capacity) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -27,6 +28,7 @@ void EncoderThread::run() {
     while (auto batch = full_.pop()) {
       for (const Value& record : batch->records) encoder_.push(record);
       write_chunks();
+      encoded_up_to_(batch->text_end);
       batch->clear();
       std::lock_guard lock(spares_mutex_);
       spares_.push_back(std::move(*batch));

@@ -12,6 +12,7 @@
 #include <aton/stream_encoder.hpp>
 
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,7 +22,10 @@ namespace aton::app {
 
 class EncoderThread {
  public:
-  EncoderThread(const EncoderOptions& options, std::string table, Output& out, std::size_t capacity = 4);
+  // `encoded_up_to` is told, from the thread, the text offset before which
+  // no record is needed any more (RecordBatch::text_end).
+  EncoderThread(const EncoderOptions& options, std::string table, Output& out,
+                std::function<void(std::size_t)> encoded_up_to, std::size_t capacity = 4);
   ~EncoderThread();  // stops the thread; what was not written is dropped
   EncoderThread(const EncoderThread&) = delete;
   EncoderThread& operator=(const EncoderThread&) = delete;
@@ -40,6 +44,7 @@ class EncoderThread {
 
   IncrementalEncoder encoder_;
   Output& out_;
+  std::function<void(std::size_t)> encoded_up_to_;
   host::BoundedQueue<RecordBatch> full_;
   std::mutex spares_mutex_;
   std::vector<RecordBatch> spares_;  // emptied batches, to be filled again

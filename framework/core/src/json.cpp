@@ -147,6 +147,7 @@ class RecordStream {
  private:
   void flush(std::string_view name) {
     if (batch_.records.empty()) return;
+    batch_.text_end = reader_.offset();
     on_batch_(name, batch_);
     batch_.clear();  // whatever on_batch left there
   }

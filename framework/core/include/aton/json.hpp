@@ -42,9 +42,11 @@ std::string for_each_record(std::string_view text, std::optional<std::string_vie
 struct RecordBatch {
   Arena arena;
   std::vector<Value> records;
+  std::size_t text_end = 0;  // the text's offset just past the last record
   void clear() noexcept {
     records.clear();
     arena.reset();
+    text_end = 0;
   }
 };
 
