@@ -25,9 +25,9 @@ Encodes a JSON document of records into ATON, written as the streaming
 encoder's chunks joined by newlines (the guide's "File Writing" shape).
 INPUT is {"<table>": [records...], ...} or a top-level array of records
 (its table is named by --table, else "records"). Without INPUT, or with -,
-reads stdin. The text is held in memory while its records stream through
-the encoder one at a time; for inputs larger than memory, run a pipeline
-(`aton run` with the json source), which streams the file itself.
+reads stdin. A file is mapped, read once, and let go of behind the records
+already encoded, so memory stays flat however large it is; stdin is read
+into memory first. Reading and encoding run on two threads.
 
 Options:
 )";
