@@ -39,6 +39,18 @@ void write_string(const Value& value, const Plan& plan, bool top_level, std::str
   append_json_string(s, out);
 }
 
+// `v` equals a column's default: scalars inline, the rest by deep equality.
+inline bool is_default(const Value& v, const Value& def) {
+  if (v.kind() != def.kind()) return false;
+  switch (v.kind()) {
+    case Value::Kind::Null: return true;
+    case Value::Kind::Bool: return v.as_bool() == def.as_bool();
+    case Value::Kind::Int: return v.as_int() == def.as_int();
+    case Value::Kind::String: return same_short_string(v.as_string(), def.as_string());
+    default: return v == def;
+  }
+}
+
 }  // namespace
 
 void write_name(std::string_view name, std::string& out) {
@@ -94,7 +106,7 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
   bool in_order = true;
   for (const Member& m : record.members()) {
     std::size_t c;
-    if (next < plan.columns.size() && plan.columns[next].key == m.key) {
+    if (next < plan.columns.size() && same_short_string(plan.columns[next].key, m.key)) {
       c = next;
     } else {
       if (const std::uint32_t* known = plan.column_index.find(m.key)) {
@@ -127,7 +139,7 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
     const Value* v = slots_[c];
     const auto& def = plan.columns[c].default_value;
     if (v) {
-      if (def && *def == *v) continue;
+      if (def && is_default(*v, *def)) continue;
       if (c > 0 && !plan.compact) out.push_back(' ');
       write_value(*v, plan, true, out);
     } else {
