@@ -11,26 +11,57 @@ InputStream::InputStream(const std::string& path, std::size_t block_size)
     : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
       owns_file_(!path.empty()),
       name_(path.empty() ? "<stdin>" : path),
-      buffer_(block_size + 1) {
+      buffer_(std::max<std::size_t>(block_size, 1)) {
   if (!file_)
     throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno) +
                              " (check the source's \"path\")");
-  current_ = end_ = buffer_.data();
-  refill();
 }
 
 InputStream::~InputStream() {
   if (owns_file_) std::fclose(file_);
 }
 
-bool InputStream::text_since(std::size_t from, std::string& out) const {
-  std::size_t tail_start = consumed_ - previous_tail_.size();
-  if (from < tail_start || from > Tell()) return false;
-  out.clear();
-  if (from < consumed_) out.append(previous_tail_, from - tail_start, std::string::npos);
-  const char* begin = buffer_.data() + (from > consumed_ ? from - consumed_ : 0);
-  out.append(begin, static_cast<std::size_t>(current_ - begin));
-  return true;
+bool InputStream::more() {
+  if (eof_) return false;
+  // The consumed bytes leave memory: count their lines first.
+  count_lines_to(pos_);
+  if (pos_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+    consumed_ += pos_;
+    end_ -= pos_;
+    lines_to_ -= pos_;
+    pos_ = 0;
+  }
+  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // one value fills the buffer
+  std::size_t want = buffer_.size() - end_;
+  std::size_t n = std::fread(buffer_.data() + end_, 1, want, file_);
+  if (n < want && std::ferror(file_)) throw std::runtime_error("cannot read " + name_ + ": " + std::strerror(errno));
+  end_ += n;
+  eof_ = n < want;  // fread stops short only at the end (or an error)
+  return n > 0;
+}
+
+void InputStream::count_lines_to(std::size_t index) {
+  const char* p = buffer_.data() + lines_to_;
+  const char* stop = buffer_.data() + index;
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(stop - p))))) {
+    ++line_;
+    line_start_ = consumed_ + static_cast<std::size_t>(++p - buffer_.data());
+  }
+  lines_to_ = index;
+}
+
+InputStream::Where InputStream::where(std::size_t offset) {
+  count_lines_to(pos_);
+  std::uint64_t line = line_;
+  std::size_t line_start = line_start_;
+  std::size_t index = std::min(offset - consumed_, end_);
+  for (std::size_t i = pos_; i < index; ++i)
+    if (buffer_[i] == '\n') {
+      ++line;
+      line_start = consumed_ + i + 1;
+    }
+  return {line, offset - line_start + 1};
 }
 
 void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_start) {
@@ -38,29 +69,11 @@ void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_
   if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
     throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": " +
                              std::strerror(errno));
-  current_ = end_ = buffer_.data();
+  pos_ = end_ = lines_to_ = 0;
+  eof_ = false;
   consumed_ = offset;
-  refill();
   line_ = line;
   line_start_ = line_start;
-}
-
-void InputStream::refill() {
-  // Keep the last kLookback bytes read, across blocks however small.
-  std::size_t block = static_cast<std::size_t>(end_ - buffer_.data());
-  if (block >= kLookback) {
-    previous_tail_.assign(end_ - kLookback, end_);
-  } else {
-    previous_tail_.append(buffer_.data(), block);
-    if (previous_tail_.size() > kLookback) previous_tail_.erase(0, previous_tail_.size() - kLookback);
-  }
-  consumed_ += static_cast<std::size_t>(end_ - buffer_.data());
-  std::size_t n = std::fread(buffer_.data(), 1, buffer_.size() - 1, file_);
-  if (n == 0 && std::ferror(file_))
-    throw std::runtime_error("cannot read " + name_ + ": " + std::strerror(errno));
-  current_ = buffer_.data();
-  end_ = current_ + n;
-  *end_ = '\0';
 }
 
 }  // namespace aton::json_source

@@ -1,9 +1,5 @@
 #include "json_records.hpp"
 
-#include "record_forwarder.hpp"
-
-#include <rapidjson/error/en.h>
-
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
@@ -36,117 +32,55 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-// Keeps the one string a key parse produces.
-struct KeyCatcher : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyCatcher> {
-  std::string text;
-  bool String(const char* s, rapidjson::SizeType n, bool) {
-    text.assign(s, n);
-    return true;
-  }
-};
+void member_name(JsonReader& r) {
+  if (r.peek() != '"') r.unexpected("Missing a name for object member.");
+  bool in_text = false;
+  r.string(in_text);
+  r.skip_whitespace();
+  if (r.peek() != ':') r.unexpected("Missing a colon after a name of object member.");
+  r.advance();
+  r.skip_whitespace();
+}
 
-// A made-up text, then the rest of the input: resumes a parse that
-// RapidJSON gave up (see RecordReader::parse_value).
-class ResumeStream {
- public:
-  using Ch = char;
-  ResumeStream(const std::string& prefix, std::size_t at, InputStream& rest) : prefix_(prefix), at_(at), rest_(rest) {}
-  Ch Peek() const { return pos_ < prefix_.size() ? prefix_[pos_] : rest_.Peek(); }
-  Ch Take() { return pos_ < prefix_.size() ? prefix_[pos_++] : rest_.Take(); }
-  // The made-up text stands where the refused number was.
-  std::size_t Tell() const { return pos_ < prefix_.size() ? at_ : rest_.Tell(); }
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
-
- private:
-  const std::string& prefix_;
-  std::size_t at_, pos_ = 0;
-  InputStream& rest_;
-};
-
-// Forwards a value's events (none when `out` is null: the value is only
-// checked) and keeps the stack of open containers, 'a' or 'o', so that a
-// parse can be resumed where it stopped. The first `skip` events are not
-// forwarded (the made-up text of a resumed parse), and the number after
-// them goes out as `number` instead of the "0" that stood for it.
-class ResumingForwarder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ResumingForwarder> {
- public:
-  ResumingForwarder(sdk::RecordBuilder* out, std::string& open, std::size_t skip = 0, std::string_view number = {})
-      : open_(open), skip_(skip), number_(number) {
-    if (out) forward_.emplace(*out);
-    open_.clear();
-  }
-
-  bool Null() { return pass() ? forward_->Null() : true; }
-  bool Bool(bool b) { return pass() ? forward_->Bool(b) : true; }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    if (!number_.empty() && skip_ == 0) {
-      std::string_view text = std::exchange(number_, {});
-      s = text.data();
-      n = static_cast<rapidjson::SizeType>(text.size());
+// Checks the value at the cursor without recursion, so that a member that
+// is skipped may nest as deep as it likes: only records are built, and
+// only they are held to a depth.
+void skip_json_value(JsonReader& r) {
+  IgnoreEvents ignore;
+  std::string open;  // the containers open, '{' or '['
+  for (;;) {
+    char c = r.peek();
+    if (c == '{' || c == '[') {
+      r.advance();
+      r.skip_whitespace();
+      if (r.peek() != (c == '{' ? '}' : ']')) {
+        open.push_back(c);
+        if (c == '{') member_name(r);
+        continue;
+      }
+      r.advance();
+    } else {
+      r.value(ignore, 0);  // a scalar
     }
-    return pass() ? forward_->RawNumber(s, n, copy) : true;
+    // After a value: close what ends here, or go on to the next one.
+    for (;;) {
+      if (open.empty()) return;
+      bool object = open.back() == '{';
+      r.skip_whitespace();
+      c = r.peek();
+      if (c == ',') {
+        r.advance();
+        r.skip_whitespace();
+        if (object) member_name(r);
+        break;
+      }
+      if (c != (object ? '}' : ']'))
+        r.unexpected(object ? "Missing a comma or '}' after an object member."
+                            : "Missing a comma or ']' after an array element.");
+      r.advance();
+      open.pop_back();
+    }
   }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return pass() ? forward_->String(s, n, copy) : true; }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return pass() ? forward_->Key(s, n, copy) : true; }
-  bool StartObject() {
-    open_.push_back('o');
-    return pass() ? forward_->StartObject() : true;
-  }
-  bool EndObject(rapidjson::SizeType n) {
-    open_.pop_back();
-    return pass() ? forward_->EndObject(n) : true;
-  }
-  bool StartArray() {
-    open_.push_back('a');
-    return pass() ? forward_->StartArray() : true;
-  }
-  bool EndArray(rapidjson::SizeType n) {
-    open_.pop_back();
-    return pass() ? forward_->EndArray(n) : true;
-  }
-
- private:
-  // False for a made-up event, and for every event when only checking.
-  bool pass() {
-    if (skip_ > 0) return --skip_, false;
-    return forward_.has_value();
-  }
-
-  std::optional<RecordForwarder> forward_;
-  std::string& open_;
-  std::size_t skip_;
-  std::string_view number_;
-};
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool in_number(char c) { return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
-
-// The length of the JSON number literal at the start of `s` (RFC 8259),
-// 0 when there is none.
-std::size_t json_number_length(std::string_view s) {
-  std::size_t i = 0;
-  auto digits = [&] {
-    std::size_t from = i;
-    while (i < s.size() && is_digit(s[i])) ++i;
-    return i - from;
-  };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i < s.size() && s[i] == '0') ++i;
-  else if (digits() == 0) return 0;
-  if (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) {
-    ++i;
-    digits();
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    std::size_t mark = i++;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (digits() == 0) i = mark;
-  }
-  return i;
 }
 
 }  // namespace
@@ -197,7 +131,7 @@ bool RecordReader::advance() {
           state_ = State::Line;
           continue;
         }
-        char c = in_.Peek();
+        char c = in_.peek();
         if (c == '[') {
           state_ = State::FirstInArray;
         } else if (c == '{') {
@@ -206,13 +140,13 @@ bool RecordReader::advance() {
         } else {
           fail("expected an array of records or an object of tables, found " + describe(c, in_.at_end()));
         }
-        in_.Take();
+        in_.take();
         continue;
       }
       case State::FirstInArray:
         skip_ws();
-        if (in_.Peek() == ']') {
-          in_.Take();
+        if (in_.peek() == ']') {
+          in_.take();
           state_ = tables_ ? State::AfterTable : State::Trailing;
         } else {
           state_ = State::InArray;
@@ -223,14 +157,14 @@ bool RecordReader::advance() {
         return true;
       case State::AfterRecord: {
         skip_ws();
-        char c = in_.Peek();
+        char c = in_.peek();
         if (c == ',') {
-          in_.Take();
+          in_.take();
           skip_ws();
-          if (in_.Peek() == ']') fail("a ',' before ']': trailing commas are not JSON");
+          if (in_.peek() == ']') fail("a ',' before ']': trailing commas are not JSON");
           state_ = State::InArray;
         } else if (c == ']') {
-          in_.Take();
+          in_.take();
           state_ = tables_ ? State::AfterTable : State::Trailing;
         } else {
           fail("expected ',' or ']' after record " + std::to_string(records_) + ", found " + describe(c, in_.at_end()));
@@ -239,8 +173,8 @@ bool RecordReader::advance() {
       }
       case State::FirstKey:
         skip_ws();
-        if (in_.Peek() == '}') {
-          in_.Take();
+        if (in_.peek() == '}') {
+          in_.take();
           end_of_tables();
         } else {
           state_ = State::Key;
@@ -251,12 +185,12 @@ bool RecordReader::advance() {
         continue;
       case State::AfterTable: {
         skip_ws();
-        char c = in_.Peek();
+        char c = in_.peek();
         if (c == ',') {
-          in_.Take();
+          in_.take();
           state_ = State::Key;
         } else if (c == '}') {
-          in_.Take();
+          in_.take();
           end_of_tables();
         } else {
           fail("expected ',' or '}' after the value of \"" + current_key_ + "\", found " + describe(c, in_.at_end()));
@@ -283,18 +217,20 @@ bool RecordReader::advance() {
 
 void RecordReader::read_key() {
   skip_ws();
-  if (in_.Peek() != '"') fail("expected a table name (a string), found " + describe(in_.Peek(), in_.at_end()));
-  KeyCatcher key;
-  reader_.Parse<kFlags>(in_, key);
-  check_parse();
-  current_key_ = std::move(key.text);
+  if (in_.peek() != '"') fail("expected a table name (a string), found " + describe(in_.peek(), in_.at_end()));
+  read_whole(
+      [&](JsonReader& r) {
+        bool in_text = false;
+        current_key_.assign(r.string(in_text));
+      },
+      false);
   skip_ws();
-  if (in_.Peek() != ':') fail("expected ':' after \"" + current_key_ + "\", found " + describe(in_.Peek(), in_.at_end()));
-  in_.Take();
+  if (in_.peek() != ':') fail("expected ':' after \"" + current_key_ + "\", found " + describe(in_.peek(), in_.at_end()));
+  in_.take();
   skip_ws();
   if (std::find(keys_.begin(), keys_.end(), current_key_) == keys_.end()) keys_.push_back(current_key_);
 
-  bool is_array = in_.Peek() == '[';
+  bool is_array = in_.peek() == '[';
   if (is_array && std::find(arrays_.begin(), arrays_.end(), current_key_) == arrays_.end())
     arrays_.push_back(current_key_);
   bool selected;
@@ -315,9 +251,9 @@ void RecordReader::read_key() {
   }
   found_table_ = true;
   table_name_ = current_key_;
-  if (in_.Peek() != '[')
-    fail("table \"" + current_key_ + "\" is not an array of records but " + describe(in_.Peek(), in_.at_end()));
-  in_.Take();
+  if (in_.peek() != '[')
+    fail("table \"" + current_key_ + "\" is not an array of records but " + describe(in_.peek(), in_.at_end()));
+  in_.take();
   state_ = State::FirstInArray;
 }
 
@@ -328,82 +264,86 @@ void RecordReader::end_of_tables() {
 }
 
 void RecordReader::parse_record(sdk::RecordBuilder& out) {
-  if (in_.Peek() != '{')
-    fail("record " + std::to_string(records_ + 1) + " is not an object but " + describe(in_.Peek(), in_.at_end()));
-  parse_value(&out);
+  if (in_.peek() != '{')
+    fail("record " + std::to_string(records_ + 1) + " is not an object but " + describe(in_.peek(), in_.at_end()));
+  read_whole(
+      [&](JsonReader& r) {
+        tape_.clear();
+        r.value(tape_, 0);
+      },
+      true);
+  tape_.replay(out);  // the tape views the window, which consuming did not move
 }
 
-void RecordReader::skip_value() { parse_value(nullptr); }
+void RecordReader::skip_value() { read_whole(skip_json_value, false); }
 
-void RecordReader::parse_value(sdk::RecordBuilder* out) {
-  ResumingForwarder forward(out, open_);
-  reader_.Parse<kFlags>(in_, forward);
-  // RapidJSON 1.1 refuses numbers beyond the range of a double (1e400,
-  // 310-digit integers) even when it keeps numbers as text. Such a number
-  // is read here instead, and the parse resumed after it: RapidJSON gets a
-  // made-up text that opens the same containers ('[' or '{"":'), a "0" for
-  // the number, then the rest of the input; the made-up events are not
-  // forwarded and the "0" goes out as the number's own text.
-  while (reader_.HasParseError() && reader_.GetParseErrorCode() == rapidjson::kParseErrorNumberTooBig) {
-    std::size_t at = reader_.GetErrorOffset();
-    while (in_number(in_.Peek())) in_.Take();  // the parse stopped inside the number
-    if (!in_.text_since(at, number_))
-      fail("a number of more than " + std::to_string(InputStream::kLookback) + " characters");
-    // Nothing valid follows a number with one of its characters, so the
-    // whole run of them must be one number.
-    if (json_number_length(number_) != number_.size()) fail("malformed JSON: invalid number " + number_);
-    resume_.clear();
-    std::size_t made_up_events = 0;
-    for (char c : open_) {
-      resume_ += c == 'a' ? "[" : "{\"\":";
-      made_up_events += c == 'a' ? 1 : 2;
+template <class Read>
+void RecordReader::read_whole(Read&& read, bool record) {
+  for (;;) {
+    std::string_view window = in_.window();
+    JsonReader reader(window, kMaxDepth);
+    // more() may move the window even when it finds the input ended: read
+    // the value again after any call.
+    try {
+      read(reader);
+    } catch (const JsonError& e) {
+      if (!reader.ran_out() || in_.ended()) json_failed(e, reader.ran_out(), record);
+      in_.more();
+      continue;
     }
-    resume_ += '0';
-    ResumeStream stream(resume_, at, in_);
-    ResumingForwarder again(out, open_, made_up_events, number_);
-    reader_.Parse<kFlags>(stream, again);
+    // A value that ends with the window may go on in the next block (a number).
+    if (reader.offset() == window.size() && !in_.ended()) {
+      in_.more();
+      continue;
+    }
+    in_.consume(reader.offset());
+    return;
   }
-  check_parse(out != nullptr);
 }
 
-void RecordReader::check_parse(bool record) {
-  if (!reader_.HasParseError()) return;
+void RecordReader::json_failed(const JsonError& e, bool ran_out, bool record) const {
   std::string where = record ? " in record " + std::to_string(records_ + 1) : "";
-  std::size_t at = reader_.GetErrorOffset();
-  if (in_.at_end())
-    fail("the input ends early" + where + ": the file is truncated, or was still being written");
-  if (in_.Peek() == '\0')
-    fail("a NUL byte" + where + ", which JSON text cannot hold (in a string, write it as \\u0000)");
-  if (reader_.GetParseErrorCode() == rapidjson::kParseErrorStringInvalidEncoding)
+  // The reader's own words, without the position it gave (in the window).
+  std::string what = e.what();
+  if (auto colon = what.find("): "); colon != std::string::npos) what.erase(0, colon + 3);
+  std::size_t at = in_.Tell() + e.offset();
+  if (ran_out)
+    fail_at(in_.Tell() + in_.window().size(),
+            "the input ends early" + where + ": the file is truncated, or was still being written");
+  if (what.starts_with("a NUL byte"))
+    fail_at(at, "a NUL byte" + where + ", which JSON text cannot hold (in a string, write it as \\u0000)");
+  if (what.starts_with("Invalid encoding"))
     fail_at(at, "invalid UTF-8" + where + ": JSON text must be UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
-  fail_at(at, "malformed JSON" + where + ": " + rapidjson::GetParseError_En(reader_.GetParseErrorCode()));
+  if (what.starts_with("nesting deeper"))  // numbered from 0, as the host numbers what it refuses
+    fail_at(at, "record " + std::to_string(records_) + ": " + what);
+  fail_at(at, "malformed JSON" + where + ": " + what);
 }
 
 void RecordReader::skip_ws() {
-  for (char c = in_.Peek(); c == ' ' || c == '\n' || c == '\r' || c == '\t'; c = in_.Peek()) in_.Take();
+  for (;;) {
+    std::string_view w = in_.window();
+    std::size_t i = 0;
+    while (i < w.size() && (w[i] == ' ' || w[i] == '\n' || w[i] == '\r' || w[i] == '\t')) ++i;
+    in_.consume(i);
+    if (i < w.size() || !in_.more()) return;
+  }
 }
 
 void RecordReader::skip_bom() {
-  if (in_.Peek() != '\xEF') return;
-  in_.Take();
-  if (in_.Take() != '\xBB' || in_.Take() != '\xBF') fail("malformed JSON: invalid UTF-8 at the start");
+  if (in_.peek() != '\xEF') return;
+  in_.take();
+  for (char c : {'\xBB', '\xBF'}) {
+    if (in_.peek() != c) fail("malformed JSON: invalid UTF-8 at the start");
+    in_.take();
+  }
 }
 
 void RecordReader::fail(const std::string& what) const { fail_at(in_.Tell(), what); }
 
 void RecordReader::fail_at(std::size_t offset, const std::string& what) const {
-  // RapidJSON may have read a little past the error: step back to it when
-  // those bytes are at hand and hold no line break.
-  std::size_t byte = in_.Tell();
-  std::uint64_t column = in_.column();
-  std::string ahead;
-  if (offset < byte && in_.text_since(offset, ahead) && ahead.find('\n') == std::string::npos &&
-      byte - offset < column) {
-    column -= byte - offset;
-    byte = offset;
-  }
-  throw std::runtime_error(name_ + ": byte " + std::to_string(byte) + " (line " + std::to_string(in_.line()) +
-                           ", column " + std::to_string(column) + "): " + what);
+  InputStream::Where at = in_.where(offset);
+  throw std::runtime_error(name_ + ": byte " + std::to_string(offset) + " (line " + std::to_string(at.line) +
+                           ", column " + std::to_string(at.column) + "): " + what);
 }
 
 }  // namespace aton::json_source

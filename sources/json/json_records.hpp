@@ -4,15 +4,20 @@
 //
 // The outer structure (the top-level array, or the object of tables and its
 // arrays, or the sequence of JSON Lines) is read here by hand; each record,
-// and each value skipped, is parsed by RapidJSON's iterative SAX reader
-// (kParseStopWhenDoneFlag), so deep nesting never overflows the stack and
-// every record is validated (UTF-8 included) as it streams.
+// and each value skipped, is read by aton::JsonReader over the input's
+// window (UTF-8 checked, numbers of any size kept as text, nesting
+// limited), its events kept on a RecordTape and sent to the host only once
+// the record is complete: a record cut by the end of a block is read again
+// over a longer window.
 #pragma once
 
 #include "input_stream.hpp"
+#include "record_tape.hpp"
 
+#include <aton/errors.hpp>
+#include <aton/json_reader.hpp>
 #include <aton/plugin.hpp>
-#include <rapidjson/reader.h>
+#include <aton/value_builder.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +61,10 @@ class RecordReader {
   Resume resume_point() const;
   void resume_at(const Resume& at);
 
+  // How deep a record may nest: the host's limit too. A skipped member may
+  // nest deeper: it is only checked.
+  static constexpr std::size_t kMaxDepth = ValueBuilder::kDefaultMaxDepth;
+
  private:
   enum class State { Start, FirstInArray, InArray, AfterRecord, FirstKey, Key, AfterTable, Line, Trailing, End };
 
@@ -64,23 +73,23 @@ class RecordReader {
   void read_key();
   void end_of_tables();
   void parse_record(sdk::RecordBuilder& out);
-  void parse_value(sdk::RecordBuilder* out);  // null: skip
   void skip_value();
-  void check_parse(bool record = false);  // record: name the record in messages
+  // Runs read(JsonReader&) over the window until it completes, reading on
+  // while the window ends inside the value, then consumes what it read.
+  // `record`: name the record in messages.
+  template <class Read>
+  void read_whole(Read&& read, bool record);
+  [[noreturn]] void json_failed(const JsonError& e, bool ran_out, bool record) const;
   void skip_ws();
   void skip_bom();
   [[noreturn]] void fail(const std::string& what) const;
-  [[noreturn]] void fail_at(std::size_t offset, const std::string& what) const;  // offset: a byte already read
-
-  static constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
-                                     rapidjson::kParseNumbersAsStringsFlag |
-                                     rapidjson::kParseValidateEncodingFlag;
+  [[noreturn]] void fail_at(std::size_t offset, const std::string& what) const;  // offset: at or after the cursor
 
   InputStream& in_;
   Layout layout_;
   std::optional<std::string> wanted_;  // the `table` option
   std::string name_;                   // the input, for messages
-  rapidjson::Reader reader_;
+  RecordTape tape_;
   State state_ = State::Start;
   bool tables_ = false;        // the input is an object of tables
   bool found_table_ = false;   // the wanted table was seen
@@ -89,10 +98,6 @@ class RecordReader {
   std::vector<std::string> keys_;    // every member seen, for messages
   std::vector<std::string> arrays_;  // the members that are arrays: the tables
   std::uint64_t records_ = 0;
-  // Resuming a parse after a number RapidJSON refused (see parse_value).
-  std::string open_;    // the containers open in the value being parsed: 'a' or 'o'
-  std::string number_;  // the refused number's text
-  std::string resume_;  // the text that resumes the parse
 };
 
 }  // namespace aton::json_source

@@ -1,7 +1,8 @@
 // A RapidJSON SAX handler that replays what it reads into the host's record
 // builder. Parse with kParseNumbersAsStringsFlag so that numbers reach the
 // host as written (RawNumber -> number_text), never rounded through double.
-// Header-only: the sql plugin uses it too, for json/jsonb columns.
+// Header-only, for the sql plugin's json/jsonb columns (the json source reads
+// with aton::JsonReader).
 #pragma once
 
 #include <aton/plugin.hpp>
