@@ -2,6 +2,12 @@
 
 #include <rapidjson/document.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +32,26 @@ void for_each_block(const std::string& path, F&& on_block) {
   std::vector<char> buffer(1 << 16);
   while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), f.get())) on_block(buffer.data(), n);
   if (std::ferror(f.get())) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+}
+
+constexpr auto kStructural = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {'"', '[', ']', '{', '}', ','}) table[c] = true;
+  return table;
+}();
+
+// The first '"' or '\\' in [p, end), or end.
+const char* quote_or_backslash(const char* p, const char* end) {
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)))))
+      return p + std::countr_zero(mask);
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\') ++p;
+  return p;
 }
 
 // A key as written between its quotes, escapes decoded.
@@ -74,7 +100,11 @@ JsonOutline scan_json_outline(const std::string& path) {
     for (; i < size; ++i) {
       if (in_string && !escaped && !capturing) {
         // The bulk of a JSON text is inside strings: skip to what matters.
-        while (i < size && data[i] != '"' && data[i] != '\\') ++i;
+        i = static_cast<std::size_t>(quote_or_backslash(data + i, data + size) - data);
+        if (i == size) break;
+      } else if (!in_string && !(counting && expect_value)) {
+        // Between strings: only quotes, brackets and commas matter.
+        while (i < size && !kStructural[static_cast<unsigned char>(data[i])]) ++i;
         if (i == size) break;
       }
       char c = data[i];
@@ -161,16 +191,24 @@ char first_significant_byte(const std::string& path) {
 
 std::int64_t count_json_lines(const std::string& path) {
   std::int64_t lines = 0;
-  bool content = false;
+  bool content = false;  // the line being read holds more than whitespace
   for_each_block(path, [&](const char* data, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) {
-      char c = data[i];
-      if (c == '\n') {
-        lines += content;
-        content = false;
-      } else if (c != ' ' && c != '\t' && c != '\r') {
-        content = true;
-      }
+    const char* p = data;
+    const char* end = data + size;
+    while (p < end) {
+      // A line's first byte almost always tells: look no further than its
+      // content, then jump to its end with memchr.
+      if (!content)
+        for (; p < end && *p != '\n'; ++p)
+          if (*p != ' ' && *p != '\t' && *p != '\r') {
+            content = true;
+            break;
+          }
+      auto newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      if (!newline) break;
+      lines += content;
+      content = false;
+      p = newline + 1;
     }
   });
   return lines + content;
