@@ -13,8 +13,8 @@
 namespace aton::detail {
 
 // String equality without a call for the short strings records are made of
-// (keys, enum-like values): a short loop, or two overlapping 8-byte loads
-// per side, never a read past either string.
+// (keys, enum-like values): two overlapping loads per side, of 4 or 8
+// bytes, never a read past either string.
 inline bool same_short_string(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   if (a.size() >= 8 && a.size() <= 16) {
@@ -25,7 +25,15 @@ inline bool same_short_string(std::string_view a, std::string_view b) noexcept {
     std::memcpy(&y1, b.data() + b.size() - 8, 8);
     return ((x0 ^ y0) | (x1 ^ y1)) == 0;
   }
-  if (a.size() < 8) {
+  if (a.size() >= 4 && a.size() < 8) {
+    std::uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a.data(), 4);
+    std::memcpy(&y0, b.data(), 4);
+    std::memcpy(&x1, a.data() + a.size() - 4, 4);
+    std::memcpy(&y1, b.data() + b.size() - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (a.size() < 4) {
     for (std::size_t i = 0; i < a.size(); ++i)
       if (a[i] != b[i]) return false;
     return true;

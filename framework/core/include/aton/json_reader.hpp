@@ -37,6 +37,8 @@ class JsonReader {
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
   }
   void skip_whitespace() {
+    // Compact JSON has none: one compare says so.
+    if (p_ < end_ && static_cast<unsigned char>(*p_) > ' ') return;
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   bool at_end() const { return p_ == end_; }
