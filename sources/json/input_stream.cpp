@@ -42,13 +42,13 @@ bool InputStream::more() {
 }
 
 void InputStream::count_lines_to(std::size_t index) {
-  const char* from = buffer_.data() + lines_to_;
-  const char* to = buffer_.data() + index;
-  // Two vectorised passes: one record a line would make a call per line.
-  if (auto lines = std::count(from, to, '\n')) {
-    line_ += static_cast<std::uint64_t>(lines);
-    auto last = static_cast<const char*>(::memrchr(from, '\n', static_cast<std::size_t>(to - from)));
-    line_start_ = consumed_ + static_cast<std::size_t>(last + 1 - buffer_.data());
+  const char* p = buffer_.data() + lines_to_;
+  const char* stop = buffer_.data() + index;
+  // memchr a line: faster here than std::count and memrchr, which GCC
+  // vectorises poorly for SSE2.
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(stop - p))))) {
+    ++line_;
+    line_start_ = consumed_ + static_cast<std::size_t>(++p - buffer_.data());
   }
   lines_to_ = index;
 }
