@@ -11,7 +11,8 @@ InputStream::InputStream(const std::string& path, std::size_t block_size)
     : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
       owns_file_(!path.empty()),
       name_(path.empty() ? "<stdin>" : path),
-      buffer_(std::max<std::size_t>(block_size, 1)) {
+      block_size_(std::max<std::size_t>(block_size, 1)),
+      buffer_(block_size_) {
   if (!file_)
     throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno) +
                              " (check the source's \"path\")");
@@ -32,7 +33,12 @@ bool InputStream::more() {
     lines_to_ -= pos_;
     pos_ = 0;
   }
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // one value fills the buffer
+  if (end_ == buffer_.size()) {
+    buffer_.resize(buffer_.size() * 2);  // one value fills the buffer
+  } else if (buffer_.size() > block_size_ && end_ < block_size_ / 2) {
+    buffer_.resize(block_size_);  // that value is gone: give the memory back
+    buffer_.shrink_to_fit();
+  }
   std::size_t want = buffer_.size() - end_;
   std::size_t n = std::fread(buffer_.data() + end_, 1, want, file_);
   if (n < want && std::ferror(file_)) throw std::runtime_error("cannot read " + name_ + ": " + std::strerror(errno));

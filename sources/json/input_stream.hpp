@@ -2,8 +2,8 @@
 // reader that parses a whole value at a time (aton::JsonReader): the window
 // holds what was read and not yet consumed; more() appends the next block,
 // keeping the unread tail, and grows the buffer only when one value is
-// larger than it. So memory is bounded by the block size or the largest
-// record, never by the input.
+// larger than it (and shrinks it back after). So memory is bounded by the
+// block size or the largest record, never by the input.
 //
 // It knows where it stands (byte offset, line, column) for error messages;
 // lines are counted lazily, only when asked or when bytes leave memory.
@@ -69,7 +69,8 @@ class InputStream {
   bool owns_file_;
   bool eof_ = false;
   std::string name_;
-  std::vector<char> buffer_;
+  std::size_t block_size_;
+  std::vector<char> buffer_;  // block_size_ bytes, more while one value needs it
   std::size_t pos_ = 0, end_ = 0;  // the window: buffer_[pos_, end_)
   std::size_t consumed_ = 0;       // the input offset of buffer_[0]
   // Lines are counted up to buffer_[lines_to_]: line_ is the line there,
