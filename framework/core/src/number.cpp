@@ -130,6 +130,7 @@ Value classify_number(std::string_view text) noexcept {
   // The common case first: up to 18 digits cannot overflow int64.
   bool negative = !text.empty() && text[0] == '-';
   std::size_t digits = text.size() - (negative ? 1 : 0);
+  bool integral = true;
   if (digits > 0 && digits <= 18) {
     std::int64_t i = 0;
     const char* p = first + (negative ? 1 : 0);
@@ -138,10 +139,11 @@ Value classify_number(std::string_view text) noexcept {
       if (negative && i == 0) return Value::number(text);  // -0 keeps its sign
       return Value::integer(negative ? -i : i);
     }
+    integral = false;  // a JSON number's digits stop only at '.', 'e' or 'E'
+  } else {
+    for (char c : text)
+      if (c == '.' || c == 'e' || c == 'E') integral = false;
   }
-  bool integral = true;
-  for (char c : text)
-    if (c == '.' || c == 'e' || c == 'E') integral = false;
   if (integral) {
     std::int64_t i = 0;
     auto [end, ec] = std::from_chars(first, last, i);
