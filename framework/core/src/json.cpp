@@ -181,6 +181,7 @@ std::string for_each_batch(std::string_view text, std::optional<std::string_view
   JsonReader reader(text, options.max_depth);
   reader.skip_bom();
   reader.skip_whitespace();
+  if (reader.at_end()) reader.unexpected("The document is empty.");
   RecordStream records(reader, options, batch_size, on_batch);
   IgnoreEvents ignore;
   if (reader.peek() == '[') {  // a bare array of records
