@@ -12,27 +12,24 @@
 
 namespace aton::detail {
 
+// Two equal-sized strings of sizeof(Word) to 2 * sizeof(Word) bytes are
+// equal when their first and last words are: two overlapping loads a side.
+template <class Word>
+inline bool same_by_two_words(std::string_view a, std::string_view b) noexcept {
+  Word x0, y0, x1, y1;
+  std::memcpy(&x0, a.data(), sizeof(Word));
+  std::memcpy(&y0, b.data(), sizeof(Word));
+  std::memcpy(&x1, a.data() + a.size() - sizeof(Word), sizeof(Word));
+  std::memcpy(&y1, b.data() + b.size() - sizeof(Word), sizeof(Word));
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 // String equality without a call for the short strings records are made of
-// (keys, enum-like values): two overlapping loads per side, of 4 or 8
-// bytes, never a read past either string.
+// (keys, enum-like values), never reading past either string.
 inline bool same_short_string(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
-  if (a.size() >= 8 && a.size() <= 16) {
-    std::uint64_t x0, y0, x1, y1;
-    std::memcpy(&x0, a.data(), 8);
-    std::memcpy(&y0, b.data(), 8);
-    std::memcpy(&x1, a.data() + a.size() - 8, 8);
-    std::memcpy(&y1, b.data() + b.size() - 8, 8);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  if (a.size() >= 4 && a.size() < 8) {
-    std::uint32_t x0, y0, x1, y1;
-    std::memcpy(&x0, a.data(), 4);
-    std::memcpy(&y0, b.data(), 4);
-    std::memcpy(&x1, a.data() + a.size() - 4, 4);
-    std::memcpy(&y1, b.data() + b.size() - 4, 4);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
+  if (a.size() >= 8 && a.size() <= 16) return same_by_two_words<std::uint64_t>(a, b);
+  if (a.size() >= 4 && a.size() < 8) return same_by_two_words<std::uint32_t>(a, b);
   if (a.size() < 4) {
     for (std::size_t i = 0; i < a.size(); ++i)
       if (a[i] != b[i]) return false;
