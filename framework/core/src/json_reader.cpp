@@ -2,6 +2,8 @@
 
 #include "utf8.hpp"
 
+#include <aton/value_builder.hpp>
+
 #include <algorithm>
 #include <bit>
 
@@ -48,12 +50,7 @@ void JsonReader::unexpected(const std::string& what) const {
   fail(p_ >= end_ && what == "Invalid value." ? "The input ends where a value should be." : what, offset());
 }
 
-void JsonReader::too_deep() const {
-  fail("nesting deeper than " + std::to_string(max_depth_) +
-           " levels (a limit, so that no input can exhaust the stack: flatten the data, or keep the deep "
-           "part as a JSON string)",
-       offset());
-}
+void JsonReader::too_deep() const { fail(nesting_limit_message(max_depth_), offset()); }
 
 // The end of the UTF-8 sequence that starts at p (a byte >= 0x80), after
 // RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.

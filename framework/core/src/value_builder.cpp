@@ -8,6 +8,12 @@
 
 namespace aton {
 
+std::string nesting_limit_message(std::size_t max_depth) {
+  return "nesting deeper than " + std::to_string(max_depth) +
+         " levels (a limit, so that no input can exhaust the stack: flatten the data, or keep the deep part as a "
+         "JSON string)";
+}
+
 void ValueBuilder::number_text(std::string_view json_number) {
   Value v = classify_number(json_number);
   // Ints and most floats are binary now; the rest keep viewing the text.
@@ -16,10 +22,7 @@ void ValueBuilder::number_text(std::string_view json_number) {
 }
 
 void ValueBuilder::open(bool is_object) {
-  if (frames_.size() >= max_depth_)
-    throw Error("nesting deeper than " + std::to_string(max_depth_) +
-                " levels (a limit, so that no input can exhaust the stack: flatten the data, or keep the deep "
-                "part as a JSON string)");
+  if (frames_.size() >= max_depth_) throw Error(nesting_limit_message(max_depth_));
   frames_.push_back({is_object, values_.size(), keys_.size()});
 }
 

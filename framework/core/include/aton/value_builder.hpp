@@ -9,10 +9,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace aton {
+
+// The error text for nesting deeper than `max_depth`, the same from every
+// reader and builder.
+std::string nesting_limit_message(std::size_t max_depth);
 
 class ValueBuilder {
  public:
