@@ -63,7 +63,11 @@ Output::Output(const std::string& path) : path_(path) {
     return;
   }
   auto target = std::filesystem::path(path);
-  temp_path_ = (target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()))).string();
+  std::string temp_name = ".";
+  temp_name += target.filename().string();
+  temp_name += ".tmp-";
+  temp_name += std::to_string(getpid());
+  temp_path_ = (target.parent_path() / temp_name).string();
   file_ = std::fopen(temp_path_.c_str(), "wb");
   if (!file_) throw Error(os_error("cannot write", temp_path_));
 }

@@ -78,10 +78,13 @@ void RunReporter::on_chunk(const host::ChunkProgress& p) {
   auto now = std::chrono::steady_clock::now();
   if (!p.is_last && now - last_line_ < std::chrono::milliseconds(100)) return;  // ~10 updates a second
   last_line_ = now;
-  std::string line = "\r\033[K  chunk " + std::to_string(p.chunk_id + 1);
-  if (p.total_chunks) line += "/" + std::to_string(*p.total_chunks);
-  line += "  " + std::to_string(p.records);
-  if (p.total_records) line += "/" + std::to_string(*p.total_records);
+  // Appended piece by piece: `"text" + std::to_string(...)` trips GCC 12's
+  // -Wrestrict false positive.
+  std::string line = "\r\033[K  chunk ";
+  line += std::to_string(p.chunk_id + 1);
+  if (p.total_chunks) (line += '/') += std::to_string(*p.total_chunks);
+  (line += "  ") += std::to_string(p.records);
+  if (p.total_records) (line += '/') += std::to_string(*p.total_records);
   line += " records";
   char tail[96];
   if (p.total_records || p.progress > 0) {

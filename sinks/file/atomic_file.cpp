@@ -47,10 +47,21 @@ void create_parent_folders(const fs::path& target) {
 
 namespace {
 
+// ".NAME.tmp-": how this sink's temporary files beside NAME begin. Built by
+// appending: `"." + std::string` trips GCC 12's -Wrestrict false positive.
+std::string temp_prefix(const fs::path& target) {
+  std::string prefix = ".";
+  prefix += target.filename().string();
+  prefix += ".tmp-";
+  return prefix;
+}
+
 fs::path temp_path_beside(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
-  std::string name = "." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                     "-" + std::to_string(counter++);
+  std::string name = temp_prefix(target);
+  name += std::to_string(::getpid());
+  name += '-';
+  name += std::to_string(counter++);
   return target.parent_path() / name;
 }
 
@@ -140,7 +151,7 @@ void AtomicFile::keep() noexcept {
 }
 
 void AtomicFile::adopt(const fs::path& temp, std::uint64_t length) {
-  std::string prefix = "." + target_.filename().string() + ".tmp-";
+  std::string prefix = temp_prefix(target_);
   if (temp.parent_path() != target_.parent_path() || temp.filename().string().rfind(prefix, 0) != 0)
     throw std::runtime_error("the checkpoint names " + temp.string() + ", which is not a temporary file of " +
                              target_.string());
