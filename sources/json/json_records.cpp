@@ -314,8 +314,8 @@ void RecordReader::json_failed(const JsonError& e, bool ran_out, bool record) co
     fail_at(at, "a NUL byte" + where + ", which JSON text cannot hold (in a string, write it as \\u0000)");
   if (what.starts_with("Invalid encoding"))
     fail_at(at, "invalid UTF-8" + where + ": JSON text must be UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
-  if (what.starts_with("nesting deeper"))  // numbered from 0, as the host numbers what it refuses
-    fail_at(at, "record " + std::to_string(records_) + ": " + what);
+  if (what.starts_with("nesting deeper"))  // as the host words what it refuses
+    fail_at(at, "record " + std::to_string(records_ + 1) + ": " + what);
   fail_at(at, "malformed JSON" + where + ": " + what);
 }
 

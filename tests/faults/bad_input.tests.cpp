@@ -110,7 +110,7 @@ TEST_CASE("10000-deep nesting meets a depth limit not a stack overflow", "[fault
   SECTION("the json source") {
     auto input = dir.write("deep.json", "[{\"id\": 1}, {\"deep\": " + deep + "}]");
     auto run = run_pipeline(dir, json_source(input));
-    check_failed_run(run, {"source 'json'", "record 1", "nesting deeper than 512 levels", "flatten"});
+    check_failed_run(run, {"source 'json'", "record 2", "nesting deeper than 512 levels", "flatten"});
   }
   SECTION("aton encode") {
     auto input = dir.write("deep.json", "{\"t\": [{\"deep\": " + deep + "}]}");

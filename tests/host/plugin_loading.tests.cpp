@@ -131,7 +131,7 @@ TEST_CASE("the host refuses records nested deeper than its limit and keeps its r
     source.next_batch(5);
     FAIL("no error");
   } catch (const aton::SourceError& e) {
-    CHECK_THAT(e.what(), Catch::Contains("record 0"));
+    CHECK_THAT(e.what(), Catch::Contains("record 1"));
     CHECK_THAT(e.what(), Catch::Contains("nesting deeper than"));
   }
 }

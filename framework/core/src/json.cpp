@@ -129,7 +129,7 @@ class RecordStream {
       if (reader_.peek() != '{') {
         IgnoreEvents ignore;
         reader_.value(ignore, depth + 1);  // a malformed value is a JSON error first
-        throw EncodingError("record " + std::to_string(records_) + " of table '" + std::string(name) +
+        throw EncodingError("record " + std::to_string(records_ + 1) + " of table '" + std::string(name) +
                             "' is not a JSON object");
       }
       builder_.set_arena(batch_.arena);

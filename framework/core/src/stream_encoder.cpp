@@ -109,7 +109,7 @@ void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
     new_keys.clear();
     detail::RowWriter::new_keys(record, *plan, new_keys);
     if (!new_keys.empty())
-      throw EncodingError("record " + std::to_string(index) + " of table '" + table +
+      throw EncodingError("record " + std::to_string(index + 1) + " of table '" + table +
                           "' has the key '" + std::string(new_keys.front()) +
                           "', which is not among the columns fixed from the first records; "
                           "set on_new_key to extend to add it with @schema+[...]");
@@ -203,7 +203,7 @@ void IncrementalEncoder::push(const Value& record) {
   Impl& s = *impl_;
   if (s.finished) throw EncodingError("push() after finish()");
   if (!record.is_object())
-    throw EncodingError("record " + std::to_string(s.records_pushed) + " of table '" + s.table +
+    throw EncodingError("record " + std::to_string(s.records_pushed + 1) + " of table '" + s.table +
                         "' is not a JSON object");
   if (s.plan) {
     if (s.primed_left > 0) --s.primed_left;

@@ -117,8 +117,8 @@ struct SourceInstance::Builder {
     return 1;
   }
 
-  // The 0-based index, in the whole input, of the record being built.
-  std::string where() const { return "record " + std::to_string(first_record + completed); }
+  // The record being built, counted from 1 as the sources count in their own messages.
+  std::string where() const { return "record " + std::to_string(first_record + completed + 1); }
   std::size_t completed = 0;  // records finished in this batch
 
   [[noreturn]] void fail(const std::string& what) {
@@ -196,7 +196,7 @@ RecordBatch SourceInstance::next_batch(std::size_t max_records) {
   if (rc != ATON_OK && rc != ATON_END)
     throw SourceError("next_batch() returned an unknown status " + std::to_string(static_cast<int>(rc)));
   if (!builder_->open_is_object.empty())
-    throw SourceError("record " + std::to_string(records_read_ + builder_->completed) +
+    throw SourceError("record " + std::to_string(records_read_ + builder_->completed + 1) +
                       ": left unfinished at the end of next_batch() (a begin_object without its end_object)");
   batch.records.swap(builder_->values.values());
   builder_->values.clear();
