@@ -1,6 +1,7 @@
 #include "atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,6 +74,36 @@ void write_all(int fd, std::string_view bytes, const fs::path& path) {
       throw std::runtime_error(os_error("cannot write", path, errno));
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// The writer's process id in a temporary file name ".NAME.tmp-<pid>-<n>"
+// that begins with `prefix`, or 0.
+pid_t writer_of(const std::string& name, const std::string& prefix) {
+  if (name.rfind(prefix, 0) != 0) return 0;
+  std::size_t dash = name.find('-', prefix.size());
+  if (dash == std::string::npos || dash == prefix.size()) return 0;
+  pid_t pid = 0;
+  for (std::size_t i = prefix.size(); i < dash; ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 1'000'000'000) return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+// Removes what runs that were killed left beside the target: temporary files
+// of this target whose writer is no longer running. Files of live processes
+// (another run writing the same target) stay. Best effort: never throws.
+void remove_stale_temps(const fs::path& target) {
+  std::string prefix = temp_prefix(target);
+  std::error_code ec;
+  fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    pid_t pid = writer_of(entry.path().filename().string(), prefix);
+    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(entry.path(), ignored);
+    }
   }
 }
 
@@ -202,6 +233,7 @@ void AtomicFile::commit(bool durable, Replace replace) {
   }
   done_ = true;
   if (durable) sync_folder(target_.parent_path());
+  remove_stale_temps(target_);  // the target is whole now: a killed run's partial file is garbage
 }
 
 void AtomicFile::discard() noexcept {

@@ -7,7 +7,9 @@
 //   one file system and is atomic).
 // - commit() flushes (and with durable=true fsyncs the file, then its folder,
 //   so the data survives a power cut), then renames over the target, or, with
-//   Replace::no, fails if the target appeared meanwhile.
+//   Replace::no, fails if the target appeared meanwhile. Then it removes the
+//   temporary files of this target that killed runs left (their process is
+//   gone); a live process's file stays.
 // - discard() removes the temporary file; the destructor discards unless
 //   committed. Neither ever throws.
 // - Every error is a std::runtime_error naming the path and the OS's reason.

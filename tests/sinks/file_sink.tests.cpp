@@ -3,6 +3,8 @@
 #include "support/process.hpp"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -25,6 +27,29 @@ TEST_CASE("the file sink writes the chunks joined by newlines into missing folde
   CHECK(written.back() != '\n');
   require_decodes_to(written, input);
   CHECK(file_names(dir / "out/deep") == std::vector<std::string>{"users.aton"});  // no temporary file left
+}
+
+TEST_CASE("a finished run removes the partial files killed runs left beside its target but not a live one's",
+          "[sinks][file]") {
+  TempDir dir;
+  dir.write("users.json", users_json(20));
+  // A process that has exited and been reaped: its pid names a killed run's leftover.
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  REQUIRE(gone > 0);
+  waitpid(gone, nullptr, 0);
+  std::string dead = ".users.aton.tmp-" + std::to_string(gone) + "-0";
+  std::string live = ".users.aton.tmp-1-0";  // pid 1 is always running
+  std::string other = ".other.aton.tmp-" + std::to_string(gone) + "-0";  // another target's
+  for (const auto& name : {dead, live, other}) dir.write(name, "partial");
+  auto config = dir.write("pipeline.json", pipeline_json(R"([{"plugin": "file", "path": "users.aton"}])"));
+  auto run = run_aton({"run", config.string()});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / dead));
+  CHECK(fs::exists(dir / live));
+  CHECK(fs::exists(dir / other));
+  CHECK(fs::exists(dir / "users.aton"));
 }
 
 TEST_CASE("a run whose source fails midway leaves no file at the target path", "[sinks][file]") {
