@@ -94,7 +94,7 @@ pid_t writer_of(const std::string& name, const std::string& prefix) {
 // Removes what runs that were killed left beside the target: temporary files
 // of this target whose writer is no longer running. Files of live processes
 // (another run writing the same target) stay. Best effort: never throws.
-void remove_stale_temps(const fs::path& target) {
+void remove_stale_temps_of(const fs::path& target) {
   std::string prefix = temp_prefix(target);
   std::error_code ec;
   fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
@@ -233,8 +233,9 @@ void AtomicFile::commit(bool durable, Replace replace) {
   }
   done_ = true;
   if (durable) sync_folder(target_.parent_path());
-  remove_stale_temps(target_);  // the target is whole now: a killed run's partial file is garbage
 }
+
+void AtomicFile::remove_stale_temps() const noexcept { remove_stale_temps_of(target_); }
 
 void AtomicFile::discard() noexcept {
   if (fd_ >= 0) ::close(fd_);

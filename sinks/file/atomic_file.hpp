@@ -7,9 +7,10 @@
 //   one file system and is atomic).
 // - commit() flushes (and with durable=true fsyncs the file, then its folder,
 //   so the data survives a power cut), then renames over the target, or, with
-//   Replace::no, fails if the target appeared meanwhile. Then it removes the
-//   temporary files of this target that killed runs left (their process is
-//   gone); a live process's file stays.
+//   Replace::no, fails if the target appeared meanwhile.
+// - remove_stale_temps() removes the temporary files of this target that
+//   killed runs left (their process is gone); a live process's file stays.
+//   It reads the whole folder: call it once per target, after commit().
 // - discard() removes the temporary file; the destructor discards unless
 //   committed. Neither ever throws.
 // - Every error is a std::runtime_error naming the path and the OS's reason.
@@ -41,6 +42,7 @@ class AtomicFile {
   void write(std::string_view bytes);
   void commit(bool durable, Replace replace);
   void discard() noexcept;
+  void remove_stale_temps() const noexcept;
 
   // Resumable runs. length(): the bytes in the temporary file so far.
   // sync(): fsync it. keep(): close it and leave it for a later resume.

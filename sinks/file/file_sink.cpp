@@ -92,7 +92,9 @@ class FileSink : public aton::sdk::Sink {
   }
 
   void finish() override {
-    if (file_) file_->commit(durable_, replace());
+    if (!file_) return;
+    file_->commit(durable_, replace());
+    file_->remove_stale_temps();  // the target is whole now: a killed run's partial file is garbage
   }
 
   void abort() noexcept override {
