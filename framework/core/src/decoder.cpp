@@ -221,7 +221,7 @@ class Parser {
     if (token[0] == '-' || syntax::is_ascii_digit(token[0])) {
       if (!is_json_number(token)) c.fail_at(start, "invalid number");
       Value v = classify_number(token);
-      return v.views_text() ? classify_number(arena_.copy(token)) : v;
+      return v.views_text() ? v.with_text(arena_.copy(token)) : v;
     }
     return Value::string(arena_.copy(token));
   }

@@ -16,8 +16,9 @@ std::string nesting_limit_message(std::size_t max_depth) {
 
 void ValueBuilder::number_text(std::string_view json_number) {
   Value v = classify_number(json_number);
-  // Ints and most floats are binary now; the rest keep viewing the text.
-  if (v.views_text()) v = classify_number(arena_->copy(json_number));
+  // Ints and most floats are binary now; the rest keep viewing the text,
+  // which becomes the arena's copy.
+  if (v.views_text()) v = v.with_text(arena_->copy(json_number));
   push(v);
 }
 

@@ -64,6 +64,13 @@ class Value {
   bool views_text() const noexcept {
     return kind_ == Kind::String || kind_ == Kind::Number || has_text_;
   }
+  // The same value viewing `copy`, an identical copy of the text it views
+  // (to move a value's text into an arena without classifying it again).
+  Value with_text(std::string_view copy) const noexcept {
+    Value v = *this;
+    v.chars_ = copy.data();
+    return v;
+  }
   std::string_view as_string() const noexcept { return {chars_, size_}; }
   // True for strings made by plain_string(): nothing in them needs escaping.
   bool is_plain_string() const noexcept { return kind_ == Kind::String && has_text_; }
