@@ -304,8 +304,7 @@ void RecordReader::read_whole(Read&& read, bool record) {
 void RecordReader::json_failed(const JsonError& e, bool ran_out, bool record) const {
   std::string where = record ? " in record " + std::to_string(records_ + 1) : "";
   // The reader's own words, without the position it gave (in the window).
-  std::string what = e.what();
-  if (auto colon = what.find("): "); colon != std::string::npos) what.erase(0, colon + 3);
+  const std::string& what = e.reason();
   std::size_t at = in_.Tell() + e.offset();
   if (ran_out)
     fail_at(in_.Tell() + in_.window().size(),

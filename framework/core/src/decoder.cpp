@@ -1,10 +1,10 @@
 #include <aton/decoder.hpp>
 
 #include "syntax.hpp"
-#include "utf8.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
+#include <aton/json_reader.hpp>
 #include <aton/number.hpp>
 
 #include <charconv>
@@ -41,6 +41,7 @@ class Cursor {
   bool at_end() const { return pos_ >= line_.size(); }
   char peek() const { return at_end() ? '\0' : line_[pos_]; }
   char take() { return line_[pos_++]; }
+  void skip(std::size_t n) { pos_ += n; }
   void skip_spaces() {
     while (!at_end() && (line_[pos_] == ' ' || line_[pos_] == '\t')) ++pos_;
   }
@@ -79,55 +80,20 @@ class Parser {
  public:
   Parser(Arena& arena) : arena_(arena) {}
 
-  // A quoted string; the cursor is on the opening quote.
+  // A quoted string; the cursor is on the opening quote. ATON strings are
+  // JSON strings: the JSON reader reads them (escapes, UTF-8 checked).
   std::string_view string(Cursor& c) {
-    c.take();
-    std::size_t start = c.pos();
-    // Fast path: no escapes, the text is copied as is.
-    while (!c.at_end() && c.peek() != '"' && c.peek() != '\\') c.take();
-    if (c.at_end()) c.fail_at(start - 1, "unterminated string");
-    if (c.peek() == '"') {
-      std::string_view raw = c.slice(start, c.pos());
-      c.take();
-      return arena_.copy(raw);
+    JsonReader reader(c.rest(), 1);
+    bool in_text = false;
+    std::string_view s;
+    try {
+      s = reader.string(in_text);
+    } catch (const JsonError& e) {
+      if (reader.ran_out()) c.fail("unterminated string");
+      c.fail_at(c.pos() + e.offset(), e.reason());
     }
-    scratch_.assign(c.slice(start, c.pos()));
-    while (true) {
-      if (c.at_end()) c.fail_at(start - 1, "unterminated string");
-      char ch = c.take();
-      if (ch == '"') break;
-      if (ch != '\\') {
-        scratch_.push_back(ch);
-        continue;
-      }
-      if (c.at_end()) c.fail_at(start - 1, "unterminated string");
-      std::size_t escape_at = c.pos() - 1;
-      switch (c.take()) {
-        case '"': scratch_.push_back('"'); break;
-        case '\\': scratch_.push_back('\\'); break;
-        case '/': scratch_.push_back('/'); break;
-        case 'b': scratch_.push_back('\b'); break;
-        case 'f': scratch_.push_back('\f'); break;
-        case 'n': scratch_.push_back('\n'); break;
-        case 'r': scratch_.push_back('\r'); break;
-        case 't': scratch_.push_back('\t'); break;
-        case 'u': {
-          std::uint32_t cp = hex4(c, escape_at);
-          if (cp >= 0xD800 && cp <= 0xDBFF && c.consume("\\u")) {
-            std::uint32_t low = hex4(c, escape_at);
-            if (low < 0xDC00 || low > 0xDFFF) c.fail_at(escape_at, "invalid surrogate pair");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-            c.fail_at(escape_at, "lone surrogate in \\u escape");
-          }
-          detail::append_utf8(cp, scratch_);
-          break;
-        }
-        default:
-          c.fail_at(escape_at, "invalid escape in string");
-      }
-    }
-    return arena_.copy(scratch_);
+    c.skip(reader.offset());
+    return arena_.copy(s);
   }
 
   // A key or table name: quoted, or bare up to one of `stops`.
@@ -229,22 +195,7 @@ class Parser {
  private:
   static constexpr std::size_t kMaxDepth = 512;
 
-  std::uint32_t hex4(Cursor& c, std::size_t escape_at) {
-    std::uint32_t cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      if (c.at_end()) c.fail_at(escape_at, "truncated \\u escape");
-      char h = c.take();
-      cp <<= 4;
-      if (h >= '0' && h <= '9') cp |= static_cast<std::uint32_t>(h - '0');
-      else if (h >= 'a' && h <= 'f') cp |= static_cast<std::uint32_t>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') cp |= static_cast<std::uint32_t>(h - 'A' + 10);
-      else c.fail_at(escape_at, "invalid \\u escape");
-    }
-    return cp;
-  }
-
   Arena& arena_;
-  std::string scratch_;
   std::vector<Value> items_;
   std::vector<Member> members_;
 };

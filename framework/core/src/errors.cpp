@@ -11,6 +11,7 @@ JsonError::JsonError(const std::string& what, std::size_t offset, std::size_t li
                      std::size_t column)
     : Error("JSON error at line " + std::to_string(line) + ", column " + std::to_string(column) +
             " (byte " + std::to_string(offset) + "): " + what),
+      reason_(what),
       offset_(offset),
       line_(line),
       column_(column) {}

@@ -192,8 +192,11 @@ std::string_view JsonReader::unescape(const char* start, const char* at) {
           p += 4;
           char32_t cp = static_cast<char32_t>(u);
           if (u >= 0xD800 && u <= 0xDBFF) {
-            ran_out_ = end_ - p < 2;
-            long low = !ran_out_ && p[0] == '\\' && p[1] == 'u' ? code_unit(p + 2) : -1;
+            // The low half must follow; the text running out before it
+            // could is not the same as something else following.
+            long low = -1;
+            if (p >= end_ || (*p == '\\' && end_ - p < 2)) ran_out_ = true;
+            else if (*p == '\\' && p[1] == 'u') low = code_unit(p + 2);  // sets ran_out_ when cut
             if (low < 0xDC00 || low > 0xDFFF)
               fail("The surrogate pair in string is invalid (a lone high surrogate).", static_cast<std::size_t>(p - 6 - begin_));
             cp = 0x10000 + ((static_cast<char32_t>(u) - 0xD800) << 10) + (static_cast<char32_t>(low) - 0xDC00);

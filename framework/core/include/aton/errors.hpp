@@ -44,8 +44,11 @@ class JsonError : public Error {
   std::size_t offset() const noexcept { return offset_; }
   std::size_t line() const noexcept { return line_; }
   std::size_t column() const noexcept { return column_; }
+  // What is wrong, without the position (what() has both).
+  const std::string& reason() const noexcept { return reason_; }
 
  private:
+  std::string reason_;
   std::size_t offset_;
   std::size_t line_;
   std::size_t column_;
