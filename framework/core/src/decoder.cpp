@@ -1,6 +1,7 @@
 #include <aton/decoder.hpp>
 
 #include "syntax.hpp"
+#include "utf8.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
@@ -397,6 +398,10 @@ void Decoder::Impl::line(std::string_view text) {
   ++line_number;
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   Cursor c(text, line_number);
+  // ATON is UTF-8 text: checked once here, so that bare names and values
+  // hold nothing a quoted string could not.
+  if (std::size_t bad = detail::first_invalid_utf8(text); bad != std::string_view::npos)
+    c.fail_at(bad, "invalid UTF-8 (ATON text is UTF-8)");
   if (rows_left > 0) {
     row(c);
     return;

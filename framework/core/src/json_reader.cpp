@@ -52,34 +52,11 @@ void JsonReader::unexpected(const std::string& what) const {
 
 void JsonReader::too_deep() const { fail(nesting_limit_message(max_depth_), offset()); }
 
-// The end of the UTF-8 sequence that starts at p (a byte >= 0x80), after
-// RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+// The end of the UTF-8 sequence that starts at p (a byte >= 0x80).
 const char* JsonReader::utf8_sequence(const char* p) const {
-  auto byte = [&](std::ptrdiff_t i) -> unsigned {
-    if (p + i < end_) return static_cast<unsigned char>(p[i]);
-    ran_out_ = true;
-    return 0;
-  };
-  unsigned c = byte(0);
-  auto continuation = [&](std::ptrdiff_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
-    unsigned b = byte(i);
-    if (b < lo || b > hi) fail("Invalid encoding in string (not UTF-8).", static_cast<std::size_t>(p - begin_));
-  };
-  if (c >= 0xC2 && c <= 0xDF) {
-    continuation(1);
-    return p + 2;
-  }
-  if (c >= 0xE0 && c <= 0xEF) {
-    continuation(1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF);
-    continuation(2);
-    return p + 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    continuation(1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF);
-    continuation(2);
-    continuation(3);
-    return p + 4;
-  }
+  int n = detail::utf8_sequence_length(p, end_);
+  if (n > 0) return p + n;
+  ran_out_ = n < 0;
   fail("Invalid encoding in string (not UTF-8).", static_cast<std::size_t>(p - begin_));
 }
 
