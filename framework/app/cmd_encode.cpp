@@ -90,7 +90,8 @@ int run_encode(int argc, char** argv) {
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
     // Records stream from the parser to the encoder on another thread, in
-    // batches: memory holds the text and a few batches, never the tree.
+    // batches: memory holds a few batches and the stretch of the mapped text
+    // they view, never the document's tree.
     std::optional<Output> out;
     std::optional<EncoderThread> encoder;
     auto start = [&](std::string_view table_name) {
