@@ -92,3 +92,21 @@ TEST_CASE("aton encode -o writes the file only when it succeeds", "[cli]") {
   CHECK(run_aton({"encode", "-", "-o", bad}, with_input("[{\"a\":1},")).exit_code == 4);
   CHECK_FALSE(std::filesystem::exists(bad));
 }
+
+TEST_CASE("aton encode stops on the encoder thread's error and writes nothing", "[cli][errors]") {
+  // 3,000 records, then one with a new key: the refusal comes from the
+  // encoder thread while the reader is still going, and must end the command.
+  aton::test::TempDir dir;
+  std::string input = "[";
+  for (int i = 0; i < 3000; ++i) input += "{\"a\":" + std::to_string(i) + "},";
+  input += "{\"a\":1,\"b\":2},{\"a\":2}]";
+  auto in = dir.write("in.json", input);
+  auto out = (dir / "out.aton").string();
+  auto r = run_aton({"encode", in.string(), "--on-new-key", "error", "--sample-size", "10", "-o", out});
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.err, Catch::Contains("record 3001") && Catch::Contains("'b'"));
+  CHECK_FALSE(std::filesystem::exists(out));
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) left.push_back(entry.path().filename().string());
+  CHECK(left == std::vector<std::string>{"in.json"});  // no temporary file either
+}
