@@ -33,13 +33,8 @@ std::string join(const std::vector<std::string>& names) {
 }
 
 void member_name(JsonReader& r) {
-  if (r.peek() != '"') r.unexpected("Missing a name for object member.");
   bool in_text = false;
-  r.string(in_text);
-  r.skip_whitespace();
-  if (r.peek() != ':') r.unexpected("Missing a colon after a name of object member.");
-  r.advance();
-  r.skip_whitespace();
+  r.member_name(in_text);
 }
 
 // Checks the value at the cursor without recursion, so that a member that
@@ -66,18 +61,10 @@ void skip_json_value(JsonReader& r) {
     for (;;) {
       if (open.empty()) return;
       bool object = open.back() == '{';
-      r.skip_whitespace();
-      c = r.peek();
-      if (c == ',') {
-        r.advance();
-        r.skip_whitespace();
+      if (r.next_item(object)) {
         if (object) member_name(r);
         break;
       }
-      if (c != (object ? '}' : ']'))
-        r.unexpected(object ? "Missing a comma or '}' after an object member."
-                            : "Missing a comma or ']' after an array element.");
-      r.advance();
       open.pop_back();
     }
   }

@@ -138,14 +138,8 @@ class RecordStream {
       builder_.clear();
       ++records_;
       if (batch_.records.size() >= batch_size_) flush(name);
-      reader_.skip_whitespace();
-      char c = reader_.peek();
-      if (c == ']') break;
-      if (c != ',') reader_.unexpected("Missing a comma or ']' after an array element.");
-      reader_.advance();
-      reader_.skip_whitespace();
+      if (!reader_.next_item(false)) break;
     }
-    reader_.advance();
     flush(name);
   }
 
@@ -215,14 +209,9 @@ std::string for_each_batch(std::string_view text, std::optional<std::string_view
     reader.advance();
   } else {
     std::string key;
-    while (true) {
-      if (reader.peek() != '"') reader.unexpected("Missing a name for object member.");
+    do {
       bool in_text = false;
-      key.assign(reader.string(in_text));
-      reader.skip_whitespace();
-      if (reader.peek() != ':') reader.unexpected("Missing a colon after a name of object member.");
-      reader.advance();
-      reader.skip_whitespace();
+      key.assign(reader.member_name(in_text));
       if (reader.peek() == '[' && key == *table) {
         found = true;
         records.read_table(key, 1);
@@ -230,16 +219,7 @@ std::string for_each_batch(std::string_view text, std::optional<std::string_view
         if (reader.peek() == '[' && std::find(seen.begin(), seen.end(), key) == seen.end()) seen.push_back(key);
         reader.value(ignore, 1);
       }
-      reader.skip_whitespace();
-      char c = reader.peek();
-      if (c == '}') {
-        reader.advance();
-        break;
-      }
-      if (c != ',') reader.unexpected("Missing a comma or '}' after an object member.");
-      reader.advance();
-      reader.skip_whitespace();
-    }
+    } while (reader.next_item(true));
   }
   expect_end(reader);
   if (!found)

@@ -72,6 +72,12 @@ const char* JsonReader::next_char(const char* p) {
                        : "Invalid character in string: control characters must be escaped.");
 }
 
+// The text ended inside the string that starts at `start`.
+void JsonReader::unterminated(const char* start) const {
+  ran_out_ = true;
+  fail("Missing a closing quotation mark in string.", static_cast<std::size_t>(start - 1 - begin_));
+}
+
 std::string_view JsonReader::string(bool& in_text) {
   const char* start = ++p_;
   const char* p = start;
@@ -104,10 +110,7 @@ std::string_view JsonReader::string(bool& in_text) {
       p += 8;
     }
   look:
-    if (p >= end_) {
-      ran_out_ = true;
-      fail("Missing a closing quotation mark in string.", static_cast<std::size_t>(start - 1 - begin_));
-    }
+    if (p >= end_) unterminated(start);
     auto c = static_cast<unsigned char>(*p);
     if (c == '"') {
       p_ = p + 1;
@@ -128,10 +131,7 @@ std::string_view JsonReader::unescape(const char* start, const char* at) {
   scratch_.assign(start, at);
   const char* p = at;
   while (true) {
-    if (p >= end_) {
-      ran_out_ = true;
-      fail("Missing a closing quotation mark in string.", static_cast<std::size_t>(start - 1 - begin_));
-    }
+    if (p >= end_) unterminated(start);
     auto c = static_cast<unsigned char>(*p);
     if (c == '"') {
       p_ = p + 1;

@@ -53,6 +53,13 @@ class JsonReader {
   // Reads the string at the cursor (which is at its '"'); see in_text above.
   std::string_view string(bool& in_text);
 
+  // The steps of a container, for callers that walk one by hand: a
+  // member's name and its ':' (the cursor then at the value), and what
+  // follows an item: true after a ',' (the cursor at the next item), false
+  // after the container's closing bracket.
+  std::string_view member_name(bool& in_text);
+  bool next_item(bool in_object);
+
   // Reads one value of any kind at the cursor, nested `depth` containers
   // deep, and sends its events to `t`.
   template <class Target>
@@ -74,6 +81,7 @@ class JsonReader {
   std::string_view unescape(const char* start, const char* at);
   const char* utf8_sequence(const char* p) const;
   const char* next_char(const char* p);
+  [[noreturn]] void unterminated(const char* start) const;
 
   const char* begin_;
   const char* p_;
@@ -82,6 +90,32 @@ class JsonReader {
   std::string scratch_;
   mutable bool ran_out_ = false;
 };
+
+// Inline: every member and item of every record passes here.
+inline std::string_view JsonReader::member_name(bool& in_text) {
+  if (peek() != '"') unexpected("Missing a name for object member.");
+  std::string_view name = string(in_text);
+  skip_whitespace();
+  if (peek() != ':') unexpected("Missing a colon after a name of object member.");
+  ++p_;
+  skip_whitespace();
+  return name;
+}
+
+inline bool JsonReader::next_item(bool in_object) {
+  skip_whitespace();
+  char c = peek();
+  if (c == ',') {
+    ++p_;
+    skip_whitespace();
+    return true;
+  }
+  if (c != (in_object ? '}' : ']'))
+    unexpected(in_object ? "Missing a comma or '}' after an object member."
+                         : "Missing a comma or ']' after an array element.");
+  ++p_;
+  return false;
+}
 
 template <class Target>
 void JsonReader::value(Target& t, std::size_t depth) {
@@ -117,27 +151,12 @@ void JsonReader::object(Target& t, std::size_t depth) {
     t.end_object();
     return;
   }
-  while (true) {
-    if (peek() != '"') unexpected("Missing a name for object member.");
+  do {
     bool in_text = false;
-    std::string_view key = string(in_text);
+    std::string_view key = member_name(in_text);
     t.key(key, in_text);
-    skip_whitespace();
-    if (peek() != ':') unexpected("Missing a colon after a name of object member.");
-    ++p_;
-    skip_whitespace();
     value(t, depth + 1);
-    skip_whitespace();
-    char c = peek();
-    ++p_;
-    if (c == ',') {
-      skip_whitespace();
-      continue;
-    }
-    if (c == '}') break;
-    --p_;
-    unexpected("Missing a comma or '}' after an object member.");
-  }
+  } while (next_item(true));
   t.end_object();
 }
 
@@ -152,19 +171,9 @@ void JsonReader::array(Target& t, std::size_t depth) {
     t.end_array();
     return;
   }
-  while (true) {
+  do {
     value(t, depth + 1);
-    skip_whitespace();
-    char c = peek();
-    ++p_;
-    if (c == ',') {
-      skip_whitespace();
-      continue;
-    }
-    if (c == ']') break;
-    --p_;
-    unexpected("Missing a comma or ']' after an array element.");
-  }
+  } while (next_item(false));
   t.end_array();
 }
 
