@@ -95,7 +95,7 @@ TEST_CASE("malformed ATON is reported with its line and column", "[decoder][erro
   check_error("@schema[a:str]\nt(1):\n#3", 3, 1, "unknown dictionary reference #3");
   check_error("@schema[a:str]\nt(1):\n\"a\\x\"", 3, 3, "Invalid escape");
   check_error("@schema[a:str]\nt(1):\n\"a\xff\"", 3, 3, "invalid UTF-8");
-  check_error("@schema[a:str]\nt(1):\na\xffb", 3, 2, "invalid UTF-8");  // bare text too
+  check_error("@schema[a:str]\nt(1):\na\xff" "b", 3, 2, "invalid UTF-8");  // bare text too
   check_error("@schema[a:str]\nt(1):\n\"a\\ud800\"", 3, 3, "surrogate");
   check_error("@schema[a:int]\nt(1):\n[1, 2", 3, 6, "expected ',' or ']'");
   check_error("@schema[a:int]\nt(1):\n01", 3, 1, "invalid number");
