@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -26,11 +27,14 @@ constexpr std::size_t kChunks = (kRecords + kChunkSize - 1) / kChunkSize;
 
 // A pipeline: `source` (a JSON object's text), then the given sinks plus,
 // when `slow`, a slow test sink (3 ms a chunk) so that a run lasts long
-// enough to be killed in the middle.
-std::string config_json(const std::string& source, const std::string& sinks, bool slow = true) {
+// enough to be killed in the middle. A checkpoint after every chunk, unless
+// `checkpoint` says otherwise.
+std::string config_json(const std::string& source, const std::string& sinks, bool slow = true,
+                        const std::string& checkpoint = R"({"interval": 0})") {
   return "{\"source\": " + source + ",\n"
          " \"encoder\": {\"chunk_size\": " + std::to_string(kChunkSize) + ", \"sample_size\": 200},\n"
          " \"queue\": {\"capacity\": 2},\n"
+         " \"checkpoint\": " + checkpoint + ",\n"
          " \"plugin_dirs\": [\"" ATON_TEST_PLUGIN_DIR "\"],\n"
          " \"sinks\": [" + sinks + (slow ? ", {\"plugin\": \"test_sink\", \"delay_ms\": 3}" : "") + "]}\n";
 }
@@ -183,6 +187,48 @@ TEST_CASE("SIGTERM keeps the checkpoint and the partial output and --resume fini
   CHECK(names_in(dir / "out") == std::vector<std::string>{"users.aton"});
   CHECK_FALSE(fs::exists(checkpoint));
 
+  TempDir whole;
+  whole.write("users.json", records_json(kRecords));
+  run_whole(whole.write("pipeline.json", config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})")));
+  CHECK(read_file(dir / "out/users.aton") == read_file(whole / "out.aton"));
+}
+
+TEST_CASE("checkpoint.interval holds checkpoints back during a run - a signal writes the newest and kill -9 resumes from an older one",
+          "[resume]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  // The test sink logs each chunk it has written; the file sink is faster.
+  auto sinks = R"({"plugin": "file", "path": "out/users.aton"},
+                  {"plugin": "test_sink", "delay_ms": 3, "log": "chunks.log"})";
+  auto config = dir.write("pipeline.json", config_json(kSources[0].config, sinks, false, R"({"interval": 600})"));
+  auto checkpoint = dir / "pipeline.json.checkpoint";
+  auto chunks_written = [&] {
+    std::string log = fs::exists(dir / "chunks.log") ? read_file(dir / "chunks.log") : "";
+    return static_cast<std::size_t>(std::count(log.begin(), log.end(), '\n'));
+  };
+  auto interrupt_after_ten_chunks = [&](int signal) {
+    BackgroundRun run({"run", config.string(), "--progress=none"}, dir / "first");
+    REQUIRE(wait_for_checkpoint(checkpoint, 1, run));  // the first is written at once
+    for (int i = 0; i < 20000 && chunks_written() < 10 && run.running(); ++i)  // bounded: 20 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(chunks_written() >= 10);
+    CHECK(checkpoint_next_chunk(checkpoint) == std::size_t{1});  // the rest held back by the interval
+    REQUIRE(run.send(signal));
+    return run.wait();
+  };
+
+  SECTION("SIGTERM writes the newest checkpoint") {
+    REQUIRE(interrupt_after_ten_chunks(SIGTERM) == 143);
+    CHECK(checkpoint_next_chunk(checkpoint) >= std::size_t{10});
+  }
+  SECTION("kill -9 leaves the older one, and resuming from it rewrites the chunks after it") {
+    REQUIRE(interrupt_after_ten_chunks(SIGKILL) == 128 + SIGKILL);
+    CHECK(checkpoint_next_chunk(checkpoint) == std::size_t{1});
+  }
+  fs::remove(dir / "chunks.log");
+  auto resumed = run_aton({"run", config.string(), "--resume", "--progress=none"});
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
   TempDir whole;
   whole.write("users.json", records_json(kRecords));
   run_whole(whole.write("pipeline.json", config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})")));

@@ -230,6 +230,13 @@ RunSummary Pipeline::run() {
   }
   for (auto& t : threads) t.join();
 
+  bool resumable_stop;
+  {
+    std::lock_guard lock(mutex_);
+    resumable_stop = failure_ && failure_->resumable;
+  }
+  if (resumable_stop) write_held_back_checkpoint();
+
   std::lock_guard lock(mutex_);
   // Finished, or failed in a way no checkpoint survives: nothing to resume.
   if (failure_ ? checkpoint_started_ && !failure_->resumable : checkpointing_ || resume_) {
@@ -391,12 +398,35 @@ std::optional<std::string> Pipeline::checkpoint_after(const Chunk& chunk, const 
 }
 
 // Outside mutex_, so other sinks go on meanwhile; a write that lost the race
-// to a newer checkpoint is skipped.
-void Pipeline::write_checkpoint(std::size_t chunk_id, const std::string& text) {
+// to a newer checkpoint is skipped. The interval bounds the cost (a file
+// written and renamed per chunk is most of a fast run's system time).
+void Pipeline::write_checkpoint(std::size_t chunk_id, std::string text) {
   std::lock_guard lock(checkpoint_mutex_);
   if (chunk_id + 1 <= checkpoint_written_) return;  // a newer one is already there
+  auto now = std::chrono::steady_clock::now();
+  if (checkpoint_written_at_ &&
+      std::chrono::duration<double>(now - *checkpoint_written_at_).count() < checkpoint_options_.interval_seconds) {
+    checkpoint_held_back_.emplace(chunk_id, std::move(text));
+    return;
+  }
+  store_checkpoint(chunk_id, text);
+  checkpoint_written_at_ = now;
+}
+
+void Pipeline::write_held_back_checkpoint() {
+  std::lock_guard lock(checkpoint_mutex_);
+  if (!checkpoint_held_back_ || checkpoint_held_back_->first + 1 <= checkpoint_written_) return;
+  try {
+    store_checkpoint(checkpoint_held_back_->first, checkpoint_held_back_->second);
+  } catch (const std::exception& e) {
+    run_.log("host", ATON_LOG_WARNING, std::string("the newest checkpoint was not kept: ") + e.what());
+  }
+}
+
+void Pipeline::store_checkpoint(std::size_t chunk_id, const std::string& text) {
   write_file_atomically(checkpoint_options_.path, text, checkpoint_options_.fsync);
   checkpoint_written_ = chunk_id + 1;
+  checkpoint_held_back_.reset();
   std::lock_guard state(mutex_);
   checkpoint_next_chunk_ = chunk_id + 1;
 }
@@ -414,7 +444,7 @@ void Pipeline::sink_stage(std::size_t index) {
       if (checkpointing_) state = sink.save_state();
       if (auto checkpoint = delivered(index, *delivery, std::move(state))) {
         try {
-          write_checkpoint(*chunk_id, *checkpoint);
+          write_checkpoint(*chunk_id, std::move(*checkpoint));
         } catch (const std::exception& e) {
           fail("checkpoint", "", chunk_id, std::string(e.what()) + " (set checkpoint.path to a writable place, "
                                             "or checkpoint.enabled to false)");

@@ -41,7 +41,8 @@ constexpr std::string_view kHostSchema = R"({
     "checkpoint": {"type": "object", "additionalProperties": false, "properties": {
       "enabled": {"type": "boolean"},
       "path": {"type": "string", "minLength": 1},
-      "fsync": {"type": "boolean"}}}
+      "fsync": {"type": "boolean"},
+      "interval": {"type": "number", "minimum": 0}}}
   },
   "required": ["source", "sinks"],
   "additionalProperties": false
@@ -300,6 +301,7 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
   if (const auto* c = find(doc, "checkpoint")) {
     if (const auto* v = find(*c, "enabled")) config.checkpoint.enabled = v->GetBool();
     if (const auto* v = find(*c, "fsync")) config.checkpoint.fsync = v->GetBool();
+    if (const auto* v = find(*c, "interval")) config.checkpoint.interval_seconds = v->GetDouble();
     if (const auto* v = find(*c, "path")) config.checkpoint.path = absolute_from(config.dir, v->GetString());
   }
   if (const auto* dirs = find(doc, "plugin_dirs"))

@@ -55,8 +55,11 @@
 //   during the next batch): the key is the record index, not the order. Each
 //   sink thread saves its sink's state after every write(). Once every sink
 //   has written chunk k, the sink thread that wrote it last writes the
-//   checkpoint (atomically) before it takes its next chunk, so a sink that
-//   is alone resends at most the chunk in flight after a kill. A run that
+//   checkpoint (atomically) before it takes its next chunk, at most once per
+//   checkpoint.interval: a checkpoint due sooner is held back, superseded
+//   by the next, and written only if the run stops first. So a sink that
+//   is alone resends at most the chunks of one interval after a kill -9,
+//   and only the chunk in flight after a signal or a failure. A run that
 //   is cancelled, or whose sink fails, while a checkpoint holds calls
 //   suspend() instead of abort(); a run that finishes removes its
 //   checkpoint, and so does one whose source or encoder fails (the input or
@@ -203,7 +206,12 @@ class Pipeline {
   void check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume);
   void restore(const Checkpoint& checkpoint);
   std::optional<std::string> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
-  void write_checkpoint(std::size_t chunk_id, const std::string& text);
+  // Writes the checkpoint after chunk_id, or holds it back while
+  // checkpoint.interval has not passed since the last write.
+  void write_checkpoint(std::size_t chunk_id, std::string text);
+  // A run that stops resumably keeps its newest checkpoint, held back or not.
+  void write_held_back_checkpoint();
+  void store_checkpoint(std::size_t chunk_id, const std::string& text);  // under checkpoint_mutex_
 
   struct Failure {
     std::string message;
@@ -256,6 +264,8 @@ class Pipeline {
 
   std::mutex checkpoint_mutex_;  // one checkpoint write at a time, newest wins
   std::size_t checkpoint_written_ = 0;  // next_chunk of the newest written
+  std::optional<std::chrono::steady_clock::time_point> checkpoint_written_at_;
+  std::optional<std::pair<std::size_t, std::string>> checkpoint_held_back_;  // chunk id, text
 };
 
 }  // namespace aton::host

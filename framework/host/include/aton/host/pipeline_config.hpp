@@ -43,6 +43,9 @@ struct CheckpointOptions {
   bool enabled = true;          // false: no checkpoint is written
   std::filesystem::path path;   // absolute; default: "<config file>.checkpoint"
   bool fsync = false;           // fsync the checkpoint (and its folder) on every write
+  // The least time between two checkpoint writes; 0: after every chunk. A
+  // run that stops (a signal, a sink failing) writes its newest one anyway.
+  double interval_seconds = 1.0;
 };
 
 struct PipelineConfig {
