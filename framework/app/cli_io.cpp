@@ -2,8 +2,6 @@
 
 #include <aton/errors.hpp>
 
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,18 +19,11 @@ std::string os_error(const std::string& what, const std::string& path) {
 InputText::InputText(const std::string& path) {
   std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!in) throw Error(os_error("cannot open", path));
-  struct stat info {};
-  if (fstat(fileno(in), &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-    auto size = static_cast<std::size_t>(info.st_size);
-    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fileno(in), 0);
-    if (p != MAP_FAILED) {
-      madvise(p, size, MADV_SEQUENTIAL);
-      mapped_ = p;
-      mapped_size_ = size;
-      view_ = std::string_view(static_cast<const char*>(p), size);
-      if (in != stdin) std::fclose(in);
-      return;
-    }
+  mapped_ = MappedFile::map(fileno(in));
+  if (mapped_) {
+    view_ = mapped_->view();
+    if (in != stdin) std::fclose(in);
+    return;
   }
   char buffer[1 << 16];
   std::size_t n;
@@ -41,20 +32,6 @@ InputText::InputText(const std::string& path) {
   if (in != stdin) std::fclose(in);
   if (failed) throw Error(os_error("cannot read", path));
   view_ = read_;
-}
-
-void InputText::release_before(std::size_t offset) noexcept {
-  if (!mapped_) return;
-  static const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  std::size_t end = std::min(offset, mapped_size_) / page * page;
-  // In steps of megabytes: each call costs the kernel a walk of the range.
-  if (end < released_ + (8u << 20)) return;
-  madvise(static_cast<char*>(mapped_) + released_, end - released_, MADV_DONTNEED);
-  released_ = end;
-}
-
-InputText::~InputText() {
-  if (mapped_) munmap(mapped_, mapped_size_);
 }
 
 Output::Output(const std::string& path) : path_(path) {

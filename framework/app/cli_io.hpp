@@ -1,7 +1,10 @@
 // Input and output for the CLI: a path or "-" for stdin / stdout.
 #pragma once
 
+#include <aton/mapped_file.hpp>
+
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,7 +17,6 @@ namespace aton::app {
 class InputText {
  public:
   explicit InputText(const std::string& path);
-  ~InputText();
   InputText(const InputText&) = delete;
   InputText& operator=(const InputText&) = delete;
 
@@ -22,13 +24,13 @@ class InputText {
   // Tells the kernel the text before `offset` will not be read again, so a
   // mapped file's pages leave memory behind the reader: resident memory
   // stays flat however large the file.
-  void release_before(std::size_t offset) noexcept;
+  void release_before(std::size_t offset) noexcept {
+    if (mapped_) mapped_->release_before(offset);
+  }
 
  private:
   std::string read_;
-  void* mapped_ = nullptr;
-  std::size_t mapped_size_ = 0;
-  std::size_t released_ = 0;
+  std::optional<MappedFile> mapped_;
   std::string_view view_;
 };
 
