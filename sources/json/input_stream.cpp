@@ -7,15 +7,29 @@
 
 namespace aton::json_source {
 
-InputStream::InputStream(const std::string& path, std::size_t block_size)
+namespace {
+// Mapped input stays this far behind the cursor before it is released: the
+// records of the batches still queued for the encoder view these bytes.
+constexpr std::size_t kReleaseLag = 4u << 20;
+}  // namespace
+
+InputStream::InputStream(const std::string& path, std::size_t block_size, Access access)
     : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
       owns_file_(!path.empty()),
       name_(path.empty() ? "<stdin>" : path),
-      block_size_(std::max<std::size_t>(block_size, 1)),
-      buffer_(block_size_) {
+      block_size_(std::max<std::size_t>(block_size, 1)) {
   if (!file_)
     throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno) +
                              " (check the source's \"path\")");
+  if (access == Access::MapFiles && owns_file_) map_ = MappedFile::map(fileno(file_));
+  if (map_) {
+    data_ = map_->view().data();
+    end_ = map_->view().size();
+    eof_ = true;
+  } else {
+    buffer_.resize(block_size_);
+    data_ = buffer_.data();
+  }
 }
 
 InputStream::~InputStream() {
@@ -39,6 +53,7 @@ bool InputStream::more() {
     buffer_.resize(block_size_);  // that value is gone: give the memory back
     buffer_.shrink_to_fit();
   }
+  data_ = buffer_.data();
   std::size_t want = buffer_.size() - end_;
   std::size_t n = std::fread(buffer_.data() + end_, 1, want, file_);
   if (n < want && std::ferror(file_)) throw std::runtime_error("cannot read " + name_ + ": " + std::strerror(errno));
@@ -47,14 +62,21 @@ bool InputStream::more() {
   return n > 0;
 }
 
+void InputStream::release_consumed() {
+  if (!map_ || pos_ < kReleaseLag) return;
+  std::size_t before = pos_ - kReleaseLag;
+  if (before > lines_to_) count_lines_to(before);  // where() cannot read them cheaply later
+  map_->release_before(before);
+}
+
 void InputStream::count_lines_to(std::size_t index) {
-  const char* p = buffer_.data() + lines_to_;
-  const char* stop = buffer_.data() + index;
+  const char* p = data_ + lines_to_;
+  const char* stop = data_ + index;
   // memchr a line: faster here than std::count and memrchr, which GCC
   // vectorises poorly for SSE2.
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(stop - p))))) {
     ++line_;
-    line_start_ = consumed_ + static_cast<std::size_t>(++p - buffer_.data());
+    line_start_ = consumed_ + static_cast<std::size_t>(++p - data_);
   }
   lines_to_ = index;
 }
@@ -65,7 +87,7 @@ InputStream::Where InputStream::where(std::size_t offset) {
   std::size_t line_start = line_start_;
   std::size_t index = std::min(offset - consumed_, end_);
   for (std::size_t i = pos_; i < index; ++i)
-    if (buffer_[i] == '\n') {
+    if (data_[i] == '\n') {
       ++line;
       line_start = consumed_ + i + 1;
     }
@@ -74,6 +96,15 @@ InputStream::Where InputStream::where(std::size_t offset) {
 
 void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_start) {
   if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
+  if (map_) {
+    if (offset > end_)
+      throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": it has " +
+                               std::to_string(end_) + " bytes");
+    pos_ = lines_to_ = offset;
+    line_ = line;
+    line_start_ = line_start;
+    return;
+  }
   if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
     throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": " +
                              std::strerror(errno));

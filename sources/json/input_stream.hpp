@@ -1,17 +1,28 @@
-// A file or stdin read in blocks into one window of contiguous bytes, for a
-// reader that parses a whole value at a time (aton::JsonReader): the window
-// holds what was read and not yet consumed; more() appends the next block,
-// keeping the unread tail, and grows the buffer only when one value is
-// larger than it (and shrinks it back after). So memory is bounded by the
-// block size or the largest record, never by the input.
+// A file or stdin as one window of contiguous bytes, for a reader that
+// parses a whole value at a time (aton::JsonReader). Two ways to get there:
+//
+// - Blocks: the window holds what was read and not yet consumed; more()
+//   appends the next block, keeping the unread tail, and grows the buffer
+//   only when one value is larger than it (and shrinks it back after). So
+//   memory is bounded by the block size or the largest record.
+// - Mapped (a regular file, when asked): the whole file is mapped read-only,
+//   so the window is the rest of the input from the start and more() has
+//   nothing to add. No byte is copied, and the bytes stay where they are
+//   until the stream is destroyed (stable()). release_consumed() hands the
+//   pages well behind the cursor back to the system, so memory stays flat;
+//   a later read of them still works (the kernel reads them in again). The
+//   file must not be truncated while mapped.
 //
 // It knows where it stands (byte offset, line, column) for error messages;
 // lines are counted lazily, only when asked or when bytes leave memory.
 #pragma once
 
+#include <aton/mapped_file.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,17 +31,29 @@ namespace aton::json_source {
 
 class InputStream {
  public:
+  enum class Access {
+    Blocks,
+    MapFiles  // map `path` when it is a regular file that is not empty, else blocks
+  };
+
   // Opens `path`, or reads stdin when `path` is empty. Throws
   // std::runtime_error naming the file when it cannot be opened.
-  explicit InputStream(const std::string& path, std::size_t block_size = 1 << 18);
+  static constexpr std::size_t kBlockSize = 1 << 18;
+  explicit InputStream(const std::string& path, std::size_t block_size = kBlockSize, Access access = Access::Blocks);
   ~InputStream();
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
 
-  // The bytes read and not yet consumed. Valid until the next more() or seek().
-  std::string_view window() const { return {buffer_.data() + pos_, end_ - pos_}; }
+  // The bytes read and not yet consumed. Valid until the next more() or
+  // seek(); when stable(), until the stream is destroyed.
+  std::string_view window() const { return {data_ + pos_, end_ - pos_}; }
+  bool stable() const { return map_.has_value(); }
   // Moves the cursor n bytes on (n <= window().size()).
   void consume(std::size_t n) { pos_ += n; }
+  // Mapped: lets go of the pages far enough behind the cursor (their lines
+  // counted first). Cheap when there is nothing to release; nothing to do
+  // for blocks, which more() reuses.
+  void release_consumed();
   // Reads the next block after the window, which stays but may move (to
   // the buffer's start), even when nothing is added: false at the end of
   // the input.
@@ -39,7 +62,7 @@ class InputStream {
   bool ended() const { return eof_; }
 
   // The byte at the cursor, reading on when the window is empty; '\0' at the end.
-  char peek() { return pos_ < end_ || more() ? buffer_[pos_] : '\0'; }
+  char peek() { return pos_ < end_ || more() ? data_[pos_] : '\0'; }
   void take() { ++pos_; }
   bool at_end() { return pos_ == end_ && !more(); }
 
@@ -63,17 +86,19 @@ class InputStream {
   void seek(std::size_t offset, std::uint64_t line, std::size_t line_start);
 
  private:
-  void count_lines_to(std::size_t index);  // an index into buffer_, >= lines_to_
+  void count_lines_to(std::size_t index);  // an index into data_, >= lines_to_
 
   std::FILE* file_;
   bool owns_file_;
   bool eof_ = false;
   std::string name_;
   std::size_t block_size_;
-  std::vector<char> buffer_;  // block_size_ bytes, more while one value needs it
-  std::size_t pos_ = 0, end_ = 0;  // the window: buffer_[pos_, end_)
-  std::size_t consumed_ = 0;       // the input offset of buffer_[0]
-  // Lines are counted up to buffer_[lines_to_]: line_ is the line there,
+  std::vector<char> buffer_;        // block_size_ bytes, more while one value needs it
+  std::optional<MappedFile> map_;  // the whole file, when mapped
+  const char* data_;                // buffer_.data() or the mapping
+  std::size_t pos_ = 0, end_ = 0;  // the window: data_[pos_, end_)
+  std::size_t consumed_ = 0;       // the input offset of data_[0]
+  // Lines are counted up to data_[lines_to_]: line_ is the line there,
   // line_start_ the input offset where it starts.
   std::size_t lines_to_ = 0;
   std::uint64_t line_ = 1;

@@ -86,6 +86,7 @@ std::size_t RecordReader::read(sdk::RecordBuilder& out, std::size_t max) {
     ++records_;
     if (layout_ == Layout::Json) state_ = State::AfterRecord;
   }
+  in_.release_consumed();
   return n;
 }
 
@@ -205,12 +206,10 @@ bool RecordReader::advance() {
 void RecordReader::read_key() {
   skip_ws();
   if (in_.peek() != '"') fail("expected a table name (a string), found " + describe(in_.peek(), in_.at_end()));
-  read_whole(
-      [&](JsonReader& r) {
-        bool in_text = false;
-        current_key_.assign(r.string(in_text));
-      },
-      false);
+  read_whole([&](JsonReader& r) {
+    bool in_text = false;
+    current_key_.assign(r.string(in_text));
+  });
   skip_ws();
   if (in_.peek() != ':') fail("expected ':' after \"" + current_key_ + "\", found " + describe(in_.peek(), in_.at_end()));
   in_.take();
@@ -250,22 +249,29 @@ void RecordReader::end_of_tables() {
   state_ = State::Trailing;
 }
 
+// The host reads the record (ABI 1.2: json_value) with the reader aton
+// encode uses, straight from the window, and builds it in place when the
+// window is a mapping. A record cut short by the end of a block is taken
+// again over a longer window; the host took nothing of the first try.
 void RecordReader::parse_record(sdk::RecordBuilder& out) {
   if (in_.peek() != '{')
     fail("record " + std::to_string(records_ + 1) + " is not an object but " + describe(in_.peek(), in_.at_end()));
-  read_whole(
-      [&](JsonReader& r) {
-        tape_.clear();
-        r.value(tape_, 0);
-      },
-      true);
-  tape_.replay(out);  // the tape views the window, which consuming did not move
+  const std::uint32_t flags = in_.stable() ? ATON_TEXT_STABLE : 0u;
+  for (;;) {
+    sdk::RecordBuilder::JsonRead read = out.json_value(in_.window(), flags);
+    if (read.ok) return in_.consume(read.end);
+    if (read.ran_out && !in_.ended()) {
+      in_.more();
+      continue;
+    }
+    json_failed(std::string(read.problem), read.end, read.ran_out, true);
+  }
 }
 
-void RecordReader::skip_value() { read_whole(skip_json_value, false); }
+void RecordReader::skip_value() { read_whole(skip_json_value); }
 
 template <class Read>
-void RecordReader::read_whole(Read&& read, bool record) {
+void RecordReader::read_whole(Read&& read) {
   for (;;) {
     std::string_view window = in_.window();
     JsonReader reader(window, kMaxDepth);
@@ -274,7 +280,7 @@ void RecordReader::read_whole(Read&& read, bool record) {
     try {
       read(reader);
     } catch (const JsonError& e) {
-      if (!reader.ran_out() || in_.ended()) json_failed(e, reader.ran_out(), record);
+      if (!reader.ran_out() || in_.ended()) json_failed(e.reason(), e.offset(), reader.ran_out(), false);
       in_.more();
       continue;
     }
@@ -288,11 +294,9 @@ void RecordReader::read_whole(Read&& read, bool record) {
   }
 }
 
-void RecordReader::json_failed(const JsonError& e, bool ran_out, bool record) const {
+void RecordReader::json_failed(const std::string& what, std::size_t offset, bool ran_out, bool record) const {
   std::string where = record ? " in record " + std::to_string(records_ + 1) : "";
-  // The reader's own words, without the position it gave (in the window).
-  const std::string& what = e.reason();
-  std::size_t at = in_.Tell() + e.offset();
+  std::size_t at = in_.Tell() + offset;  // the reader's offset is in the window
   if (ran_out)
     fail_at(in_.Tell() + in_.window().size(),
             "the input ends early" + where + ": the file is truncated, or was still being written");
@@ -305,7 +309,7 @@ void RecordReader::json_failed(const JsonError& e, bool ran_out, bool record) co
   fail_at(at, "malformed JSON" + where + ": " + what);
 }
 
-void RecordReader::skip_ws() {
+void RecordReader::skip_ws_slow() {
   for (;;) {
     std::string_view w = in_.window();
     std::size_t i = 0;

@@ -6,13 +6,12 @@
 // arrays, or the sequence of JSON Lines) is read here by hand; each record,
 // and each value skipped, is read by aton::JsonReader over the input's
 // window (UTF-8 checked, numbers of any size kept as text, nesting
-// limited), its events kept on a RecordTape and sent to the host only once
-// the record is complete: a record cut by the end of a block is read again
-// over a longer window.
+// limited): each record by the host's (json_value), skipped members and
+// table names by the plugin's own. A value cut by the end of a block is
+// read again over a longer window; a mapped file is one window.
 #pragma once
 
 #include "input_stream.hpp"
-#include "record_tape.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json_reader.hpp>
@@ -76,11 +75,17 @@ class RecordReader {
   void skip_value();
   // Runs read(JsonReader&) over the window until it completes, reading on
   // while the window ends inside the value, then consumes what it read.
-  // `record`: name the record in messages.
   template <class Read>
-  void read_whole(Read&& read, bool record);
-  [[noreturn]] void json_failed(const JsonError& e, bool ran_out, bool record) const;
-  void skip_ws();
+  void read_whole(Read&& read);
+  // A JSON reader's error (its words and its offset in the window) in this
+  // input's terms: byte, line, column and record.
+  [[noreturn]] void json_failed(const std::string& what, std::size_t offset, bool ran_out, bool record) const;
+  void skip_ws() {
+    // Most calls find no whitespace: one compare says so.
+    std::string_view w = in_.window();
+    if (w.empty() || static_cast<unsigned char>(w[0]) <= ' ') skip_ws_slow();
+  }
+  void skip_ws_slow();
   void skip_bom();
   [[noreturn]] void fail(const std::string& what) const;
   [[noreturn]] void fail_at(std::size_t offset, const std::string& what) const;  // offset: at or after the cursor
@@ -89,7 +94,6 @@ class RecordReader {
   Layout layout_;
   std::optional<std::string> wanted_;  // the `table` option
   std::string name_;                   // the input, for messages
-  RecordTape tape_;
   State state_ = State::Start;
   bool tables_ = false;        // the input is an object of tables
   bool found_table_ = false;   // the wanted table was seen

@@ -75,7 +75,7 @@ class JsonSource : public sdk::Source {
         }
       }
     }
-    input_ = std::make_unique<InputStream>(path_);
+    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles);
     reader_ = std::make_unique<RecordReader>(*input_, layout, table, name);
     table_ = !reader_->table().empty() ? reader_->table() : table ? *table : "records";
     if (table_.empty()) table_ = "records";

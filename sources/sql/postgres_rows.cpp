@@ -1,12 +1,8 @@
 #include "postgres_rows.hpp"
 
-#include "../json/record_forwarder.hpp"
 #include "sql_text.hpp"
 
 #include <libpq-fe.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 
 #include <charconv>
 #include <cmath>
@@ -179,14 +175,16 @@ void PostgresRows::emit_value(sdk::RecordBuilder& out, int column, const char* t
   }
 }
 
+// The host reads the text (json_value) with the core's JSON reader: numbers
+// stay exact, duplicate keys stay, as in the json source.
 void PostgresRows::emit_json(sdk::RecordBuilder& out, const char* text, std::size_t size) {
-  rapidjson::Reader reader;
-  rapidjson::MemoryStream stream(text, size);
-  json_source::RecordForwarder forward(out);
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
-  if (!reader.Parse<kFlags>(stream, forward))
-    throw std::runtime_error(std::string("sql: a json value the server sent does not parse: ") +
-                             rapidjson::GetParseError_En(reader.GetParseErrorCode()));
+  std::string_view json(text, size);
+  sdk::RecordBuilder::JsonRead read = out.json_value(json);
+  std::size_t end = read.end;
+  while (read.ok && end < size && (json[end] == ' ' || json[end] == '\n' || json[end] == '\r' || json[end] == '\t')) ++end;
+  if (!read.ok || end != size)
+    throw std::runtime_error("sql: a json value the server sent does not parse at byte " + std::to_string(end) + ": " +
+                             std::string(read.ok ? "more after the value" : read.problem));
 }
 
 }  // namespace aton::sql_source

@@ -13,6 +13,7 @@
 #include "json/json_records.hpp"
 
 #include <aton/arena.hpp>
+#include <aton/host/batch_builder.hpp>
 #include <aton/host/pipeline_config.hpp>
 #include <aton/json.hpp>
 #include <aton/number.hpp>
@@ -54,56 +55,69 @@ class BytesFile {
   std::string path_;
 };
 
-// A host record builder for the fuzzers: the core's ValueBuilder, with the
-// host's depth limit, refusing what the host refuses (a number that is not
-// a JSON number literal, events out of order) and keeping the records.
+// The host's record builder (host::BatchBuilder, with its structural
+// checks and depth limit) for the fuzzers and the plugin tests, keeping
+// the records, and holding sources to more than the host checks: every
+// number_text is a JSON number literal, and a text given to json_value as
+// ATON_TEXT_STABLE is unchanged when stable_texts_unchanged() is asked
+// (before the source is gone).
 class CheckingBuilder {
  public:
-  CheckingBuilder() : values_(arena_) {
-    api_.struct_size = sizeof(aton_record_builder);
+  CheckingBuilder() {
+    host_.start(arena_, 0);
+    const aton_record_builder& inner = host_.api();
+    api_ = inner;
     api_.host = this;
-    api_.null_value = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.null(); }); };
-    api_.bool_value = [](void* h, int v) { return on(h, [v](CheckingBuilder& b) { b.values_.boolean(v != 0); }); };
-    api_.int_value = [](void* h, std::int64_t v) { return on(h, [v](CheckingBuilder& b) { b.values_.integer(v); }); };
-    api_.float_value = [](void* h, double v) { return on(h, [v](CheckingBuilder& b) { b.values_.floating(v); }); };
+    api_.null_value = &forward<&aton_record_builder::null_value>;
+    api_.bool_value = &forward<&aton_record_builder::bool_value>;
+    api_.int_value = &forward<&aton_record_builder::int_value>;
+    api_.float_value = &forward<&aton_record_builder::float_value>;
     api_.number_text = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](CheckingBuilder& b) {
-        if (!is_json_number({t, n})) broken("a source passed number_text that is not a JSON number", std::string(t, n));
-        b.values_.number_text({t, n});
-      });
+      if (!is_json_number({t, n})) broken("a source passed number_text that is not a JSON number", std::string(t, n));
+      return forward<&aton_record_builder::number_text>(h, t, n);
     };
-    api_.string_value = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](CheckingBuilder& b) { b.values_.string({t, n}); });
+    api_.string_value = &forward<&aton_record_builder::string_value>;
+    api_.begin_array = &forward<&aton_record_builder::begin_array>;
+    api_.end_array = &forward<&aton_record_builder::end_array>;
+    api_.begin_object = &forward<&aton_record_builder::begin_object>;
+    api_.key = &forward<&aton_record_builder::key>;
+    api_.end_object = &forward<&aton_record_builder::end_object>;
+    api_.json_value = [](void* h, const char* t, std::size_t n, std::uint32_t flags, aton_json_result* result) {
+      int rc = forward<&aton_record_builder::json_value>(h, t, n, flags, result);
+      if (rc == 0 && result->end > n) broken("json_value ended past its text", std::string(t, n));
+      if (rc == 0 && (flags & ATON_TEXT_STABLE)) {
+        std::string_view taken(t, result->end);
+        static_cast<CheckingBuilder*>(h)->stable_.emplace_back(taken, std::string(taken));
+      }
+      return rc;
     };
-    api_.begin_array = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.begin_array(); }); };
-    api_.end_array = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.end_array(); }); };
-    api_.begin_object = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.begin_object(); }); };
-    api_.key = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](CheckingBuilder& b) { b.values_.key({t, n}); });
-    };
-    api_.end_object = [](void* h) { return on(h, [](CheckingBuilder& b) { b.values_.end_object(); }); };
   }
   CheckingBuilder(const CheckingBuilder&) = delete;
   CheckingBuilder& operator=(const CheckingBuilder&) = delete;
 
   sdk::RecordBuilder builder() const { return sdk::RecordBuilder(api_); }
-  std::vector<Value>& records() { return values_.values(); }
-  bool complete() const { return values_.depth() == 0; }
+  std::vector<Value>& records() { return host_.records(); }
+  bool complete() const { return !host_.inside_record(); }
+  // Why the host refused an event, or empty.
+  const std::string& refusal() const { return host_.refusal(); }
+  std::size_t stable_texts() const { return stable_.size(); }
+  bool stable_texts_unchanged() const {
+    for (const auto& [view, copy] : stable_)
+      if (view != copy) return false;
+    return true;
+  }
 
  private:
-  template <class F>
-  static int on(void* h, F&& f) noexcept {
-    try {
-      f(*static_cast<CheckingBuilder*>(h));
-      return 0;
-    } catch (const Error&) {  // the depth limit: refused, as the host does
-      return 1;
-    }
+  template <auto Member, class... Args>
+  static int forward(void* h, Args... args) {
+    const aton_record_builder& inner = static_cast<CheckingBuilder*>(h)->host_.api();
+    return (inner.*Member)(inner.host, args...);
   }
 
   Arena arena_;
-  ValueBuilder values_;
+  host::BatchBuilder host_;
   aton_record_builder api_{};
+  std::vector<std::pair<std::string_view, std::string>> stable_;  // each stable text taken and its copy
 };
 
 // Arbitrary bytes as CSV: the first byte picks the delimiter and quote,
@@ -157,12 +171,15 @@ inline void json_records_one(const std::uint8_t* data, std::size_t size) {
   CheckingBuilder records;
   bool complete = false;
   try {
-    json_source::InputStream in(file.path(), (data[0] & 4) ? 7 : 1 << 16);  // small blocks too
+    using json_source::InputStream;
+    InputStream in(file.path(), (data[0] & 4) ? 7 : 1 << 16,  // small blocks too, or the file mapped
+                   (data[0] & 8) ? InputStream::Access::MapFiles : InputStream::Access::Blocks);
     json_source::RecordReader reader(in, layout, table, "fuzz");
     auto out = records.builder();
     while (reader.read(out, 3) == 3) {
     }
     complete = true;
+    if (!records.stable_texts_unchanged()) broken("a text sent as stable changed before the source was gone", std::string(text));
   } catch (const std::runtime_error&) {
     return;  // malformed: an error with its byte, line and column
   } catch (const sdk::BuilderRefused&) {

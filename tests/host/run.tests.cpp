@@ -224,7 +224,7 @@ TEST_CASE("a plugin built for another ABI is refused by aton run naming both ver
   CHECK(run.exit_code == 5);
   CHECK_THAT(run.err, Catch::Contains("plugin 'test_abi99'"));
   CHECK_THAT(run.err, Catch::Contains("ABI 99.0"));
-  CHECK_THAT(run.err, Catch::Contains("this aton speaks ABI 1.1"));
+  CHECK_THAT(run.err, Catch::Contains("this aton speaks ABI 1.2"));
 }
 
 TEST_CASE("a missing plugin is refused with the list of plugins found", "[run][e2e][plugins]") {

@@ -22,18 +22,30 @@ using aton::json_source::InputStream;
 using aton::json_source::Layout;
 using aton::json_source::RecordReader;
 
+// Block size 0: the file mapped whole, as the json source reads files.
+constexpr std::size_t kMapped = 0;
+
+InputStream open_input(const BytesFile& file, std::size_t block) {
+  return block == kMapped ? InputStream(file.path(), InputStream::kBlockSize, InputStream::Access::MapFiles)
+                          : InputStream(file.path(), block);
+}
+
 // Every record `text` holds, read three at a time over blocks of `block`
-// bytes, as JSON text.
+// bytes (or mapped), as JSON text.
 std::vector<std::string> read_records(const std::string& text, Layout layout, std::size_t block,
                                       std::optional<std::string> table = std::nullopt) {
   BytesFile file(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-  InputStream in(file.path(), block);
+  InputStream in = open_input(file, block);
+  REQUIRE(in.stable() == (block == kMapped));
   RecordReader reader(in, layout, table, "test");
   CheckingBuilder records;
   auto out = records.builder();
   while (reader.read(out, 3) == 3) {
   }
   REQUIRE(records.complete());
+  // Mapped, keys and plain strings are handed over in place, and stay put.
+  CHECK((records.stable_texts() > 0) == (block == kMapped && !records.records().empty()));
+  CHECK(records.stable_texts_unchanged());
   std::vector<std::string> json;
   for (const auto& r : records.records()) json.push_back(aton::to_json(r));
   return json;
@@ -81,7 +93,7 @@ TEST_CASE("json blocks: an array of records reads the same at every block size a
   std::string text = "\xEF\xBB\xBF[\n  " + join(kRecords, ",\n  ") + "\n]\n";
   auto expected = parsed_whole("[" + join(kRecords, ",") + "]");
   REQUIRE(expected.size() == kRecords.size());
-  for (std::size_t block = 1; block <= text.size() + 1; ++block) {
+  for (std::size_t block = kMapped; block <= text.size() + 1; ++block) {
     INFO("block " << block);
     CHECK(read_records(text, Layout::Json, block) == expected);
   }
@@ -92,7 +104,7 @@ TEST_CASE("json blocks: an object of tables reads the same at every block size w
   std::string text = R"({"meta": {"max": [1e999, "x\"y", -12345678901234567890]}, "n": 123456, "t": [)" +
                      join(kRecords, ", ") + R"(], "other": "\u00e9tc"})";
   auto expected = parsed_whole("[" + join(kRecords, ",") + "]");
-  for (std::size_t block = 1; block <= text.size() + 1; ++block) {
+  for (std::size_t block = kMapped; block <= text.size() + 1; ++block) {
     INFO("block " << block);
     CHECK(read_records(text, Layout::Json, block, "t") == expected);
     CHECK(read_records(text, Layout::Json, block) == expected);  // the only array: the table
@@ -102,7 +114,7 @@ TEST_CASE("json blocks: an object of tables reads the same at every block size w
 TEST_CASE("json blocks: JSON Lines read the same at every block size", "[sources][json][blocks]") {
   std::string text = join(kRecords, "\n") + "\r\n\n" + kRecords.front();  // no final newline
   auto expected = parsed_whole("[" + join(kRecords, ",") + "," + kRecords.front() + "]");
-  for (std::size_t block = 1; block <= text.size() + 1; ++block) {
+  for (std::size_t block = kMapped; block <= text.size() + 1; ++block) {
     INFO("block " << block);
     CHECK(read_records(text, Layout::Lines, block) == expected);
   }
@@ -114,7 +126,7 @@ TEST_CASE("json blocks: a string with escapes cut at each of its bytes", "[sourc
   std::string text = R"([{"s": "\"\\\/\b\f\n\r\t\u0041\u00e9\ud83d\ude00 end"}])";
   auto expected = parsed_whole(text);
   REQUIRE_THAT(expected.front(), Catch::Contains("A\xC3\xA9\xF0\x9F\x98\x80 end"));
-  for (std::size_t block = 1; block < text.size(); ++block) {
+  for (std::size_t block = kMapped; block < text.size(); ++block) {
     INFO("block " << block);
     CHECK(read_records(text, Layout::Json, block) == expected);
   }
@@ -123,14 +135,14 @@ TEST_CASE("json blocks: a string with escapes cut at each of its bytes", "[sourc
 TEST_CASE("json blocks: a multi-byte UTF-8 character cut between its bytes", "[sources][json][blocks]") {
   // "k": then a 4-byte, a 3-byte and a 2-byte character.
   std::string text = "[{\"k\": \"\xF0\x9F\x98\x80\xE2\x82\xAC\xC3\xA9\"}]";
-  for (std::size_t block = 1; block < text.size(); ++block) {
+  for (std::size_t block = kMapped; block < text.size(); ++block) {
     INFO("block " << block);
     CHECK(read_records(text, Layout::Json, block) ==
           std::vector<std::string>{"{\"k\":\"\xF0\x9F\x98\x80\xE2\x82\xAC\xC3\xA9\"}"});
   }
   // Cut or not, an invalid sequence is refused at its first byte.
   std::string bad = "[{\"k\": \"ok\"},\n {\"k\": \"\xE2\x82\x28\"}]";
-  for (std::size_t block = 1; block < bad.size(); ++block) {
+  for (std::size_t block = kMapped; block < bad.size(); ++block) {
     INFO("block " << block);
     std::string error = read_error(bad, block);
     CHECK_THAT(error, Catch::Contains("byte 22 (line 2, column 9): invalid UTF-8 in record 2"));
@@ -143,7 +155,7 @@ TEST_CASE("json blocks: a number cut at each of its digits is read whole", "[sou
   std::string lines = "{\"n\": " + digits + "}\n{\"n\": 7}";
   // A number as the value of a skipped member, directly before the table.
   std::string tables = "{\"skip\": " + digits + ", \"t\": [{\"n\": 7}]}";
-  for (std::size_t block = 1; block <= array.size(); ++block) {
+  for (std::size_t block = kMapped; block <= array.size(); ++block) {
     INFO("block " << block);
     std::vector<std::string> both{"{\"n\":" + digits + "}", "{\"n\":7}"};
     CHECK(read_records(array, Layout::Json, block) == both);
@@ -158,7 +170,7 @@ TEST_CASE("json blocks: a skipped member is checked without recursion however de
   CHECK(read_records(text, Layout::Json, 1000, "t") == std::vector<std::string>{"{\"id\":1}"});
   // Still checked: a missing comma deep inside is an error at its byte.
   std::string bad = "{\"meta\": {\"x\": [{\"a\": 1 \"b\": 2}]}, \"t\": []}";
-  for (std::size_t block = 1; block <= bad.size(); ++block) {
+  for (std::size_t block = kMapped; block <= bad.size(); ++block) {
     INFO("block " << block);
     CHECK_THAT(read_error(bad, block), Catch::Contains("byte 24 (line 1, column 25): malformed JSON: Missing a comma or '}'"));
   }
@@ -185,7 +197,7 @@ TEST_CASE("json blocks: errors name the same byte line and column at every block
       {"[{\"a\": \"x\\q\"}]", "byte 9 (line 1, column 10): malformed JSON in record 1: Invalid escape"},
   };
   for (const auto& c : cases) {
-    for (std::size_t block = 1; block <= c.text.size() + 1; ++block) {
+    for (std::size_t block = kMapped; block <= c.text.size() + 1; ++block) {
       INFO(c.text << " - block " << block);
       CHECK_THAT(read_error(c.text, block), Catch::Contains(c.message));
     }
@@ -207,12 +219,15 @@ TEST_CASE("json blocks: resuming at a saved point with tiny blocks reads the res
   }
   CHECK(at.line == 3);
   CHECK(at.records == 2);
-  InputStream in(file.path(), 3);
-  RecordReader reader(in, Layout::Json, std::nullopt, "test");
-  reader.resume_at(at);
-  CheckingBuilder records;
-  auto out = records.builder();
-  CHECK_THROWS_WITH(reader.read(out, 10), Catch::Contains("(line 6, column 10): malformed JSON in record 5"));
-  REQUIRE(records.records().size() == 2);
-  CHECK(aton::to_json(records.records()[0]) == parsed_whole("[" + kRecords[2] + "]").front());
+  for (std::size_t block : {std::size_t{3}, kMapped}) {
+    INFO("block " << block);
+    InputStream in = open_input(file, block);
+    RecordReader reader(in, Layout::Json, std::nullopt, "test");
+    reader.resume_at(at);
+    CheckingBuilder records;
+    auto out = records.builder();
+    CHECK_THROWS_WITH(reader.read(out, 10), Catch::Contains("(line 6, column 10): malformed JSON in record 5"));
+    REQUIRE(records.records().size() == 2);
+    CHECK(aton::to_json(records.records()[0]) == parsed_whole("[" + kRecords[2] + "]").front());
+  }
 }

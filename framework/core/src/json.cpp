@@ -228,6 +228,16 @@ std::string for_each_batch(std::string_view text, std::optional<std::string_view
   return std::string(*table);
 }
 
+void read_json_value(JsonReader& reader, ValueBuilder& builder, bool in_place) {
+  if (in_place) {
+    Build<true> target{builder};
+    reader.value(target, builder.depth());
+  } else {
+    Build<false> target{builder};
+    reader.value(target, builder.depth());
+  }
+}
+
 Value parse_json(std::string_view text, Arena& arena, const JsonReadOptions& options) {
   JsonReader reader(text, options.max_depth);
   reader.skip_bom();

@@ -1,7 +1,6 @@
 #include <aton/host/plugin_instance.hpp>
 
 #include <aton/errors.hpp>
-#include <aton/value_builder.hpp>
 
 #include <exception>
 #include <string>
@@ -53,122 +52,6 @@ void RunContext::log(const std::string& plugin, aton_log_level level, std::strin
   if (log_) log_(plugin, level, message);
 }
 
-// ---- The record builder a source writes into -------------------------------
-
-// Turns the plugin's events into Values with ValueBuilder, checking that they
-// form records (top-level objects, keys before values, balanced nesting).
-// Every callback catches everything: a refusal returns 1 and keeps the
-// reason for the host's error message.
-struct SourceInstance::Builder {
-  aton_record_builder api{};
-  ValueBuilder values;
-  Arena* arena = nullptr;
-  std::vector<bool> open_is_object;  // one entry per open container
-  bool key_pending = false;          // inside an object: a key came, its value not yet
-  std::size_t first_record = 0;
-  std::string refusal;
-
-  explicit Builder(Arena& initial) : values(initial) {
-    api.struct_size = sizeof(aton_record_builder);
-    api.host = this;
-    api.null_value = [](void* h) { return on(h, [](Builder& b) { b.scalar(); b.values.null(); }); };
-    api.bool_value = [](void* h, int v) {
-      return on(h, [v](Builder& b) { b.scalar(); b.values.boolean(v != 0); });
-    };
-    api.int_value = [](void* h, std::int64_t v) {
-      return on(h, [v](Builder& b) { b.scalar(); b.values.integer(v); });
-    };
-    api.float_value = [](void* h, double v) {
-      return on(h, [v](Builder& b) { b.scalar(); b.values.floating(v); });
-    };
-    api.number_text = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](Builder& b) { b.scalar(); b.values.number_text({t, n}); });
-    };
-    api.string_value = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](Builder& b) { b.scalar(); b.values.string({t, n}); });
-    };
-    api.begin_array = [](void* h) { return on(h, [](Builder& b) { b.open(false); }); };
-    api.end_array = [](void* h) { return on(h, [](Builder& b) { b.close(false); }); };
-    api.begin_object = [](void* h) { return on(h, [](Builder& b) { b.open(true); }); };
-    api.key = [](void* h, const char* t, std::size_t n) {
-      return on(h, [t, n](Builder& b) {
-        if (b.open_is_object.empty() || !b.open_is_object.back())
-          b.fail("a key outside an object");
-        if (b.key_pending) b.fail("two keys in a row, the first without a value");
-        b.values.key({t, n});
-        b.key_pending = true;
-      });
-    };
-    api.end_object = [](void* h) { return on(h, [](Builder& b) { b.close(true); }); };
-  }
-
-  template <class F>
-  static int on(void* h, F&& f) noexcept {
-    auto& b = *static_cast<Builder*>(h);
-    if (!b.refusal.empty()) return 1;  // already refused: stay refused
-    try {
-      f(b);
-      return 0;
-    } catch (const std::exception& e) {
-      b.refusal = b.where() + ": " + e.what();
-    } catch (...) {
-      b.refusal = b.where() + ": unknown error while building a record";
-    }
-    return 1;
-  }
-
-  // The record being built, counted from 1 as the sources count in their own messages.
-  std::string where() const { return "record " + std::to_string(first_record + completed + 1); }
-  std::size_t completed = 0;  // records finished in this batch
-
-  [[noreturn]] void fail(const std::string& what) {
-    throw Error(what);  // on() adds where()
-  }
-
-  // Before any value: records are objects, and an object's values need keys.
-  void scalar() {
-    if (open_is_object.empty()) fail("a record must be a JSON object, not a bare value");
-    value_slot();
-  }
-  void value_slot() {
-    if (open_is_object.empty()) return;
-    if (open_is_object.back()) {
-      if (!key_pending) fail("a value inside an object without a key");
-      key_pending = false;
-    }
-  }
-  void open(bool is_object) {
-    if (open_is_object.empty()) {
-      if (!is_object) fail("a record must be a JSON object, not an array");
-    } else {
-      value_slot();
-    }
-    if (is_object) values.begin_object();  // throws when nesting is too deep
-    else values.begin_array();
-    open_is_object.push_back(is_object);
-  }
-  void close(bool is_object) {
-    if (open_is_object.empty() || open_is_object.back() != is_object)
-      fail(std::string(is_object ? "end_object" : "end_array") + " without a matching " +
-           (is_object ? "begin_object" : "begin_array"));
-    if (is_object && key_pending) fail("a key without a value at the end of an object");
-    open_is_object.pop_back();
-    if (is_object) values.end_object();
-    else values.end_array();
-    if (open_is_object.empty()) ++completed;
-  }
-
-  void start(Arena& a, std::size_t first) {
-    values.clear();
-    values.set_arena(a);
-    open_is_object.clear();
-    key_pending = false;
-    refusal.clear();
-    first_record = first;
-    completed = 0;
-  }
-};
-
 // ---- Sources ----------------------------------------------------------------
 
 SourceInstance::SourceInstance(Plugin plugin, const std::string& config_json, RunContext& run)
@@ -176,30 +59,26 @@ SourceInstance::SourceInstance(Plugin plugin, const std::string& config_json, Ru
   const aton_source_api& api = *plugin_.descriptor().source;
   self_ = create_instance<SourceError>(api.create, *host_, config_json);
   table_ = text_or(api.table_name(self_), "records");
-  Arena placeholder(64);
-  builder_ = std::make_unique<Builder>(placeholder);
 }
 
 SourceInstance::~SourceInstance() {
   if (self_) plugin_.descriptor().source->destroy(self_);
 }
 
-RecordBatch SourceInstance::next_batch(std::size_t max_records) {
+RecordBatch SourceInstance::next_batch(std::size_t max_records, RecordBatch batch) {
   const aton_source_api& api = *plugin_.descriptor().source;
-  RecordBatch batch;
   batch.first_record = records_read_;
-  builder_->start(batch.arena, records_read_);
+  builder_.start(batch.arena, records_read_);
   std::size_t produced = 0;
-  aton_status rc = api.next_batch(self_, &builder_->api, max_records, &produced);
-  if (!builder_->refusal.empty()) throw SourceError(builder_->refusal);
+  aton_status rc = api.next_batch(self_, &builder_.api(), max_records, &produced);
+  if (!builder_.refusal().empty()) throw SourceError(builder_.refusal());
   if (rc == ATON_ERROR) throw SourceError(text_or(api.last_error(self_), "next_batch() failed without a message"));
   if (rc != ATON_OK && rc != ATON_END)
     throw SourceError("next_batch() returned an unknown status " + std::to_string(static_cast<int>(rc)));
-  if (!builder_->open_is_object.empty())
-    throw SourceError("record " + std::to_string(records_read_ + builder_->completed + 1) +
+  if (builder_.inside_record())
+    throw SourceError("record " + std::to_string(records_read_ + builder_.completed() + 1) +
                       ": left unfinished at the end of next_batch() (a begin_object without its end_object)");
-  batch.records.swap(builder_->values.values());
-  builder_->values.clear();
+  batch.records.swap(builder_.records());
   if (batch.records.size() > max_records)
     throw SourceError("next_batch() produced " + std::to_string(batch.records.size()) +
                       " records, more than the " + std::to_string(max_records) + " asked for");

@@ -1,4 +1,4 @@
-// JSON text to and from the record model (RapidJSON underneath).
+// JSON text to and from the record model (aton::JsonReader underneath).
 #pragma once
 
 #include <aton/arena.hpp>
@@ -12,6 +12,9 @@
 #include <vector>
 
 namespace aton {
+
+class JsonReader;
+class ValueBuilder;
 
 struct JsonReadOptions {
   std::size_t max_depth = 512;  // deeper nesting is an error, never a stack overflow
@@ -57,6 +60,14 @@ struct RecordBatch {
 std::string for_each_batch(std::string_view text, std::optional<std::string_view> table, std::size_t batch_size,
                            const std::function<void(std::string_view table, RecordBatch&)>& on_batch,
                            const JsonReadOptions& options = {});
+
+// Reads the JSON value at the reader's cursor into `builder`, nested as
+// deep as the builder's open containers. `in_place`: strings, keys and
+// number texts that view the reader's text stay views (the text outlives
+// the values); else they are copied into the builder's arena. Strings
+// without escapes are marked plain either way. Throws JsonError; the
+// builder then holds part of the value (see ValueBuilder::rollback).
+void read_json_value(JsonReader& reader, ValueBuilder& builder, bool in_place);
 
 // Compact JSON, keys in order, numbers as the record model keeps them.
 void append_json(const Value& value, std::string& out);

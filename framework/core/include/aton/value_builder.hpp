@@ -48,12 +48,25 @@ class ValueBuilder {
   void end_object();
 
   std::size_t depth() const noexcept { return frames_.size(); }
+  // Whether the innermost open container is an object.
+  bool in_object() const noexcept { return !frames_.empty() && frames_.back().is_object; }
   // Top-level values completed and not yet taken.
   bool has_value() const noexcept { return frames_.empty() && !values_.empty(); }
   // Takes the completed top-level values, in order, and starts afresh.
   std::vector<Value>& values() noexcept { return values_; }
   // Clears everything (after an error, or to reuse with a reset arena).
   void clear() noexcept;
+  // A point to go back to when a value fails halfway: rollback() drops
+  // what was built since (its bytes stay in the arena until it is reset).
+  struct Mark {
+    std::size_t frames, values, keys;
+  };
+  Mark mark() const noexcept { return {frames_.size(), values_.size(), keys_.size()}; }
+  void rollback(const Mark& m) noexcept {
+    frames_.resize(m.frames);
+    values_.resize(m.values);
+    keys_.resize(m.keys);
+  }
 
   Arena& arena() noexcept { return *arena_; }
   void set_arena(Arena& arena) noexcept { arena_ = &arena; }

@@ -1,4 +1,4 @@
-/* The aton plugin ABI, version 1.1.
+/* The aton plugin ABI, version 1.2.
  *
  * A plugin is a shared library that exports exactly one symbol,
  * aton_plugin_entry(), returning a static descriptor. Everything that crosses
@@ -26,7 +26,9 @@
  *   optional functions in former reserved slots (save_position,
  *   restore_position, save_state, restore_state, suspend). A 1.0 plugin
  *   leaves them NULL and simply cannot resume; the host reads them only from
- *   a plugin whose abi_minor is at least 1.
+ *   a plugin whose abi_minor is at least 1. 1.2: the record builder's
+ *   json_value(), which takes a value as JSON text. A source built for 1.0
+ *   or 1.1 never calls it and works as before.
  */
 #ifndef ATON_PLUGIN_H
 #define ATON_PLUGIN_H
@@ -39,7 +41,7 @@ extern "C" {
 #endif
 
 #define ATON_PLUGIN_ABI_MAJOR 1
-#define ATON_PLUGIN_ABI_MINOR 1
+#define ATON_PLUGIN_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define ATON_PLUGIN_EXPORT __declspec(dllexport)
@@ -105,7 +107,25 @@ typedef struct aton_option {
  * Strings are UTF-8, (pointer, length), copied by the host before it returns.
  * number_text takes a JSON number literal (e.g. "12", "-0.5e3",
  * "123456789012345678901234567890") and keeps it exactly; int_value and
- * float_value are for sources that hold binary numbers. */
+ * float_value are for sources that hold binary numbers.
+ *
+ * ABI 1.2: json_value() takes a whole value as its JSON text instead of
+ * one event at a time (see below, and aton_json_result for how it ends). */
+#define ATON_TEXT_STABLE 1u /* json_value's text stays valid and unchanged
+                             * until this source instance is destroyed (say,
+                             * a read-only mapping of its input): the host
+                             * keeps views into it, not copies. */
+
+typedef struct aton_json_result {
+  uint32_t struct_size; /* set by the source */
+  size_t end;           /* offset in the text just past the value; or, when
+                         * json_value returned 1, of the byte at fault */
+  int ran_out;          /* returned 1 because the text ended before the
+                         * value did: more text may complete it */
+  const char* problem;  /* returned 1: what is wrong, NUL-terminated,
+                         * host-owned, valid until the next call */
+} aton_json_result;
+
 typedef struct aton_record_builder {
   uint32_t struct_size;
   void* host;
@@ -120,6 +140,23 @@ typedef struct aton_record_builder {
   int (*begin_object)(void* host);
   int (*key)(void* host, const char* text, size_t length);
   int (*end_object)(void* host);
+  /* ---- ABI 1.2 (present when struct_size covers it) ---- */
+  /* The value whose JSON text starts at `text` (whitespace first is fine),
+   * taken as if its events had come one by one: a whole record, or the
+   * value after a key, or an array item. The host reads it with the JSON
+   * reader `aton encode` uses (UTF-8 checked, numbers kept exactly,
+   * duplicate keys kept, nesting limited), so a source whose data is JSON
+   * text needs no parser of its own, and none of its events cross the
+   * boundary one by one. The text may go on past the value: the host stops
+   * at its end (result->end); a number that ends where the text ends is
+   * taken as it is. flags: ATON_TEXT_STABLE or 0.
+   * Returns 0 when the value was taken. Returns 1 when the text does not
+   * hold one whole JSON value (malformed, nested too deep, or cut short:
+   * see result): nothing of it was taken, and the source reports the
+   * problem in its own terms (its file, line, record), or calls again with
+   * more text when result->ran_out. Any other non-zero: the host refuses
+   * the event, as for the calls above (a record that is not an object). */
+  int (*json_value)(void* host, const char* text, size_t length, uint32_t flags, aton_json_result* result);
 } aton_record_builder;
 
 typedef struct aton_source_position {

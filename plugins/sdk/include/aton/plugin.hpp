@@ -30,6 +30,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -123,6 +124,25 @@ class RecordBuilder {
   void begin_object() { check(b_.begin_object(b_.host)); }
   void key(std::string_view k) { check(b_.key(b_.host, k.data(), k.size())); }
   void end_object() { check(b_.end_object(b_.host)); }
+
+  // A value as its JSON text (ABI 1.2; see json_value in plugin.h). `ok`
+  // false: the text holds no whole JSON value, nothing was taken, and the
+  // rest says why.
+  struct JsonRead {
+    bool ok;
+    std::size_t end;  // past the value, or at the byte at fault
+    bool ran_out;     // the text ended first: more text may complete it
+    std::string_view problem;
+  };
+  JsonRead json_value(std::string_view text, std::uint32_t flags = 0) {
+    if (b_.struct_size < offsetof(aton_record_builder, json_value) + sizeof b_.json_value || !b_.json_value)
+      throw std::runtime_error("this aton does not take JSON text from sources (plugin ABI 1.2 or newer needed)");
+    aton_json_result r{sizeof(aton_json_result), 0, 0, nullptr};
+    int rc = b_.json_value(b_.host, text.data(), text.size(), flags, &r);
+    if (rc == 0) return {true, r.end, false, {}};
+    if (rc != 1) throw BuilderRefused{};
+    return {false, r.end, r.ran_out != 0, r.problem ? std::string_view(r.problem) : std::string_view("malformed JSON")};
+  }
 
  private:
   static void check(int rc) {

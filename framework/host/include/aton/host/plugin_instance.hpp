@@ -11,6 +11,7 @@
 #pragma once
 
 #include <aton/arena.hpp>
+#include <aton/host/batch_builder.hpp>
 #include <aton/host/plugin_library.hpp>
 #include <aton/plugin.h>
 #include <aton/value.hpp>
@@ -59,6 +60,16 @@ struct RecordBatch {
   // The source's save_position() text right after this batch's last record,
   // when the run takes checkpoints; empty otherwise.
   std::string resume_position;
+
+  // Empties the batch and keeps its memory, to be filled again.
+  void clear() noexcept {
+    arena.reset();
+    records.clear();
+    first_record = 0;
+    position = {};
+    last = false;
+    resume_position.clear();
+  }
 };
 
 class SourceInstance {
@@ -72,10 +83,11 @@ class SourceInstance {
   const Plugin& plugin() const noexcept { return plugin_; }
   const std::string& table() const noexcept { return table_; }
 
-  // Reads up to max_records records into a fresh batch. Throws SourceError:
-  // the plugin's text, or the host's reason when it refused a record event
-  // (not an object, nesting too deep, unbalanced events).
-  RecordBatch next_batch(std::size_t max_records);
+  // Reads up to max_records records into `batch` (an empty one, whose
+  // memory is reused) and returns it. Throws SourceError: the plugin's
+  // text, or the host's reason when it refused a record event (not an
+  // object, nesting too deep, unbalanced events).
+  RecordBatch next_batch(std::size_t max_records, RecordBatch batch = RecordBatch());
 
   aton_source_position position();
 
@@ -92,10 +104,9 @@ class SourceInstance {
  private:
   std::string save_position();
 
-  struct Builder;
   Plugin plugin_;
   std::unique_ptr<InstanceHost> host_;
-  std::unique_ptr<Builder> builder_;
+  BatchBuilder builder_;
   void* self_ = nullptr;
   std::string table_;
   std::size_t records_read_ = 0;
