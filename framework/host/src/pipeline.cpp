@@ -268,7 +268,7 @@ void Pipeline::source_stage() {
   std::size_t records = 0;
   try {
     while (!run_.cancelled()) {
-      RecordBatch batch = source_->next_batch(batch_size);
+      RecordBatch batch = source_->next_batch(batch_size, spare_batch());
       records += batch.records.size();
       bool last = batch.last;
       if (!batches_.push(std::move(batch))) return;  // cancelled
@@ -329,7 +329,7 @@ void Pipeline::encoder_stage() {
         while (auto chunk = encoder->pop())
           if (!emit(std::move(*chunk))) return;
       }
-      // The batch (and its Arena) is freed here, before the next pop.
+      recycle(std::move(*batch));
     }
     if (batches_.cancelled() || failed()) return;
     if (!encoder) start(pushed);
@@ -340,6 +340,23 @@ void Pipeline::encoder_stage() {
   } catch (const std::exception& e) {
     fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
   }
+}
+
+// Encoded batches go back to the source thread emptied, so that their
+// memory is filled again rather than freed on one thread and allocated on
+// the other: the two queue's capacities bound how many there are.
+RecordBatch Pipeline::spare_batch() {
+  std::lock_guard lock(spares_mutex_);
+  if (spare_batches_.empty()) return RecordBatch();
+  RecordBatch batch = std::move(spare_batches_.back());
+  spare_batches_.pop_back();
+  return batch;
+}
+
+void Pipeline::recycle(RecordBatch&& batch) {
+  batch.clear();
+  std::lock_guard lock(spares_mutex_);
+  spare_batches_.push_back(std::move(batch));
 }
 
 bool Pipeline::deliver(Delivery delivery) {

@@ -19,8 +19,9 @@
 //   C batches + the encoder's sample + C chunks per sink, whatever the input
 //   size.
 // - Ownership. A batch belongs to the source thread until pushed, then to
-//   the queue, then to the encoder thread, which frees it (its Arena) once
-//   its records are encoded. A chunk is immutable once made and shared by
+//   the queue, then to the encoder thread, which empties it (its Arena)
+//   once its records are encoded and hands it back for the source thread
+//   to fill again. A chunk is immutable once made and shared by
 //   all sinks (one copy); the last sink to drop it frees it. A plugin sees a
 //   chunk only for the duration of write(), and owns nothing of the host's.
 // - Where plugin code runs. create() on the thread that builds the Pipeline;
@@ -228,6 +229,8 @@ class Pipeline {
 
   void source_stage();
   void encoder_stage();
+  RecordBatch spare_batch();
+  void recycle(RecordBatch&& batch);
   void sink_stage(std::size_t index);
   bool deliver(Delivery delivery);
   // Returns the checkpoint text to write when this made the chunk delivered everywhere.
@@ -239,6 +242,8 @@ class Pipeline {
   std::unique_ptr<SourceInstance> source_;
   std::vector<std::unique_ptr<SinkInstance>> sinks_;
   BoundedQueue<RecordBatch> batches_;
+  std::mutex spares_mutex_;
+  std::vector<RecordBatch> spare_batches_;  // encoded, emptied, to be filled again
   std::vector<std::unique_ptr<BoundedQueue<Delivery>>> chunk_queues_;
 
   // Checkpoints; set in the constructor, then read-only.
