@@ -64,9 +64,7 @@ bool InputStream::more() {
 
 void InputStream::release_consumed() {
   if (!map_ || pos_ < kReleaseLag) return;
-  std::size_t before = pos_ - kReleaseLag;
-  if (before > lines_to_) count_lines_to(before);  // where() cannot read them cheaply later
-  map_->release_before(before);
+  map_->release_before(pos_ - kReleaseLag);
 }
 
 void InputStream::count_lines_to(std::size_t index) {
@@ -94,16 +92,29 @@ InputStream::Where InputStream::where(std::size_t offset) {
   return {line, offset - line_start + 1};
 }
 
-void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_start) {
+InputStream::Lines InputStream::lines_at_cursor() {
+  if (map_) return {0, 0};
+  count_lines_to(pos_);
+  return {line_, line_start_};
+}
+
+void InputStream::seek(std::size_t offset, Lines lines) {
   if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
   if (map_) {
     if (offset > end_)
       throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": it has " +
                                std::to_string(end_) + " bytes");
-    pos_ = lines_to_ = offset;
-    line_ = line;
-    line_start_ = line_start;
+    pos_ = offset;
+    lines_to_ = 0;  // counted from the start when asked
+    line_ = 1;
+    line_start_ = 0;
     return;
+  }
+  if (lines.line == 0) {
+    count_lines_before(offset);
+  } else {
+    line_ = lines.line;
+    line_start_ = lines.line_start;
   }
   if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
     throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": " +
@@ -111,8 +122,25 @@ void InputStream::seek(std::size_t offset, std::uint64_t line, std::size_t line_
   pos_ = end_ = lines_to_ = 0;
   eof_ = false;
   consumed_ = offset;
-  line_ = line;
-  line_start_ = line_start;
+}
+
+// A position saved while the file was mapped has no line count; read in
+// blocks now, the lines before it are counted by reading them once.
+void InputStream::count_lines_before(std::size_t offset) {
+  line_ = 1;
+  line_start_ = 0;
+  if (::fseeko(file_, 0, SEEK_SET) != 0)
+    throw std::runtime_error("cannot seek in " + name_ + ": " + std::strerror(errno));
+  for (std::size_t done = 0; done < offset;) {
+    std::size_t n = std::fread(buffer_.data(), 1, std::min(buffer_.size(), offset - done), file_);
+    if (n == 0) throw std::runtime_error("cannot read " + name_ + " up to byte " + std::to_string(offset));
+    for (std::size_t i = 0; i < n; ++i)
+      if (buffer_[i] == '\n') {
+        ++line_;
+        line_start_ = done + i + 1;
+      }
+    done += n;
+  }
 }
 
 }  // namespace aton::json_source

@@ -14,7 +14,8 @@
 //   file must not be truncated while mapped.
 //
 // It knows where it stands (byte offset, line, column) for error messages;
-// lines are counted lazily, only when asked or when bytes leave memory.
+// lines are counted lazily: only when asked, or when a block's bytes leave
+// memory.
 #pragma once
 
 #include <aton/mapped_file.hpp>
@@ -50,9 +51,9 @@ class InputStream {
   bool stable() const { return map_.has_value(); }
   // Moves the cursor n bytes on (n <= window().size()).
   void consume(std::size_t n) { pos_ += n; }
-  // Mapped: lets go of the pages far enough behind the cursor (their lines
-  // counted first). Cheap when there is nothing to release; nothing to do
-  // for blocks, which more() reuses.
+  // Mapped: lets go of the pages far enough behind the cursor. Cheap when
+  // there is nothing to release; nothing to do for blocks, which more()
+  // reuses.
   void release_consumed();
   // Reads the next block after the window, which stays but may move (to
   // the buffer's start), even when nothing is added: false at the end of
@@ -75,18 +76,23 @@ class InputStream {
     std::uint64_t line, column;
   };
   Where where(std::size_t offset);
-  std::uint64_t line() { return where(Tell()).line; }
-  // Resumable runs: the offset where the cursor's line starts, and going
-  // to byte `offset` (a record boundary) with the line count it had there.
+  // Resumable runs: the line count at the cursor, for seek() to take back
+  // (the line, and the offset where it starts). {0, 0} when mapped: the
+  // file is there to count them again should a message need them, and
+  // counting on the way would cost every run a pass over its text.
+  struct Lines {
+    std::uint64_t line;
+    std::size_t line_start;
+  };
+  Lines lines_at_cursor();
+  // Goes to byte `offset` (a record boundary) with the count
+  // lines_at_cursor() gave there ({0, 0}: count them from the start).
   // Throws std::runtime_error on stdin or when the file cannot seek.
-  std::size_t line_start() {
-    count_lines_to(pos_);
-    return line_start_;
-  }
-  void seek(std::size_t offset, std::uint64_t line, std::size_t line_start);
+  void seek(std::size_t offset, Lines lines);
 
  private:
   void count_lines_to(std::size_t index);  // an index into data_, >= lines_to_
+  void count_lines_before(std::size_t offset);  // blocks: reads the file's start again
 
   std::FILE* file_;
   bool owns_file_;

@@ -91,14 +91,15 @@ std::size_t RecordReader::read(sdk::RecordBuilder& out, std::size_t max) {
 }
 
 RecordReader::Resume RecordReader::resume_point() const {
-  return {in_.Tell(), in_.line(), in_.line_start(), records_, static_cast<int>(state_), tables_, found_table_,
+  InputStream::Lines lines = in_.lines_at_cursor();
+  return {in_.Tell(), lines.line, lines.line_start, records_, static_cast<int>(state_), tables_, found_table_,
           table_name_, current_key_, keys_, arrays_};
 }
 
 void RecordReader::resume_at(const Resume& at) {
   if (at.state < static_cast<int>(State::Start) || at.state > static_cast<int>(State::End))
     throw std::runtime_error(name_ + ": the saved position has an unknown reader state");
-  in_.seek(at.offset, at.line, at.line_start);
+  in_.seek(at.offset, {at.line, at.line_start});
   records_ = at.records;
   state_ = static_cast<State>(at.state);
   tables_ = at.tables;
