@@ -32,9 +32,9 @@ MB = 1024 * 1024
 
 # The TOON CLI slows down faster than linearly on nested records (16 MB of
 # orders: minutes), so the peers get their own, smaller inputs.
-QUICK = {"speed_mb": 8, "peers_mb": 1, "repeats": 2, "peer_repeats": 1, "memory_mb": [1, 8],
+QUICK = {"speed_mb": 8, "peers_mb": 1, "repeats": 3, "peer_repeats": 1, "memory_mb": [1, 8],
          "scaling_mb": 8, "token_records": 1000}
-FULL = {"speed_mb": 128, "peers_mb": 16, "repeats": 3, "peer_repeats": 1, "memory_mb": [1, 16, 128, 1024],
+FULL = {"speed_mb": 128, "peers_mb": 16, "repeats": 5, "peer_repeats": 1, "memory_mb": [1, 16, 128, 1024],
         "scaling_mb": 128, "token_records": 1000}
 DATASETS = ["events", "hr", "orders"]
 MODES = ["fast", "balanced", "ultra", "adaptive"]
@@ -67,6 +67,20 @@ def best_of(cmd, repeats, stdout=subprocess.DEVNULL):
         result = run_once(cmd, stdout)
         if best is None or result[0] < best[0]:
             best = result
+    return best
+
+
+def best_of_interleaved(cmds, repeats):
+    """The fastest of `repeats` runs of each command, run round-robin (A B C,
+    A B C, ...) so that a change in the machine's load between rounds falls
+    on every command alike: {name: (wall, cpu, stdout of that run)}. `cmds`
+    maps a name to (cmd, stdout)."""
+    best = {}
+    for _ in range(repeats):
+        for name, (cmd, stdout) in cmds.items():
+            result = run_once(cmd, stdout)
+            if name not in best or result[0] < best[name][0]:
+                best[name] = result
     return best
 
 
@@ -165,41 +179,38 @@ class Bench:
             records = meta["records"]
             json_path = path_of(meta, "json")
             run_once(["cat", json_path])  # warm the page cache
-            sax = best_of([self.sax, json_path], reps, subprocess.PIPE)
+            # (row label, input format) -> (command, stdout), all timed in the same rounds
+            cmds = {("cat > /dev/null", "json"): (["cat", json_path], subprocess.DEVNULL),
+                    ("bare SAX parse", "json"): ([self.sax, json_path], subprocess.PIPE),
+                    ("bare SAX parse", "jsonl"): ([self.sax, path_of(meta, "jsonl"), "--jsonl"], subprocess.DEVNULL),
+                    ("aton encode", "json"): (self.aton_encode(meta, "balanced"), subprocess.DEVNULL)}
+            for fmt in ["json", "jsonl", "csv", "sqlite"]:
+                if fmt in meta["files"]:
+                    config = pipeline_config(meta, fmt, os.path.join(OUT, "run.aton"))
+                    cmds[("aton run %s -> file" % fmt, fmt)] = (self.aton_run(config), subprocess.DEVNULL)
+            best = best_of_interleaved(cmds, reps)
+            sax, cat, encode = best[("bare SAX parse", "json")], best[("cat > /dev/null", "json")], best[("aton encode", "json")]
             assert sax[2].split()[0] == str(records), "SAX counted %s, expected %d" % (sax[2], records)
-            json_bytes = meta["files"]["json"]["bytes"]
-            cat = best_of(["cat", json_path], reps)
-
-            def row(what, fmt, result, sax_result):
+            for (what, fmt), result in best.items():
                 nbytes = meta["files"][fmt]["bytes"]
                 wall, cpu = result[0], result[1]
                 raw["%s/%s/%s" % (name, what, fmt)] = {"wall": wall, "cpu": cpu, "bytes": nbytes, "records": records}
                 rows.append([name, what, fmt, "%.1f" % (nbytes / MB), "%.0f" % (nbytes / MB / wall),
                              "%.0fk" % (records / wall / 1000), "%.2f" % wall, "%.2f" % cpu,
-                             "%.2f" % (sax_result[0] / wall) if sax_result else "",
-                             "%.2f" % (sax_result[1] / cpu) if sax_result and cpu > 0 else "",
+                             "%.2f" % (sax[0] / wall), "%.2f" % (sax[1] / cpu) if cpu > 0 else "",
+                             "%.2f" % (encode[0] / wall) if what.startswith("aton") else "",
                              "%.3f" % (cat[0] / wall)])
-
-            row("cat > /dev/null", "json", cat, sax)
-            row("bare SAX parse", "json", sax, sax)
-            jsonl_sax = best_of([self.sax, path_of(meta, "jsonl"), "--jsonl"], reps)
-            row("bare SAX parse", "jsonl", jsonl_sax, sax)
-            for mode in ["balanced"]:
-                row("aton encode", "json", best_of(self.aton_encode(meta, mode), reps), sax)
-            for fmt in ["json", "jsonl", "csv", "sqlite"]:
-                if fmt not in meta["files"]:
-                    continue
-                config = pipeline_config(meta, fmt, os.path.join(OUT, "run.aton"))
-                row("aton run %s -> file" % fmt, fmt, best_of(self.aton_run(config), reps), sax)
             log("speed: %s done" % name)
         self.raw["speed"] = raw
         self.table("Speed: aton against the parse and I/O limits (%g MB inputs, best of %d)" % (size, reps),
                    "bench/run%s --sections speed" % (" --quick" if self.label == "quick" else ""),
                    ["data", "what", "input", "MB", "MB/s", "records/s", "wall s", "cpu s", "x SAX (wall)",
-                    "x SAX (cpu)", "x cat"], rows,
+                    "x SAX (cpu)", "x encode", "x cat"], rows,
                    "MB/s is input bytes per wall second. x SAX: the bare SAX parse of the same data's JSON "
-                   "document divided by this row's time (1.00 = as fast as the parse limit); x cat: the same "
-                   "against `cat FILE > /dev/null`. Encoder: balanced, chunk 1000, queue 4, source count off.")
+                   "document divided by this row's time (1.00 = as fast as the parse limit); x encode: the same "
+                   "against `aton encode` of that document; x cat: against `cat FILE > /dev/null`. The commands "
+                   "of a data set run in turn, round after round, and each row is its best round. Encoder: "
+                   "balanced, chunk 1000, queue 4, source count off.")
 
     # -- peers: TOON CLI and jq on the same inputs
     def peers(self):
