@@ -170,11 +170,13 @@ inline void json_records_one(const std::uint8_t* data, std::size_t size) {
   BytesFile file(data + 1, size - 1);
   CheckingBuilder records;
   bool complete = false;
+  // A mapped input's records view it: it must outlive every look at them.
+  using json_source::InputStream;
+  std::optional<InputStream> in;
   try {
-    using json_source::InputStream;
-    InputStream in(file.path(), (data[0] & 4) ? 7 : 1 << 16,  // small blocks too, or the file mapped
-                   (data[0] & 8) ? InputStream::Access::MapFiles : InputStream::Access::Blocks);
-    json_source::RecordReader reader(in, layout, table, "fuzz");
+    in.emplace(file.path(), (data[0] & 4) ? 7 : 1 << 16,  // small blocks too, or the file mapped
+               (data[0] & 8) ? InputStream::Access::MapFiles : InputStream::Access::Blocks);
+    json_source::RecordReader reader(*in, layout, table, "fuzz");
     auto out = records.builder();
     while (reader.read(out, 3) == 3) {
     }
