@@ -275,35 +275,48 @@ class Bench:
         meta = dataset("events", size)
         records = meta["records"]
         run_once(["cat", path_of(meta, "json")])
-        sax = best_of([self.sax, path_of(meta, "json")], reps)
+        sax_cmd = ([self.sax, path_of(meta, "json")], subprocess.DEVNULL)
         rows, raw = [], {}
-        for chunk in [10, 100, 1000, 10000]:
-            cells = [str(chunk)]
-            for capacity in [1, 4, 16]:
+        chunks, capacities = [10, 100, 1000, 10000], [1, 4, 16]
+        cmds = {"sax": sax_cmd}
+        for chunk in chunks:
+            for capacity in capacities:
                 config = pipeline_config(meta, "json", os.path.join(OUT, "run.aton"), chunk, capacity)
-                wall, cpu, _ = best_of(self.aton_run(config), reps)
+                cmds[(chunk, capacity)] = (self.aton_run(config), subprocess.DEVNULL)
+        best = best_of_interleaved(cmds, reps)
+        sax = best["sax"]
+        for chunk in chunks:
+            cells = [str(chunk)]
+            for capacity in capacities:
+                wall, cpu, _ = best[(chunk, capacity)]
                 raw["chunk%d/queue%d" % (chunk, capacity)] = {"wall": wall, "cpu": cpu, "records": records}
                 cells.append("%.0fk (%.2f)" % (records / wall / 1000, sax[0] / wall))
             rows.append(cells)
         self.table("Scaling: records/s of `aton run` json -> file by chunk size and queue capacity "
-                   "(events, %g MB, best of %d)" % (size, reps),
+                   "(events, %g MB, best of %d, round-robin)" % (size, reps),
                    "bench/run%s --sections scaling" % (" --quick" if self.label == "quick" else ""),
                    ["chunk size", "queue 1", "queue 4", "queue 16"], rows,
                    "Each cell: records/s (x bare SAX parse of the same file, wall). Balanced mode.")
         rows = []
+        cmds = {"sax": sax_cmd}
         for mode in MODES:
             out = os.path.join(OUT, "mode-%s.aton" % mode)
-            config = pipeline_config(meta, "json", out, compression=mode)
-            wall, cpu, _ = best_of(self.aton_run(config), reps)
-            enc_wall, enc_cpu, _ = best_of(self.aton_encode(meta, mode, 1000, out + ".enc"), reps)
-            out_bytes = os.path.getsize(out)
+            cmds[("run", mode)] = (self.aton_run(pipeline_config(meta, "json", out, compression=mode)), subprocess.DEVNULL)
+            cmds[("encode", mode)] = (self.aton_encode(meta, mode, 1000, out + ".enc"), subprocess.DEVNULL)
+        best = best_of_interleaved(cmds, reps)
+        sax = best["sax"]
+        for mode in MODES:
+            wall, cpu, _ = best[("run", mode)]
+            enc_wall, enc_cpu, _ = best[("encode", mode)]
+            out_bytes = os.path.getsize(os.path.join(OUT, "mode-%s.aton" % mode))
             raw["mode/" + mode] = {"run_wall": wall, "run_cpu": cpu, "encode_wall": enc_wall, "encode_cpu": enc_cpu,
                                    "out_bytes": out_bytes}
             rows.append([mode, "%.0fk" % (records / wall / 1000), "%.2f" % (sax[0] / wall), "%.2f" % cpu,
                          "%.0fk" % (records / enc_wall / 1000), "%.2f" % (sax[0] / enc_wall), "%.2f" % enc_cpu,
                          "%.1f" % (out_bytes / MB), "%.2f" % (out_bytes / meta["files"]["json"]["bytes"])])
         self.raw["scaling"] = raw
-        self.table("Compression modes: cost and output size (events, %g MB, chunk 1000, queue 4)" % size,
+        self.table("Compression modes: cost and output size (events, %g MB, chunk 1000, queue 4, best of %d, "
+                   "round-robin)" % (size, reps),
                    "bench/run%s --sections scaling" % (" --quick" if self.label == "quick" else ""),
                    ["mode", "run records/s", "run x SAX", "run cpu s", "encode records/s", "encode x SAX",
                     "encode cpu s", "out MB", "out / JSON bytes"], rows)

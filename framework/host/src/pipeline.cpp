@@ -344,7 +344,7 @@ void Pipeline::encoder_stage() {
 
 // Encoded batches go back to the source thread emptied, so that their
 // memory is filled again rather than freed on one thread and allocated on
-// the other: the two queue's capacities bound how many there are.
+// the other. There are at most the queue's capacity plus two of them.
 RecordBatch Pipeline::spare_batch() {
   std::lock_guard lock(spares_mutex_);
   if (spare_batches_.empty()) return RecordBatch();
