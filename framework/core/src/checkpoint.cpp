@@ -29,16 +29,11 @@ std::size_t count(const Value& object, std::string_view key) {
 
 }  // namespace
 
-std::string write_checkpoint(const Plan& plan, std::size_t columns, std::string_view table,
-                             std::size_t chunk_size, std::size_t next_chunk_id, std::size_t next_record) {
-  std::string out = "{\"version\":1,\"table\":";
+std::string plan_checkpoint(const Plan& plan, std::size_t columns, std::string_view table, std::size_t chunk_size) {
+  std::string out = "\"table\":";
   append_json_string(table, out);
   out += ",\"chunk_size\":";
   append_uint(out, chunk_size);
-  out += ",\"next_chunk_id\":";
-  append_uint(out, next_chunk_id);
-  out += ",\"next_record\":";
-  append_uint(out, next_record);
   out += ",\"bare_strings\":";
   out += plan.bare_strings ? "true" : "false";
   out += ",\"compact\":";
@@ -63,6 +58,16 @@ std::string write_checkpoint(const Plan& plan, std::size_t columns, std::string_
     append_json_string(plan.dictionary[i], out);
   }
   out += "]}";
+  return out;
+}
+
+std::string write_checkpoint(std::string_view plan_part, std::size_t next_chunk_id, std::size_t next_record) {
+  std::string out = "{\"version\":1,\"next_chunk_id\":";
+  append_uint(out, next_chunk_id);
+  out += ",\"next_record\":";
+  append_uint(out, next_record);
+  out.push_back(',');
+  out += plan_part;
   return out;
 }
 

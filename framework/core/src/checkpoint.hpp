@@ -15,9 +15,13 @@ struct ResumePoint {
   std::size_t next_record = 0;
 };
 
-// `columns`: how many of the plan's columns to keep (those declared so far).
-std::string write_checkpoint(const Plan& plan, std::size_t columns, std::string_view table,
-                             std::size_t chunk_size, std::size_t next_chunk_id, std::size_t next_record);
+// The part of a checkpoint that changes only with the plan: the table, the
+// chunk size, the first `columns` columns (those declared so far) and the
+// dictionary. A stream's chunks share it until a column is added.
+std::string plan_checkpoint(const Plan& plan, std::size_t columns, std::string_view table, std::size_t chunk_size);
+
+// A whole checkpoint: the stream's position, then `plan_part`.
+std::string write_checkpoint(std::string_view plan_part, std::size_t next_chunk_id, std::size_t next_record);
 
 // Fills `plan`; throws EncodingError when the text is not such a checkpoint,
 // or was made for another table or chunk size.

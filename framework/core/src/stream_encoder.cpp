@@ -38,6 +38,10 @@ struct IncrementalEncoder::Impl {
   std::deque<Chunk> ready;
   bool finished = false;
 
+  // checkpoint()'s plan part, for chunks declaring checkpoint_columns columns.
+  mutable std::string checkpoint_plan;
+  mutable std::size_t checkpoint_columns = 0;
+
   void fix_plan(std::span<const Value> records);
   void encode(const Value& record, std::size_t index);
   void complete_chunk();
@@ -249,8 +253,13 @@ std::size_t IncrementalEncoder::chunks_completed() const noexcept { return impl_
 std::string IncrementalEncoder::checkpoint(const Chunk& chunk) const {
   const Impl& s = *impl_;
   if (!s.plan) throw EncodingError("checkpoint() before the first chunk");
-  return detail::write_checkpoint(*s.plan, chunk.schema_columns, s.table, s.options.chunk_size,
-                                  chunk.chunk_id + 1, chunk.metadata.end_idx);
+  // The plan part is the same for every chunk until a column is added:
+  // made once, not per chunk (it holds the dictionary).
+  if (s.checkpoint_plan.empty() || s.checkpoint_columns != chunk.schema_columns) {
+    s.checkpoint_plan = detail::plan_checkpoint(*s.plan, chunk.schema_columns, s.table, s.options.chunk_size);
+    s.checkpoint_columns = chunk.schema_columns;
+  }
+  return detail::write_checkpoint(s.checkpoint_plan, chunk.chunk_id + 1, chunk.metadata.end_idx);
 }
 
 IncrementalEncoder IncrementalEncoder::resume(EncoderOptions options, std::string table,

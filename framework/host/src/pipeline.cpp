@@ -365,7 +365,7 @@ bool Pipeline::deliver(Delivery delivery) {
   return true;
 }
 
-std::optional<std::string> Pipeline::delivered(std::size_t sink, const Delivery& delivery, std::string sink_state) {
+std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& delivery, std::string sink_state) {
   const Chunk& chunk = *delivery.chunk;
   std::lock_guard lock(mutex_);
   ++delivered_[sink];
@@ -375,7 +375,7 @@ std::optional<std::string> Pipeline::delivered(std::size_t sink, const Delivery&
   // Chunks arrive in order on every queue, so the count written everywhere
   // grows by one, and only when the slowest sink writes: this very chunk.
   reported_ = everywhere;
-  std::optional<std::string> checkpoint;
+  std::optional<Checkpoint> checkpoint;
   if (checkpointing_) checkpoint = checkpoint_after(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
   bytes_out_ += chunk.data.size();
@@ -394,7 +394,7 @@ std::optional<std::string> Pipeline::delivered(std::size_t sink, const Delivery&
 }
 
 // Under mutex_: the checkpoint after `chunk`, which every sink has written.
-std::optional<std::string> Pipeline::checkpoint_after(const Chunk& chunk, const ResumePoint* point) {
+std::optional<Checkpoint> Pipeline::checkpoint_after(const Chunk& chunk, const ResumePoint* point) {
   Checkpoint c;
   for (std::size_t i = 0; i < sink_states_.size(); ++i) {
     auto& states = sink_states_[i];
@@ -411,41 +411,41 @@ std::optional<std::string> Pipeline::checkpoint_after(const Chunk& chunk, const 
   c.source_position = point->source_position;
   c.encoder = point->encoder;
   checkpoint_started_ = true;
-  return checkpoint_text(c);
+  return c;
 }
 
 // Outside mutex_, so other sinks go on meanwhile; a write that lost the race
-// to a newer checkpoint is skipped. The interval bounds the cost (a file
-// written and renamed per chunk is most of a fast run's system time).
-void Pipeline::write_checkpoint(std::size_t chunk_id, std::string text) {
+// to a newer checkpoint is skipped. The interval bounds the cost: a file
+// written and renamed per chunk is most of a fast run's system time, and
+// the text (the encoder's state, a checksum) most of a small chunk's work.
+void Pipeline::write_checkpoint(Checkpoint checkpoint) {
   std::lock_guard lock(checkpoint_mutex_);
-  if (chunk_id + 1 <= checkpoint_written_) return;  // a newer one is already there
+  if (checkpoint.next_chunk <= checkpoint_written_) return;  // a newer one is already there
   auto now = std::chrono::steady_clock::now();
   if (checkpoint_written_at_ &&
       std::chrono::duration<double>(now - *checkpoint_written_at_).count() < checkpoint_options_.interval_seconds) {
-    checkpoint_held_back_.emplace(chunk_id, std::move(text));
+    checkpoint_held_back_ = std::move(checkpoint);
     return;
   }
-  store_checkpoint(chunk_id, text);
+  store_checkpoint(checkpoint);
   checkpoint_written_at_ = now;
 }
 
 void Pipeline::write_held_back_checkpoint() {
   std::lock_guard lock(checkpoint_mutex_);
-  if (!checkpoint_held_back_ || checkpoint_held_back_->first + 1 <= checkpoint_written_) return;
+  if (!checkpoint_held_back_ || checkpoint_held_back_->next_chunk <= checkpoint_written_) return;
   try {
-    store_checkpoint(checkpoint_held_back_->first, checkpoint_held_back_->second);
+    store_checkpoint(*checkpoint_held_back_);
   } catch (const std::exception& e) {
     run_.log("host", ATON_LOG_WARNING, std::string("the newest checkpoint was not kept: ") + e.what());
   }
 }
 
-void Pipeline::store_checkpoint(std::size_t chunk_id, const std::string& text) {
-  write_file_atomically(checkpoint_options_.path, text, checkpoint_options_.fsync);
-  checkpoint_written_ = chunk_id + 1;
-  checkpoint_held_back_.reset();
+void Pipeline::store_checkpoint(const Checkpoint& checkpoint) {
+  write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  checkpoint_written_ = checkpoint.next_chunk;
   std::lock_guard state(mutex_);
-  checkpoint_next_chunk_ = chunk_id + 1;
+  checkpoint_next_chunk_ = checkpoint.next_chunk;
 }
 
 void Pipeline::sink_stage(std::size_t index) {
@@ -461,7 +461,7 @@ void Pipeline::sink_stage(std::size_t index) {
       if (checkpointing_) state = sink.save_state();
       if (auto checkpoint = delivered(index, *delivery, std::move(state))) {
         try {
-          write_checkpoint(*chunk_id, std::move(*checkpoint));
+          write_checkpoint(std::move(*checkpoint));
         } catch (const std::exception& e) {
           fail("checkpoint", "", chunk_id, std::string(e.what()) + " (set checkpoint.path to a writable place, "
                                             "or checkpoint.enabled to false)");

@@ -73,6 +73,7 @@ class IncrementalEncoder {
   // pushing the records that followed `chunk` gives the same text the
   // original encoder would have given. Throws EncodingError on a checkpoint
   // it cannot read, or one made for another table or chunk size.
+  // checkpoint() keeps a cache: like push(), call it from one thread.
   std::string checkpoint(const Chunk& chunk) const;
   static IncrementalEncoder resume(EncoderOptions options, std::string table, std::string_view checkpoint,
                                    std::optional<std::size_t> total_records = std::nullopt);

@@ -206,13 +206,13 @@ class Pipeline {
 
   void check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume);
   void restore(const Checkpoint& checkpoint);
-  std::optional<std::string> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
+  std::optional<Checkpoint> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
   // Writes the checkpoint after chunk_id, or holds it back while
   // checkpoint.interval has not passed since the last write.
-  void write_checkpoint(std::size_t chunk_id, std::string text);
+  void write_checkpoint(Checkpoint checkpoint);
   // A run that stops resumably keeps its newest checkpoint, held back or not.
   void write_held_back_checkpoint();
-  void store_checkpoint(std::size_t chunk_id, const std::string& text);  // under checkpoint_mutex_
+  void store_checkpoint(const Checkpoint& checkpoint);  // under checkpoint_mutex_
 
   struct Failure {
     std::string message;
@@ -233,8 +233,8 @@ class Pipeline {
   void recycle(RecordBatch&& batch);
   void sink_stage(std::size_t index);
   bool deliver(Delivery delivery);
-  // Returns the checkpoint text to write when this made the chunk delivered everywhere.
-  std::optional<std::string> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
+  // Returns the checkpoint to write when this made the chunk delivered everywhere.
+  std::optional<Checkpoint> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
 
   EncoderOptions encoder_options_;
   RunContext& run_;
@@ -270,7 +270,7 @@ class Pipeline {
   std::mutex checkpoint_mutex_;  // one checkpoint write at a time, newest wins
   std::size_t checkpoint_written_ = 0;  // next_chunk of the newest written
   std::optional<std::chrono::steady_clock::time_point> checkpoint_written_at_;
-  std::optional<std::pair<std::size_t, std::string>> checkpoint_held_back_;  // chunk id, text
+  std::optional<Checkpoint> checkpoint_held_back_;  // its text is made only if it is written
 };
 
 }  // namespace aton::host
