@@ -55,6 +55,7 @@ class CsvReader {
 
  private:
   bool fill();
+  std::size_t field_end(std::size_t i) const;
   void end_field(CsvRow& row, bool quoted);
 
   std::FILE* file_;

@@ -188,16 +188,9 @@ class CsvSource : public sdk::Source {
 
   void emit(sdk::RecordBuilder& out) {
     out.begin_object();
+    const bool checked = is_ascii_without_nul(row_.text);  // else each field is checked on its own
     for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (!is_valid_utf8(row_.field(i)))
-        throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
-                                 std::to_string(i + 1) + " (\"" + names_[i] +
-                                 "\"): not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
-      if (row_.field(i).find('\0') != std::string_view::npos)
-        throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
-                                 std::to_string(i + 1) + " (\"" + names_[i] +
-                                 "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 or binary? "
-                                 "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
+      if (!checked) check_text(i);
       out.key(names_[i]);
       if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], scratch_))
         throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
@@ -206,6 +199,19 @@ class CsvSource : public sdk::Source {
                                  column_type_name(columns_[i]) + " as \"types\" says");
     }
     out.end_object();
+  }
+
+  // Field i is UTF-8 and holds no NUL, or the row is refused saying where.
+  void check_text(std::size_t i) const {
+    if (!is_valid_utf8(row_.field(i)))
+      throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
+                               std::to_string(i + 1) + " (\"" + names_[i] +
+                               "\"): not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
+    if (row_.field(i).find('\0') != std::string_view::npos)
+      throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
+                               std::to_string(i + 1) + " (\"" + names_[i] +
+                               "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 or binary? "
+                               "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
   }
 
   // The first pass: the rows the real pass will emit. Malformed input is

@@ -1,6 +1,8 @@
 #include "csv_values.hpp"
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <strings.h>
 
 namespace aton::csv_source {
@@ -104,6 +106,19 @@ bool is_valid_utf8(std::string_view text) {
       if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
     i += len;
   }
+  return true;
+}
+
+bool is_ascii_without_nul(std::string_view text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u, kHighs = 0x8080808080808080u;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if ((w & kHighs) || ((w - kOnes) & ~w & kHighs)) return false;  // a byte >= 0x80, or a zero byte
+  }
+  for (; i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) - 1u >= 0x7Fu) return false;
   return true;
 }
 

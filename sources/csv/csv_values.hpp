@@ -31,6 +31,11 @@ bool is_json_number(std::string_view text);
 // points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// True when every byte of `text` is ASCII other than NUL: then every part
+// of it is UTF-8 without a NUL, and needs no closer look. Eight bytes at a
+// time: most rows of most files are all ASCII.
+bool is_ascii_without_nul(std::string_view text);
+
 // Emits the field. Returns false, emitting nothing, when the text cannot be
 // of `type` (the caller reports it with the line and column); `scratch` is
 // reused for the rewritten text of an override.
