@@ -200,6 +200,6 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::json_source
 
-ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.1.0",
+ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.2.0",
                    "Reads records from a JSON array, an object of tables, or JSON Lines, streaming.",
                    aton::json_source::kOptions)

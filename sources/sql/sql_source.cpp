@@ -138,6 +138,6 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::sql_source
 
-ATON_SOURCE_PLUGIN(aton::sql_source::SqlSource, "sql", "1.1.0",
+ATON_SOURCE_PLUGIN(aton::sql_source::SqlSource, "sql", "1.2.0",
                    "Reads the rows of a query from SQLite (embedded) or PostgreSQL, streaming.",
                    aton::sql_source::kOptions)
