@@ -37,9 +37,10 @@ class InputStream {
     MapFiles  // map `path` when it is a regular file that is not empty, else blocks
   };
 
+  static constexpr std::size_t kBlockSize = 1 << 18;
+
   // Opens `path`, or reads stdin when `path` is empty. Throws
   // std::runtime_error naming the file when it cannot be opened.
-  static constexpr std::size_t kBlockSize = 1 << 18;
   explicit InputStream(const std::string& path, std::size_t block_size = kBlockSize, Access access = Access::Blocks);
   ~InputStream();
   InputStream(const InputStream&) = delete;
