@@ -10,6 +10,7 @@
 #include "csv/csv_reader.hpp"
 #include "csv/csv_values.hpp"
 #include "json/input_stream.hpp"
+#include "json/json_outline.hpp"
 #include "json/json_records.hpp"
 
 #include <aton/arena.hpp>
@@ -200,6 +201,9 @@ inline void json_records_one(const std::uint8_t* data, std::size_t size) {
   bool same = whole.is_array() && whole.items().size() == got.size();
   for (std::size_t i = 0; same && i < got.size(); ++i) same = whole.items()[i] == got[i];
   if (!same) broken("the json source reads records other than the core's JSON reader", std::string(text));
+  // The first pass (count: true) must announce as many.
+  if (json_source::scan_json_outline(file.path()).records != static_cast<std::int64_t>(got.size()))
+    broken("the json source's first pass counts other than it reads", std::string(text));
 }
 
 // Arbitrary bytes as a pipeline config: lines after a line "--set" are
