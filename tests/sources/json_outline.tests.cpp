@@ -86,7 +86,8 @@ TEST_CASE("json outline: an array's last element counts wherever a 64-byte block
       std::int64_t expected = 7 + (*last ? 1 : 0);
       CHECK(scan_json_outline(dir.write("a.json", text).string()).records == expected);
       std::string tables = "{\"t\": " + text + "}";
-      const JsonOutline::Table* t = scan_json_outline(dir.write("t.json", tables).string()).find("t");
+      JsonOutline outline = scan_json_outline(dir.write("t.json", tables).string());
+      const JsonOutline::Table* t = outline.find("t");
       REQUIRE(t);
       CHECK(t->records == expected);
     }
