@@ -34,9 +34,10 @@ encoder turns them into ATON chunks, and every sink plugin receives every
 chunk, in order. Stages run in parallel, joined by bounded queues, so memory
 stays bounded whatever the input size. docs/CONFIG.md lists every key.
 
-After every chunk that all sinks accepted, the run records a checkpoint
-(CONFIG.checkpoint, or the config's checkpoint.path); a run that stops (a
-failure, Ctrl-C, a kill) continues from it with --resume, and a finished run
+As chunks reach every sink, the run records a checkpoint (CONFIG.checkpoint,
+or the config's checkpoint.path) at most once per checkpoint.interval (1 s),
+and its newest one when Ctrl-C, SIGTERM or a failing sink stops it; a run
+that stopped (a kill too) continues from it with --resume, and a finished run
 removes it.
 
 Options:
