@@ -99,8 +99,6 @@ class CheckingBuilder {
   sdk::RecordBuilder builder() const { return sdk::RecordBuilder(api_); }
   std::vector<Value>& records() { return host_.records(); }
   bool complete() const { return !host_.inside_record(); }
-  // Why the host refused an event, or empty.
-  const std::string& refusal() const { return host_.refusal(); }
   std::size_t stable_texts() const { return stable_.size(); }
   bool stable_texts_unchanged() const {
     for (const auto& [view, copy] : stable_)

@@ -235,6 +235,21 @@ TEST_CASE("checkpoint.interval holds checkpoints back during a run - a signal wr
   CHECK(read_file(dir / "out/users.aton") == read_file(whole / "out.aton"));
 }
 
+TEST_CASE("checkpoint.interval - a failing sink still leaves the newest checkpoint", "[resume]") {
+  TempDir dir;
+  dir.write("users.json", records_json(kRecords));
+  // Chunks 0..9 reach both sinks, then the test sink fails at chunk 10;
+  // the interval held back every checkpoint after the first.
+  auto sinks = R"({"plugin": "file", "path": "out/users.aton"},
+                  {"plugin": "test_sink", "delay_ms": 3, "fail_at": 10})";
+  auto config = dir.write("pipeline.json", config_json(kSources[0].config, sinks, false, R"({"interval": 600})"));
+  auto run = run_aton({"run", config.string(), "--progress=none"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("planned failure at chunk 10") && Catch::Contains("--resume"));
+  CHECK(checkpoint_next_chunk(dir / "pipeline.json.checkpoint") == std::size_t{10});
+}
+
 TEST_CASE("a sink that fails keeps the checkpoint - --resume resends from the next chunk", "[resume][http]") {
   TempDir dir;
   dir.write("users.json", records_json(kRecords));

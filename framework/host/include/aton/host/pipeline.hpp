@@ -207,8 +207,8 @@ class Pipeline {
   void check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume);
   void restore(const Checkpoint& checkpoint);
   std::optional<Checkpoint> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
-  // Writes the checkpoint after chunk_id, or holds it back while
-  // checkpoint.interval has not passed since the last write.
+  // Writes `checkpoint`, or holds it back while checkpoint.interval has not
+  // passed since the last write.
   void write_checkpoint(Checkpoint checkpoint);
   // A run that stops resumably keeps its newest checkpoint, held back or not.
   void write_held_back_checkpoint();
