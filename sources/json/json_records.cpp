@@ -280,7 +280,7 @@ void RecordReader::parse_record(sdk::RecordBuilder& out) {
         skip_json_value(reader);
       } catch (const JsonError& e) {
         if (!reader.ran_out()) json_failed(e.reason(), e.offset(), false, true);
-        if (!in_.ended() && !capped && window.size() < max_record_bytes_) {
+        if (!in_.ended() && !capped && (in_.stable() || window.size() < max_record_bytes_)) {
           in_.more();
           continue;
         }
@@ -294,7 +294,7 @@ void RecordReader::parse_record(sdk::RecordBuilder& out) {
     bool capped = false;
     sdk::RecordBuilder::JsonRead read = out.json_value(capped_window(capped), flags);
     if (read.ok) return in_.consume(read.end);
-    if (read.ran_out && (capped || in_.window().size() >= max_record_bytes_) && !in_.ended())
+    if (read.ran_out && (capped || (!in_.stable() && in_.window().size() >= max_record_bytes_)) && !in_.ended())
       too_large(record);
     if (read.ran_out && !in_.ended()) {
       in_.more();
@@ -304,9 +304,12 @@ void RecordReader::parse_record(sdk::RecordBuilder& out) {
   }
 }
 
+// A mapped file holds a record in place whatever its size (a 100 MB string
+// is a view of the mapping); blocks grow for it, so there it is held to
+// max_record_bytes.
 std::string_view RecordReader::capped_window(bool& capped) const {
   std::string_view window = in_.window();
-  capped = window.size() > max_record_bytes_;
+  capped = !in_.stable() && window.size() > max_record_bytes_;
   return capped ? window.substr(0, max_record_bytes_) : window;
 }
 
@@ -328,10 +331,8 @@ void RecordReader::skip_value() { read_whole(skip_json_value); }
 template <class Read>
 void RecordReader::read_whole(Read&& read) {
   for (;;) {
-    // A mapped input holds the value in place whatever its size; blocks
-    // grow for it, so there it is held to max_record_bytes.
     bool capped = false;
-    std::string_view window = in_.stable() ? in_.window() : capped_window(capped);
+    std::string_view window = capped_window(capped);
     JsonReader reader(window, kMaxDepth);
     // more() may move the window even when it finds the input ended: read
     // the value again after any call.
@@ -339,13 +340,13 @@ void RecordReader::read_whole(Read&& read) {
       read(reader);
     } catch (const JsonError& e) {
       if (!reader.ran_out() || in_.ended()) json_failed(e.reason(), e.offset(), reader.ran_out(), false);
-      if (capped || window.size() >= max_record_bytes_) too_large("a value");
+      if (capped || (!in_.stable() && window.size() >= max_record_bytes_)) too_large("a value");
       in_.more();
       continue;
     }
     // A value that ends with the window may go on in the next block (a number).
     if (reader.offset() == window.size() && !in_.ended()) {
-      if (capped || window.size() >= max_record_bytes_) too_large("a value");
+      if (capped || (!in_.stable() && window.size() >= max_record_bytes_)) too_large("a value");
       in_.more();
       continue;
     }

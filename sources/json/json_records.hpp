@@ -38,9 +38,10 @@ class RecordReader {
   // usually settled this already from a first pass over the file).
   // Reads up to the first record, so table() is known when this returns.
   // An object with no array of records at all ({} or a lone record) is an
-  // error, as in `aton encode`. A record (or, read in blocks, a skipped
-  // value) longer than `max_record_bytes` is an error naming the limit, so
-  // memory stays bounded on any input.
+  // error, as in `aton encode`. Read in blocks (stdin, a pipe, a device),
+  // a record or skipped value longer than `max_record_bytes` is an error
+  // naming the limit, so memory stays bounded on any input; a mapped file
+  // holds records in place, whatever their size.
   // Errors are std::runtime_error: "<name>: byte B (line L, column C): ...";
   // a file truncated under the mapping says so (InputStream::truncated).
   RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name,

@@ -205,8 +205,8 @@ const aton_option kOptions[] = {
      "progress; standard input, a FIFO or a device is read once and not counted.",
      nullptr},
     {"max_record_bytes", "integer", "67108864", 0,
-     "The most bytes one record (or line) may take; a longer one is an error, so that an input that never "
-     "ends a record cannot fill memory.",
+     "Read in blocks (stdin, a FIFO, a device): the most bytes one record (or line) may take; a longer one is an "
+     "error, so that an input that never ends a record cannot fill memory. A mapped file holds records in place.",
      "{\"minimum\":1}"},
 };
 
