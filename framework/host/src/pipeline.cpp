@@ -293,7 +293,9 @@ void Pipeline::encoder_stage() {
     else
       encoder.emplace(encoder_options_, source_->table(), total);
   };
+  bool last_marked = false;  // the newest chunk sent is marked is_last
   auto emit = [&](Chunk&& chunk) {
+    last_marked = chunk.is_last;
     std::shared_ptr<const ResumePoint> point;
     if (checkpointing_) {
       std::size_t end = chunk.metadata.end_idx;
@@ -306,6 +308,17 @@ void Pipeline::encoder_stage() {
     }
     return deliver({std::make_shared<const Chunk>(std::move(chunk)), std::move(point)});
   };
+  // A source that announced its total must deliver exactly that many: one
+  // that ends short (a pipe it read twice, a file that changed) would
+  // otherwise end the stream with total_records larger than what was sent
+  // and no chunk marked last.
+  std::size_t announced = 0;
+  auto off_total = [&](const char* how) {
+    fail("source", source_->plugin().name(), pushed / encoder_options_.chunk_size,
+         "it " + std::string(how) + " after " + std::to_string(pushed) + " records, having announced " +
+             std::to_string(announced) + " (total_records); the input changed while it was read, or could not be "
+             "read again for a counting pass");
+  };
   try {
     bool total_known = false;
     while (auto batch = batches_.pop()) {
@@ -316,11 +329,14 @@ void Pipeline::encoder_stage() {
         std::optional<std::size_t> total;
         if (at.total_records >= 0) total = static_cast<std::size_t>(at.total_records);
         total_known = total.has_value();
+        announced = total.value_or(0);
         start(total);
       } else if (!total_known && at.total_records >= 0) {
         encoder->set_total_records(static_cast<std::size_t>(at.total_records));
         total_known = true;
+        announced = static_cast<std::size_t>(at.total_records);
       }
+      if (total_known && pushed + batch->records.size() > announced) return off_total("went on");
       if (!total_known && at.total_bytes > 0)
         encoder->set_progress(std::min(1.0, static_cast<double>(at.bytes) / static_cast<double>(at.total_bytes)));
       for (const Value& record : batch->records) {
@@ -332,10 +348,15 @@ void Pipeline::encoder_stage() {
       recycle(std::move(*batch));
     }
     if (batches_.cancelled() || failed()) return;
+    if (total_known && pushed != announced) return off_total("ended");
     if (!encoder) start(pushed);
     encoder->finish();
     while (auto chunk = encoder->pop())
       if (!emit(std::move(*chunk))) return;
+    // Never finish a stream whose last chunk does not say it is the last.
+    if (!last_marked)
+      return fail("encoder", "", pushed / encoder_options_.chunk_size,
+                  "the stream's last chunk is not marked last (is_last); the run is not finished");
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
     fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
