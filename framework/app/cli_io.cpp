@@ -2,11 +2,8 @@
 
 #include <aton/errors.hpp>
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace aton::app {
 
@@ -34,51 +31,31 @@ InputText::InputText(const std::string& path) {
   view_ = read_;
 }
 
-Output::Output(const std::string& path) : path_(path) {
-  if (path == "-") {
-    file_ = stdout;
-    return;
-  }
-  auto target = std::filesystem::path(path);
-  std::string temp_name = ".";
-  temp_name += target.filename().string();
-  temp_name += ".tmp-";
-  temp_name += std::to_string(getpid());
-  temp_path_ = (target.parent_path() / temp_name).string();
-  file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (!file_) throw Error(os_error("cannot write", temp_path_));
-}
+namespace {
+constexpr std::size_t kOutputBuffer = 1 << 16;
+}  // namespace
 
-Output::~Output() {
-  if (file_ && file_ != stdout) {
-    std::fclose(file_);
-    if (!committed_) std::remove(temp_path_.c_str());
-  }
+Output::Output(const std::string& path) : path_(path) {
+  if (path != "-") file_.emplace(path);
 }
 
 void Output::write(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-    throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  buffer_.append(text);
+  if (buffer_.size() >= kOutputBuffer) flush();
 }
 
 void Output::flush() {
-  if (std::fflush(file_) != 0) throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  if (file_) {
+    file_->write(buffer_);
+  } else if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() || std::fflush(stdout) != 0) {
+    throw Error(os_error("cannot write", "stdout"));
+  }
+  buffer_.clear();
 }
 
 void Output::commit() {
   flush();
-  if (file_ == stdout) return;
-  if (std::fclose(file_) != 0) {
-    file_ = nullptr;
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot write", path_));
-  }
-  file_ = nullptr;
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot rename the output into place at", path_));
-  }
-  committed_ = true;
+  if (file_ && !file_->commit(false)) throw Error("cannot replace " + path_);  // Replace::yes: never false
 }
 
 }  // namespace aton::app

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <aton/mapped_file.hpp>
+#include <aton/output_file.hpp>
 
 #include <cstdio>
 #include <optional>
@@ -34,12 +35,13 @@ class InputText {
   std::string_view view_;
 };
 
-// Writes to `path` ("-" is stdout). A file is written beside the target and
-// renamed into place by commit(), so a failed command leaves no half file.
+// Writes to `path` ("-" is stdout) through aton::OutputFile: a file is
+// written beside its target and renamed into place by commit(), so a failed
+// command leaves no half file; a symlink is followed, and a device or FIFO
+// (-o /dev/null) is written through, never replaced. Writes are buffered.
 class Output {
  public:
   explicit Output(const std::string& path);
-  ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
 
@@ -49,9 +51,8 @@ class Output {
 
  private:
   std::string path_;
-  std::string temp_path_;
-  std::FILE* file_;
-  bool committed_ = false;
+  std::optional<OutputFile> file_;  // none: stdout
+  std::string buffer_;
 };
 
 }  // namespace aton::app

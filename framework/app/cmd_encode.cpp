@@ -60,7 +60,9 @@ int run_encode(int argc, char** argv) {
        "records analysed to choose the schema, defaults and dictionary")
       ("on-new-key", po::value(&on_new_key)->default_value(on_new_key),
        "a key first seen after the sample: extend (declare it with @schema+) | error")
-      ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
+      ("output,o", po::value(&output)->default_value(output),
+       "where to write; - is stdout. A file is replaced whole once complete (a symlink: the file it points "
+       "to); a device or FIFO is written through");
   po::variables_map vm;
   if (auto done = parse_command_line(argc, argv, "encode", kHelp, kExamples, options, input, vm)) return *done;
   if (chunk_size == 0 || sample_size == 0) {

@@ -1,6 +1,7 @@
 #include <aton/host/checkpoint.hpp>
 
 #include <aton/host/pipeline.hpp>
+#include <aton/output_file.hpp>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -40,10 +41,6 @@ std::string hex(std::uint64_t value) {
   return out;
 }
 
-std::string os_error(std::string_view what, const fs::path& path, int error) {
-  return std::string(what) + " " + path.string() + ": " + std::strerror(error);
-}
-
 [[noreturn]] void refuse(const fs::path& file, const std::string& why) {
   throw ResumeError("cannot resume from the checkpoint " + file.string() + ": " + why);
 }
@@ -64,16 +61,6 @@ std::size_t count_member(const rapidjson::Value& object, const char* name, const
   const auto& v = member(object, name, file);
   if (!v.IsUint64()) refuse(file, std::string("\"") + name + "\" is not a count");
   return static_cast<std::size_t>(v.GetUint64());
-}
-
-void sync_folder(const fs::path& folder) {
-  fs::path dir = folder.empty() ? fs::path(".") : folder;
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw Error(os_error("cannot open the folder", dir, errno));
-  int rc = ::fsync(fd);
-  int error = errno;
-  ::close(fd);
-  if (rc != 0) throw Error(os_error("cannot fsync the folder", dir, error));
 }
 
 }  // namespace
@@ -182,49 +169,15 @@ Checkpoint load_checkpoint(const fs::path& file) {
 }
 
 void write_file_atomically(const fs::path& file, std::string_view text, bool durable) {
-  // A fixed name: a write cut short by a kill leaves a file the next write
-  // replaces, rather than one per process.
-  fs::path temp = file;
-  temp += ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(os_error("cannot create", temp, errno));
-  std::string_view left = text;
-  while (!left.empty()) {
-    ssize_t n = ::write(fd, left.data(), left.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(os_error("cannot write", temp, error));
-    }
-    left.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (durable && ::fsync(fd) != 0) {
-    int error = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot fsync", temp, error));
-  }
-  if (::close(fd) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot close", temp, error));
-  }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot rename the new checkpoint to", file, error));
-  }
-  if (durable) sync_folder(file.parent_path());
+  OutputFile out(file, 0644);
+  out.write(text);
+  if (!out.commit(durable)) throw Error("cannot replace " + file.string());  // Replace::yes: never false
 }
 
 void remove_checkpoint(const fs::path& file) {
-  fs::path temp = file;
-  temp += ".tmp";
-  ::unlink(temp.c_str());  // left by a write cut short, if any
   if (::unlink(file.c_str()) != 0 && errno != ENOENT)
-    throw Error(os_error("cannot remove the finished run's checkpoint", file, errno));
+    throw Error(io_error("cannot remove the finished run's checkpoint", file, errno));
+  remove_stale_temps(file);  // of checkpoint writes a kill cut short, if any
 }
 
 std::string pipeline_fingerprint(const ResolvedPipeline& spec) {

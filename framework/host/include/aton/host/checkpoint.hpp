@@ -19,7 +19,8 @@
 //    "sinks":[{"plugin":"file","state":"..."}]}
 // The plugins' texts are JSON strings, so a plugin may use any text. The
 // checksum line makes a torn or edited file detectable even though writes
-// are atomic (temporary file, fsync, rename, fsync of the folder).
+// are atomic (aton::OutputFile: a temporary file with an unguessable name
+// created without following symlinks, fsync, rename, fsync of the folder).
 //
 // Errors: every refusal to resume is a ResumeError (a ConfigError: `aton
 // run` exits 3) that names the checkpoint file and says what to do.
@@ -69,14 +70,16 @@ Checkpoint parse_checkpoint(std::string_view text, const std::filesystem::path& 
 // ("nothing to resume") or it cannot be read, as parse_checkpoint.
 Checkpoint load_checkpoint(const std::filesystem::path& file);
 
-// Writes `text` to `file` atomically: a temporary file beside it, written,
-// fsynced when `durable`, renamed over `file`, then the folder fsynced when
-// `durable`. A reader sees the old file or the new one, never a mix.
-// Throws aton::Error naming the file and the OS's reason.
+// Writes `text` to `file` atomically with aton::OutputFile: a temporary file
+// beside it (O_EXCL|O_NOFOLLOW, an unguessable name), written, fsynced when
+// `durable`, renamed over `file`, then the folder fsynced when `durable`. A
+// reader sees the old file or the new one, never a mix. Throws aton::Error
+// naming the file and the OS's reason.
 void write_file_atomically(const std::filesystem::path& file, std::string_view text, bool durable);
 
-// Removes a finished run's checkpoint; a missing file is fine. Throws
-// aton::Error when it exists and cannot be removed.
+// Removes a finished run's checkpoint, and the temporary files of killed
+// checkpoint writes; a missing file is fine. Throws aton::Error when it
+// exists and cannot be removed.
 void remove_checkpoint(const std::filesystem::path& file);
 
 // What identifies a pipeline for resuming: a hash of the encoder settings
