@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -172,6 +173,38 @@ void write_file_atomically(const fs::path& file, std::string_view text, bool dur
   OutputFile out(file, 0644);
   out.write(text);
   if (!out.commit(durable)) throw Error("cannot replace " + file.string());  // Replace::yes: never false
+}
+
+void check_checkpoint_path(const ResolvedPipeline& spec) {
+  if (!spec.checkpoint.enabled || why_not_resumable(spec)) return;
+  const fs::path& file = spec.checkpoint.path;
+  const std::string where = spec.config_file.string() + ": /checkpoint/path: ";
+  const std::string way_out = ": set checkpoint.path to a writable place, or checkpoint.enabled to false";
+  struct stat st;
+  if (::stat(file.c_str(), &st) == 0) {
+    std::string head;
+    if (S_ISREG(st.st_mode)) {
+      // Its first bytes are enough: a checkpoint begins with its format's name.
+      std::ifstream in(file, std::ios::binary);
+      head.resize(64);
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
+    }
+    std::string start = "{\"format\":\"";
+    start += kFormat;
+    if (head.rfind(start, 0) != 0)
+      throw ConfigError(where + file.string() + " is " + (S_ISREG(st.st_mode) ? "a file" : "something") +
+                        " that is not an aton checkpoint: a run would overwrite it with checkpoint text and remove "
+                        "it at the end; give checkpoint.path a name of its own, or set checkpoint.enabled to false");
+    return;  // a checkpoint: its folder took it
+  } else if (errno != ENOENT) {
+    throw ConfigError(where + io_error("cannot reach", file, errno) + way_out);
+  }
+  fs::path folder = file.parent_path();
+  if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw ConfigError(where + "the folder " + folder.string() + " of " + file.string() + " does not exist" + way_out);
+  if (::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+    throw ConfigError(where + io_error("cannot write in the folder", folder, errno) + way_out);
 }
 
 void remove_checkpoint(const fs::path& file) {

@@ -51,6 +51,8 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   };
   out.source = resolve(config.source, ATON_PLUGIN_SOURCE);
   for (const auto& s : config.sinks) out.sinks.push_back(resolve(s, ATON_PLUGIN_SINK));
+  check_sink_paths(out);
+  check_checkpoint_path(out);
   return out;
 }
 
@@ -442,10 +444,20 @@ void Pipeline::write_held_back_checkpoint() {
 }
 
 void Pipeline::store_checkpoint(const Checkpoint& checkpoint) {
-  write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  try {
+    write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  } catch (const std::exception&) {
+    // None was ever written: no checkpoint holds, whatever checkpoint_after() expected.
+    if (checkpoint_written_ == 0) {
+      std::lock_guard state(mutex_);
+      checkpoint_started_ = false;
+    }
+    throw;
+  }
   checkpoint_written_ = checkpoint.next_chunk;
   std::lock_guard state(mutex_);
   checkpoint_next_chunk_ = checkpoint.next_chunk;
+  checkpoint_started_ = true;
 }
 
 void Pipeline::sink_stage(std::size_t index) {

@@ -77,6 +77,14 @@ Checkpoint load_checkpoint(const std::filesystem::path& file);
 // naming the file and the OS's reason.
 void write_file_atomically(const std::filesystem::path& file, std::string_view text, bool durable);
 
+// Refuses, before anything starts, a checkpoint.path a run could not use or
+// must not touch: an existing file that is not an aton checkpoint (the
+// input, the config, any user file: a run would overwrite it and remove it
+// at the end), a folder that is missing or not writable. Nothing is checked
+// when the run would write no checkpoint (checkpoint.enabled false, or a
+// plugin that cannot resume). Throws ConfigError "<config>: /checkpoint/path: ...".
+void check_checkpoint_path(const ResolvedPipeline& spec);
+
 // Removes a finished run's checkpoint, and the temporary files of killed
 // checkpoint writes; a missing file is fine. Throws aton::Error when it
 // exists and cannot be removed.

@@ -119,8 +119,14 @@ struct ResolvedPipeline {
 };
 
 // Finds each plugin (config's plugin_dirs added to `catalog`) and validates
-// its keys. Throws PluginError or ConfigError.
+// its keys, then where the run would write: check_sink_paths() and
+// check_checkpoint_path(). Throws PluginError or ConfigError.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
+
+// Refuses two sinks naming the same file (their "path" or "per_chunk"
+// options, however spelled), or a sink writing the checkpoint's file: each
+// would overwrite the other. Throws ConfigError "<config>: /sinks/1/path: ...".
+void check_sink_paths(const ResolvedPipeline& spec);
 
 // Why the pipeline cannot resume ("sink 'x' (/sinks/0) cannot resume: ..."),
 // or nothing when every plugin can (ABI 1.1 with its save/restore slots).
