@@ -64,6 +64,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
       batches_(spec.queue_capacity) {
   encoder_options_.validate();
   check_resumable(spec, resume);
+  // Before any plugin starts: a second run must not create its files.
+  if (checkpointing_ || resume_) lock_.emplace(lock_file_for(spec.checkpoint.path));
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {

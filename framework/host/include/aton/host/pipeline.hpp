@@ -68,7 +68,8 @@
 //   checks the checkpoint's pipeline fingerprint and every plugin, restores
 //   the source's position and each sink's state, and the encoder continues
 //   with IncrementalEncoder::resume(); chunk ids and record indices go on
-//   from the checkpoint.
+//   from the checkpoint. A run that checkpoints, and every resume, holds the
+//   checkpoint's RunLock from before its plugins start until it is destroyed.
 //
 // IMPLEMENTATION RULES
 // - A stage never blocks except in a queue or in a plugin call; plugin calls
@@ -84,6 +85,7 @@
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_instance.hpp>
 #include <aton/host/plugin_library.hpp>
+#include <aton/host/run_lock.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -242,6 +244,7 @@ class Pipeline {
   // Returns the checkpoint to write when this made the chunk delivered everywhere.
   std::optional<Checkpoint> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
 
+  std::optional<RunLock> lock_;  // one run per checkpoint; released last
   EncoderOptions encoder_options_;
   RunContext& run_;
   PipelineObserver* observer_;
