@@ -118,9 +118,12 @@ int run_run(int argc, char** argv) {
     auto resume_hint = [&] {
       if (!made) return;
       if (auto held = made->held_checkpoint())
-        reporter.error("the checkpoint " + held->file.string() + " holds the chunks before chunk " +
-                       std::to_string(held->next_chunk) + ": `aton run " + args.config +
-                       " --resume` continues from there");
+        reporter.error(held->finishing
+                           ? "every chunk reached every sink but not every sink finished: `aton run " + args.config +
+                                 " --resume` completes the output (" + held->file.string() + " records it)"
+                           : "the checkpoint " + held->file.string() + " holds the chunks before chunk " +
+                                 std::to_string(held->next_chunk) + ": `aton run " + args.config +
+                                 " --resume` continues from there");
     };
     try {
       made = std::make_unique<host::Pipeline>(spec, run, &reporter, checkpoint ? &*checkpoint : nullptr);

@@ -103,6 +103,10 @@ std::string checkpoint_text(const Checkpoint& c) {
     w.EndObject();
   }
   w.EndArray();
+  if (c.finishing) {
+    w.Key("finishing");
+    w.Bool(true);
+  }
   w.EndObject();
   std::string text(buffer.GetString(), buffer.GetSize());
   text += '\n';
@@ -152,6 +156,11 @@ Checkpoint parse_checkpoint(std::string_view text, const fs::path& file) {
   for (const auto& s : sinks.GetArray()) {
     if (!s.IsObject()) refuse(file, "a sink is not an object");
     c.sinks.push_back({string_member(s, "plugin", file), string_member(s, "state", file)});
+  }
+  auto finishing = doc.FindMember("finishing");
+  if (finishing != doc.MemberEnd()) {
+    if (!finishing->value.IsBool()) refuse(file, "\"finishing\" is not a boolean");
+    c.finishing = finishing->value.GetBool();
   }
   return c;
 }

@@ -10,6 +10,13 @@
 //   also identifies the input, so the source refuses a changed input);
 // - the encoder's state after chunk k (IncrementalEncoder::checkpoint);
 // - each sink's state after it wrote chunk k (the plugins' own texts).
+// A run whose every chunk reached every sink writes one last checkpoint,
+// marked "finishing", before it calls the sinks' finish(): each sink's state
+// after the last chunk, no source position, no encoder state. A run stopped
+// after that point (kill -9 between a file's final rename and the
+// checkpoint's removal) is recognisable: --resume only completes each
+// sink's finish (a file already renamed into place is left alone) and reads
+// and writes nothing else, so `mode: append` never appends twice.
 //
 // FILE FORMAT. One JSON object on one line, then a line
 // "#fnv1a64 <16 hex digits>" over every byte before it:
@@ -17,6 +24,7 @@
 //    "pipeline":"<fingerprint>","next_chunk":12,"records":1200,
 //    "source":{"plugin":"json","position":"..."},"encoder":"...",
 //    "sinks":[{"plugin":"file","state":"..."}]}
+// and, in a finishing checkpoint only, a last member "finishing":true.
 // The plugins' texts are JSON strings, so a plugin may use any text. The
 // checksum line makes a torn or edited file detectable even though writes
 // are atomic (aton::OutputFile: a temporary file with an unguessable name
@@ -57,6 +65,8 @@ struct Checkpoint {
   std::string source_position;
   std::string encoder;
   std::vector<Sink> sinks;
+  // Every chunk reached every sink; the sinks were finishing (see above).
+  bool finishing = false;
 };
 
 // The checkpoint's text, checksum line included.
