@@ -3,8 +3,8 @@
 // temporary file beside the target, renamed into place by finish(), so a
 // failed run never leaves a half file at the target path. A symlink is
 // followed (the file it names is replaced); a device or FIFO is written
-// through. With `per_chunk`, each chunk goes to its own file instead, each
-// one renamed into place as soon as it is complete.
+// through. With `per_chunk`, each chunk goes to its own file instead, named
+// with its zero-padded chunk id, each renamed into place once complete.
 //
 // Resumable runs: the state after a chunk is the temporary file's name,
 // identity (device, inode and birth time) and committed length (with fsync,
@@ -47,6 +47,9 @@ Mode parse_mode(const std::string& text) {
 }
 
 constexpr std::string_view kChunkIdField = "{chunk_id}";
+// per_chunk names hold the chunk id in at least this many digits, so that a
+// shell glob lists them in chunk order (docs/sinks.md).
+constexpr std::size_t kChunkIdWidth = 6;
 
 void refuse_existing(const fs::path& path) {
   std::error_code ec;
@@ -189,6 +192,7 @@ class FileSink : public aton::sdk::Sink {
   fs::path part_path(std::uint64_t chunk_id) const {
     std::string path = pattern_;
     std::string id = std::to_string(chunk_id);
+    if (id.size() < kChunkIdWidth) id.insert(0, kChunkIdWidth - id.size(), '0');
     for (auto at = path.find(kChunkIdField); at != std::string::npos;
          at = path.find(kChunkIdField, at + id.size()))
       path.replace(at, kChunkIdField.size(), id);
@@ -213,7 +217,8 @@ const aton_option kOptions[] = {
      "Makes the data durable (fsync of the file and its folder) before it is renamed into place.",
      nullptr},
     {"per_chunk", "path", nullptr, 0,
-     "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\".",
+     "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\"; {chunk_id} becomes the "
+     "chunk id zero-padded to 6 digits (part-000012.aton).",
      nullptr},
 };
 
