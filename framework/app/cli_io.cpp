@@ -40,17 +40,23 @@ Output::Output(const std::string& path) : path_(path) {
 }
 
 void Output::write(std::string_view text) {
-  buffer_.append(text);
-  if (buffer_.size() >= kOutputBuffer) flush();
+  if (buffer_.size() + text.size() < kOutputBuffer) {
+    buffer_.append(text);
+    return;
+  }
+  flush();
+  put(text);  // a large piece (a chunk) goes out without a copy
 }
 
 void Output::flush() {
-  if (file_) {
-    file_->write(buffer_);
-  } else if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() || std::fflush(stdout) != 0) {
-    throw Error(os_error("cannot write", "stdout"));
-  }
+  put(buffer_);
   buffer_.clear();
+}
+
+void Output::put(std::string_view text) {
+  if (file_) file_->write(text);
+  else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+    throw Error(os_error("cannot write", "stdout"));
 }
 
 void Output::commit() {

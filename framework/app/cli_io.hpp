@@ -50,6 +50,8 @@ class Output {
   void commit();
 
  private:
+  void put(std::string_view text);
+
   std::string path_;
   std::optional<OutputFile> file_;  // none: stdout
   std::string buffer_;

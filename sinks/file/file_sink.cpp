@@ -156,23 +156,27 @@ class FileSink : public aton::sdk::Sink {
     if (separator == state.MemberEnd() || !separator->value.IsBool())
       throw std::runtime_error("the saved state lacks separator_pending (was it saved with per_chunk?)");
     const std::string target = file_->target().string();
-    if (state.HasMember("direct") != file_->direct())
-      throw std::runtime_error(file_->direct() ? target + " is a device or FIFO now, not the file the interrupted run "
-                                                          "wrote; run again without --resume"
-                                               : "the interrupted run wrote through " + target +
-                                                     " (a device or FIFO), which is a file now; run again "
-                                                     "without --resume");
+    if (file_->direct() && !state.HasMember("direct"))
+      throw std::runtime_error(target + " is a device or FIFO now, not the file the interrupted run wrote; run "
+                               "again without --resume");
+    if (!file_->direct() && state.HasMember("direct"))
+      throw std::runtime_error("the interrupted run wrote through " + target +
+                               " (a device or FIFO), which is a file now; run again without --resume");
     separator_pending_ = separator->value.GetBool();
     if (file_->direct()) return;  // a stream takes nothing back: the next chunks follow what it got
-    auto member = [&](const char* name) -> const rapidjson::Value& {
-      auto it = state.FindMember(name);
-      if (it == state.MemberEnd() || !(name == std::string_view("temp") ? it->value.IsString() : it->value.IsUint64()))
-        throw std::runtime_error(std::string("the saved state lacks \"") + name +
-                                 "\" (saved by an older aton?); run again without --resume");
-      return it->value;
+    auto lacks = [](const char* name) {
+      return std::runtime_error(std::string("the saved state lacks \"") + name +
+                                "\" (saved by an older aton?); run again without --resume");
     };
-    aton::FileId id{member("device").GetUint64(), member("inode").GetUint64(), member("born_ns").GetUint64()};
-    complete_ = file_->adopt(fs::path(member("temp").GetString()), id, member("length").GetUint64()) ==
+    auto count = [&](const char* name) {
+      auto it = state.FindMember(name);
+      if (it == state.MemberEnd() || !it->value.IsUint64()) throw lacks(name);
+      return it->value.GetUint64();
+    };
+    auto temp = state.FindMember("temp");
+    if (temp == state.MemberEnd() || !temp->value.IsString()) throw lacks("temp");
+    aton::FileId id{count("device"), count("inode"), count("born_ns")};
+    complete_ = file_->adopt(fs::path(temp->value.GetString()), id, count("length")) ==
                 aton::OutputFile::Adoption::already_in_place;
   }
 

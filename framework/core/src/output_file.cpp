@@ -322,8 +322,9 @@ OutputFile::Adoption OutputFile::adopt(const fs::path& temp, FileId id, std::uin
                 "); run again without --resume");
   }
   // Bytes after the checkpoint belong to chunks that will be written again.
-  if (::fcntl(fd, F_SETFL, O_WRONLY) != 0 || ::ftruncate(fd, static_cast<off_t>(length)) != 0 ||
-      ::lseek(fd, 0, SEEK_END) < 0) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+      ::ftruncate(fd, static_cast<off_t>(length)) != 0 || ::lseek(fd, 0, SEEK_END) < 0) {
     int error = errno;
     ::close(fd);
     throw Error(io_error("cannot cut back the partial output", temp, error));

@@ -201,11 +201,12 @@ void check_checkpoint_path(const ResolvedPipeline& spec) {
     }
     std::string start = "{\"format\":\"";
     start += kFormat;
-    if (head.rfind(start, 0) != 0)
-      throw ConfigError(where + file.string() + " is " + (S_ISREG(st.st_mode) ? "a file" : "something") +
+    if (head.rfind(start, 0) != 0) {
+      const char* kind = S_ISREG(st.st_mode) ? "a file" : S_ISDIR(st.st_mode) ? "a folder" : "a device, FIFO or socket";
+      throw ConfigError(where + file.string() + " is " + kind +
                         " that is not an aton checkpoint: a run would overwrite it with checkpoint text and remove "
                         "it at the end; give checkpoint.path a name of its own, or set checkpoint.enabled to false");
-    return;  // a checkpoint: its folder took it
+    }
   } else if (errno != ENOENT) {
     throw ConfigError(where + io_error("cannot reach", file, errno) + way_out);
   }
