@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace aton::app {
 
@@ -73,51 +72,37 @@ bool InputText::more() {
   return end_ > before;
 }
 
-Output::Output(const std::string& path) : path_(path) {
-  if (path == "-") {
-    file_ = stdout;
-    return;
-  }
-  auto target = std::filesystem::path(path);
-  std::string temp_name = ".";
-  temp_name += target.filename().string();
-  temp_name += ".tmp-";
-  temp_name += std::to_string(getpid());
-  temp_path_ = (target.parent_path() / temp_name).string();
-  file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (!file_) throw Error(os_error("cannot write", temp_path_));
-}
+namespace {
+constexpr std::size_t kOutputBuffer = 1 << 16;
+}  // namespace
 
-Output::~Output() {
-  if (file_ && file_ != stdout) {
-    std::fclose(file_);
-    if (!committed_) std::remove(temp_path_.c_str());
-  }
+Output::Output(const std::string& path) : path_(path) {
+  if (path != "-") file_.emplace(path);
 }
 
 void Output::write(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-    throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  if (buffer_.size() + text.size() < kOutputBuffer) {
+    buffer_.append(text);
+    return;
+  }
+  flush();
+  put(text);  // a large piece (a chunk) goes out without a copy
 }
 
 void Output::flush() {
-  if (std::fflush(file_) != 0) throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  put(buffer_);
+  buffer_.clear();
+}
+
+void Output::put(std::string_view text) {
+  if (file_) file_->write(text);
+  else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+    throw Error(os_error("cannot write", "stdout"));
 }
 
 void Output::commit() {
   flush();
-  if (file_ == stdout) return;
-  if (std::fclose(file_) != 0) {
-    file_ = nullptr;
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot write", path_));
-  }
-  file_ = nullptr;
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot rename the output into place at", path_));
-  }
-  committed_ = true;
+  if (file_ && !file_->commit(false)) throw Error("cannot replace " + path_);  // Replace::yes: never false
 }
 
 }  // namespace aton::app

@@ -3,6 +3,7 @@
 
 #include <aton/json.hpp>
 #include <aton/mapped_file.hpp>
+#include <aton/output_file.hpp>
 
 #include <cstdio>
 #include <optional>
@@ -62,12 +63,13 @@ class InputText final : public JsonText {
   bool eof_ = false;
 };
 
-// Writes to `path` ("-" is stdout). A file is written beside the target and
-// renamed into place by commit(), so a failed command leaves no half file.
+// Writes to `path` ("-" is stdout) through aton::OutputFile: a file is
+// written beside its target and renamed into place by commit(), so a failed
+// command leaves no half file; a symlink is followed, and a device or FIFO
+// (-o /dev/null) is written through, never replaced. Writes are buffered.
 class Output {
  public:
   explicit Output(const std::string& path);
-  ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
 
@@ -76,10 +78,11 @@ class Output {
   void commit();
 
  private:
+  void put(std::string_view text);
+
   std::string path_;
-  std::string temp_path_;
-  std::FILE* file_;
-  bool committed_ = false;
+  std::optional<OutputFile> file_;  // none: stdout
+  std::string buffer_;
 };
 
 }  // namespace aton::app

@@ -68,7 +68,9 @@ int run_encode(int argc, char** argv) {
        "a key first seen after the sample: extend (declare it with @schema+) | error")
       ("max-record-bytes", po::value(&read_options.max_record_bytes)->default_value(read_options.max_record_bytes),
        "the most bytes one record may take on stdin or a pipe (a longer one is an error)")
-      ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
+      ("output,o", po::value(&output)->default_value(output),
+       "where to write; - is stdout. A file is replaced whole once complete (a symlink: the file it points "
+       "to); a device or FIFO is written through");
   po::variables_map vm;
   if (auto done = parse_command_line(argc, argv, "encode", kHelp, kExamples, options, input, vm)) return *done;
   if (chunk_size == 0 || sample_size == 0 || read_options.max_record_bytes == 0) {

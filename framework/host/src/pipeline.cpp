@@ -51,6 +51,8 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   };
   out.source = resolve(config.source, ATON_PLUGIN_SOURCE);
   for (const auto& s : config.sinks) out.sinks.push_back(resolve(s, ATON_PLUGIN_SINK));
+  check_sink_paths(out);
+  check_checkpoint_path(out);
   return out;
 }
 
@@ -62,6 +64,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
       batches_(spec.queue_capacity) {
   encoder_options_.validate();
   check_resumable(spec, resume);
+  // Before any plugin starts: a second run must not create its files.
+  if (checkpointing_ || resume_) lock_.emplace(lock_file_for(spec.checkpoint.path));
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
@@ -80,6 +84,9 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
   }
   delivered_.assign(sinks_.size(), 0);
   sink_states_.resize(sinks_.size());
+  last_sink_states_.resize(sinks_.size());
+  if (resume_)
+    for (std::size_t i = 0; i < sinks_.size(); ++i) last_sink_states_[i] = resume_->sinks[i].state;
   if (resume_) restore(*resume_);
   source_->save_positions(checkpointing_);
 }
@@ -133,8 +140,11 @@ void Pipeline::check_resumable(const ResolvedPipeline& spec, const Checkpoint* r
       throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config");
   resume_ = *resume;
   checkpoint_started_ = true;  // the checkpoint resumed from holds until a newer one
+  checkpoint_finishing_ = resume->finishing;
   checkpoint_next_chunk_ = resume->next_chunk;
   checkpoint_written_ = resume->next_chunk;
+  next_chunk_out_ = resume->next_chunk;
+  records_out_ = resume->records;
 }
 
 // Gives every plugin its saved state. A sink already restored may now hold
@@ -144,12 +154,15 @@ void Pipeline::restore(const Checkpoint& checkpoint) {
   const std::string prefix = "cannot resume from the checkpoint " + checkpoint_options_.path.string() + ": ";
   std::size_t restored = 0;
   try {
-    // Validates the encoder's part before anything runs.
-    IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
-    try {
-      source_->restore_position(checkpoint.source_position, checkpoint.records);
-    } catch (const Error& e) {
-      throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
+    // A finishing checkpoint: every record was delivered, nothing is read again.
+    if (!checkpoint.finishing) {
+      // Validates the encoder's part before anything runs.
+      IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
+      try {
+        source_->restore_position(checkpoint.source_position, checkpoint.records);
+      } catch (const Error& e) {
+        throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
+      }
     }
     for (; restored < sinks_.size(); ++restored) {
       try {
@@ -170,7 +183,7 @@ void Pipeline::restore(const Checkpoint& checkpoint) {
 std::optional<Pipeline::HeldCheckpoint> Pipeline::held_checkpoint() const {
   std::lock_guard lock(mutex_);
   if (!checkpoint_started_) return std::nullopt;
-  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_};
+  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_, checkpoint_finishing_};
 }
 
 // Instances are destroyed here, on the owner's thread, after run() joined
@@ -220,10 +233,21 @@ std::vector<NamedQueueStats> Pipeline::queue_stats() const {
 RunSummary Pipeline::run() {
   started_ = std::chrono::steady_clock::now();
   if (run_.cancelled()) cancel("cancelled before the run started");
+  const bool only_finish = resume_ && resume_->finishing;
+  if (only_finish) {
+    // Every chunk had reached every sink: the sinks only finish.
+    run_.log("host", ATON_LOG_INFO,
+             "the checkpoint " + checkpoint_options_.path.string() + " records that every chunk (" +
+                 std::to_string(resume_->next_chunk) + ") reached every sink: completing their finish, "
+                 "nothing is read or written again");
+    for (auto& q : chunk_queues_) q->close();
+  }
   std::vector<std::thread> threads;
   try {
-    threads.emplace_back([this] { source_stage(); });
-    threads.emplace_back([this] { encoder_stage(); });
+    if (!only_finish) {
+      threads.emplace_back([this] { source_stage(); });
+      threads.emplace_back([this] { encoder_stage(); });
+    }
     for (std::size_t i = 0; i < sinks_.size(); ++i) threads.emplace_back([this, i] { sink_stage(i); });
   } catch (const std::exception& e) {
     fail("host", "", std::nullopt, std::string("cannot start a thread: ") + e.what());
@@ -231,15 +255,17 @@ RunSummary Pipeline::run() {
   for (auto& t : threads) t.join();
 
   bool resumable_stop;
+  bool completed;  // every sink finished: the output is complete, whatever stopped the run meanwhile
   {
     std::lock_guard lock(mutex_);
-    resumable_stop = failure_ && failure_->resumable;
+    completed = finishing_ && sinks_finished_ == sinks_.size();
+    resumable_stop = !completed && failure_ && failure_->resumable;
   }
   if (resumable_stop) write_held_back_checkpoint();
 
   std::lock_guard lock(mutex_);
   // Finished, or failed in a way no checkpoint survives: nothing to resume.
-  if (failure_ ? checkpoint_started_ && !failure_->resumable : checkpointing_ || resume_) {
+  if (completed || !failure_ ? checkpointing_ || resume_ : checkpoint_started_ && !failure_->resumable) {
     try {
       remove_checkpoint(checkpoint_options_.path);
     } catch (const std::exception& e) {
@@ -247,7 +273,10 @@ RunSummary Pipeline::run() {
     }
     checkpoint_started_ = false;
   }
-  if (failure_) {
+  if (failure_ && completed)
+    run_.log("host", ATON_LOG_WARNING,
+             failure_->message + " as the sinks were finishing; every one finished: the output is complete");
+  else if (failure_) {
     if (failure_->cancelled) throw CancelledError(failure_->message);
     throw Error(failure_->message);
   }
@@ -390,12 +419,16 @@ std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& 
   const Chunk& chunk = *delivery.chunk;
   std::lock_guard lock(mutex_);
   ++delivered_[sink];
-  if (checkpointing_) sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
+  if (checkpointing_) {
+    last_sink_states_[sink] = sink_state;
+    sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
+  }
   std::size_t everywhere = *std::min_element(delivered_.begin(), delivered_.end());
   if (everywhere <= reported_) return std::nullopt;
   // Chunks arrive in order on every queue, so the count written everywhere
   // grows by one, and only when the slowest sink writes: this very chunk.
   reported_ = everywhere;
+  next_chunk_out_ = chunk.chunk_id + 1;
   std::optional<Checkpoint> checkpoint;
   if (checkpointing_) checkpoint = checkpoint_after(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
@@ -463,10 +496,68 @@ void Pipeline::write_held_back_checkpoint() {
 }
 
 void Pipeline::store_checkpoint(const Checkpoint& checkpoint) {
-  write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  try {
+    write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  } catch (const std::exception&) {
+    // None was ever written: no checkpoint holds, whatever checkpoint_after() expected.
+    if (checkpoint_written_ == 0) {
+      std::lock_guard state(mutex_);
+      checkpoint_started_ = false;
+    }
+    throw;
+  }
   checkpoint_written_ = checkpoint.next_chunk;
   std::lock_guard state(mutex_);
   checkpoint_next_chunk_ = checkpoint.next_chunk;
+  checkpoint_finishing_ = checkpoint.finishing;
+  checkpoint_started_ = true;
+}
+
+// Whether this sink is to finish(): when every sink has every chunk and
+// nothing has stopped the run. Then, when checkpointing, the first sink
+// thread to get here writes the finishing checkpoint (the others wait for
+// it) before any sink finishes, so a stop from here on is recognisable. From
+// that checkpoint on, every sink finishes whatever stops the run meanwhile:
+// the output is complete, and finishing is what makes it final.
+bool Pipeline::begin_finish() {
+  std::lock_guard finish(finish_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (finishing_) return true;
+    if (failure_) return false;
+  }
+  if (checkpointing_ && !(resume_ && resume_->finishing)) {
+    try {
+      write_finishing_checkpoint();
+    } catch (const std::exception& e) {
+      fail("checkpoint", "", std::nullopt, std::string(e.what()) + " (set checkpoint.path to a writable place, "
+                                           "or checkpoint.enabled to false)");
+      return false;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  finishing_ = true;
+  return true;
+}
+
+void Pipeline::write_finishing_checkpoint() {
+  Checkpoint c;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      if (last_sink_states_[i].empty()) return;  // a sink wrote nothing: no state to finish from
+      c.sinks.push_back({sinks_[i]->plugin().name(), last_sink_states_[i]});
+    }
+    c.next_chunk = next_chunk_out_;
+    c.records = records_out_;
+  }
+  c.config = config_file_;
+  c.pipeline = fingerprint_;
+  c.source_plugin = source_->plugin().name();
+  c.finishing = true;
+  std::lock_guard lock(checkpoint_mutex_);
+  checkpoint_held_back_.reset();  // superseded
+  store_checkpoint(c);
 }
 
 void Pipeline::sink_stage(std::size_t index) {
@@ -496,17 +587,18 @@ void Pipeline::sink_stage(std::size_t index) {
 
   // Finish only when every sink has every chunk: a failure anywhere until
   // then means abort() everywhere.
-  bool ok;
-  bool resumable;
   {
     std::unique_lock lock(mutex_);
     if (!failure_) ++sinks_drained_;
     all_drained_.notify_all();
     all_drained_.wait(lock, [&] { return failure_ || sinks_drained_ == sinks_.size(); });
-    ok = !failure_;
-    resumable = checkpoint_started_ && failure_ && failure_->resumable;
   }
-  if (!ok) {
+  if (!begin_finish()) {
+    bool resumable;
+    {
+      std::lock_guard lock(mutex_);
+      resumable = checkpoint_started_ && failure_ && failure_->resumable;
+    }
     // A checkpoint refers to this sink's output: keep it for --resume.
     if (resumable) sink.suspend();
     else sink.abort();
@@ -514,6 +606,8 @@ void Pipeline::sink_stage(std::size_t index) {
   }
   try {
     sink.finish();
+    std::lock_guard lock(mutex_);
+    ++sinks_finished_;
   } catch (const std::exception& e) {
     fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + e.what());
   }
