@@ -111,7 +111,8 @@ std::vector<std::array<Ids, 2>> reference(const std::vector<TokenText>& texts) {
   auto node = aton::test::run_process({"node", std::string(ATON_SOURCE_DIR) + "/scripts/tokenizer/reference.mjs",
                                        kReferencePackage.string(), input.string(), output.string()},
                                       options);
-  INFO("the reference (node scripts/tokenizer/reference.mjs) failed:\n" << node.err);
+  INFO("the reference (node scripts/tokenizer/reference.mjs) failed with exit code "
+       << node.exit_code << (node.exit_code == 127 ? " (node is not on PATH)" : "") << ":\n" << node.err);
   REQUIRE(node.exit_code == 0);
 
   std::vector<std::array<Ids, 2>> out;
