@@ -2,7 +2,7 @@
 """The measurements behind bench/run; see bench/run for the set-up it expects.
 
     bench/bench.py --build DIR [--sax-build DIR] [--commit SHA] [--quick]
-                   [--sections speed,peers,memory,scaling,tokens]
+                   [--sections speed,peers,memory,scaling,tokens,tokenizer]
 
 Every figure is printed next to its reference from the same run (the bare
 RapidJSON SAX parse, `cat FILE > /dev/null`, the peers), because absolute
@@ -145,6 +145,7 @@ class Bench:
         self.aton = os.path.join(self.build, "bin", "aton")
         self.sax = os.path.join(os.path.abspath(sax_build or build), "bin", "aton_bench_sax")
         self.toon = os.path.join(NPM_DIR, "node_modules", ".bin", "toon")
+        self.tokenizer_bench = os.path.join(os.path.abspath(sax_build or build), "bin", "aton_bench_tokenizer")
         self.cfg = QUICK if quick else FULL
         self.label = "quick" if quick else "full"
         self.sections = sections
@@ -373,6 +374,38 @@ class Bench:
                    "ATON: `aton encode --chunk-size %d` (one chunk: the whole prompt). TOON: @toon-format/toon "
                    "encode() with default options. Every representation holds the same table name." % n)
 
+    # -- tokenizer: aton::Tokenizer::count() on the ATON text of the speed inputs
+    def tokenizer(self):
+        size = self.cfg["speed_mb"]
+        files = []
+        for name in DATASETS:
+            meta = dataset(name, size)
+            for mode in MODES:
+                out = os.path.join(OUT, "tokenizer-%s-%gMB.%s.aton" % (name, size, mode))
+                subprocess.run(self.aton_encode(meta, mode, 1000, out), check=True)
+                files.append(out)
+        lines = subprocess.run([self.tokenizer_bench, "--json", "--repeats", str(self.cfg["repeats"])] + files,
+                               check=True, capture_output=True, text=True).stdout.splitlines()
+        rows, raw = [], []
+        for line in lines:
+            r = json.loads(line)
+            raw.append(r)
+            name, mode = os.path.basename(r["file"]).split(".")[:2]
+            mb = r["bytes"] / MB
+            rows.append([name.replace("tokenizer-", ""), mode, "%.1f" % mb, r["encoding"], str(r["tokens"]),
+                         "%.2f" % (r["bytes"] / r["tokens"]), "%.0f" % (mb / r["cold_cpu_s"]),
+                         "%.0f" % (mb / r["warm_cpu_s"]), "%.0f" % (mb / r["cold_wall_s"]),
+                         "%.0f" % (mb / r["warm_wall_s"])])
+        self.raw["tokenizer"] = raw
+        self.table("Tokenizer: count() on ATON text, one thread (%g MB inputs, best of %d)" % (size, self.cfg["repeats"]),
+                   "bench/run%s --sections tokenizer" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "mode", "ATON MB", "encoding", "tokens", "bytes/token", "cold MB/s (cpu)",
+                    "warm MB/s (cpu)", "cold MB/s (wall)", "warm MB/s (wall)"], rows,
+                   "bench/tokenizer_speed.cpp (aton_bench_tokenizer) on the `aton encode --chunk-size 1000` output "
+                   "of each input. Cold: the first pass on a thread whose piece caches are empty; warm: the best "
+                   "later pass. MB/s is ATON bytes per second of count() alone, by the CPU time of its thread "
+                   "(one core: the target, 100 MB/s) and by the wall clock (other load on the machine shows here).")
+
     def header(self):
         if self.commit:  # a clean export of that commit was built
             commit, dirty = self.commit[:7], ""
@@ -417,7 +450,7 @@ def main():
     parser.add_argument("--sax-build", help="the build folder holding aton_bench_sax (default: --build)")
     parser.add_argument("--commit", help="the commit --build was made from (default: the working tree)")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--sections", default="speed,peers,memory,scaling,tokens")
+    parser.add_argument("--sections", default="speed,peers,memory,scaling,tokens,tokenizer")
     args = parser.parse_args()
     sections = args.sections.split(",")
     for section in sections:

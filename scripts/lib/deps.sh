@@ -25,5 +25,8 @@ aton_install_deps() {
 }
 
 # The csv source's tests fetch the csv-spectrum test data with npm at test
-# time; a machine whose Node.js came without npm gets Debian's.
+# time, and scripts/tokenizer/setup the tokenizer's rank files and its
+# tests' reference (npm package tiktoken); a machine without Node.js or npm
+# gets Debian's.
+command -v node >/dev/null 2>&1 || ATON_DEBIAN_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || ATON_DEBIAN_PACKAGES+=(npm)

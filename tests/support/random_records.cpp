@@ -1,5 +1,7 @@
 #include "support/random_records.hpp"
 
+#include "support/utf8.hpp"
+
 #include <aton/number.hpp>
 
 #include <algorithm>
@@ -65,24 +67,6 @@ constexpr std::array<double, 22> kEdgeFloats{
     std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
     std::numeric_limits<double>::min(), 2.2250738585072009e-308, 1e21, 1e22, 1e-7,
     123456.789, 9007199254740993.0, 0.30000000000000004};
-
-void append_utf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 }  // namespace
 
