@@ -4,6 +4,7 @@
 #include "command_line.hpp"
 #include "encoder_thread.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
@@ -108,11 +109,11 @@ int run_encode(int argc, char** argv) {
     out->commit();
     return kExitOk;
   } catch (const JsonError& e) {
-    std::cerr << "aton encode: " << source_name << ": " << e.what() << "\n";
+    print_error("encode", source_name + ": " + e.what());
   } catch (const EncodingError& e) {
-    std::cerr << "aton encode: " << source_name << ": " << e.what() << "\n";
+    print_error("encode", source_name + ": " + e.what());
   } catch (const Error& e) {
-    std::cerr << "aton encode: " << e.what() << "\n";
+    print_error("encode", e.what());
   }
   return kExitInvalidInput;
 }

@@ -1,6 +1,7 @@
 // `aton plugins`: lists the plugins found; --describe NAME shows one's options.
 #include "command.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/host/pipeline_config.hpp>
@@ -99,7 +100,7 @@ int run_plugins(int argc, char** argv) {
     host::PluginCatalog catalog;
     return name.empty() ? list(catalog) : describe(catalog, name);
   } catch (const Error& e) {
-    std::cerr << "aton plugins: " << e.what() << "\n";
+    print_error("plugins", e.what());
     return kExitPluginError;
   }
 }

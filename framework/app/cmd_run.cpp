@@ -40,6 +40,9 @@ and its newest one when Ctrl-C, SIGTERM or a failing sink stops it; a run
 that stopped (a kill too) continues from it with --resume, and a finished run
 removes it.
 
+Nothing printed shows a secret: values taken from the environment (${NAME})
+and the passwords and tokens written in the config are shown as ***.
+
 Options:
 )";
 
@@ -72,7 +75,8 @@ int run_run(int argc, char** argv) {
   po::options_description options;
   options.add_options()
       ("progress", po::value(&progress)->default_value(progress),
-       "auto (a live line on a terminal) | line | json (one object per chunk on stderr) | none")
+       "auto (a live line on a terminal) | line (the live line; plain lines into a pipe or file) | "
+       "json (one object per chunk on stderr, and an error event if the run fails) | none")
       ("resume", "continue an interrupted run from its checkpoint")
       ("quiet,q", "print nothing but errors")
       ("verbose,v", "also print the plugins' debug messages");
@@ -91,8 +95,25 @@ int run_run(int argc, char** argv) {
   }
 
   RunReporter reporter(mode, vm.count("verbose") > 0);
+  // How the run ended, for --progress json's error event.
+  auto failure_of = [](int code, const std::string& message, const std::exception* e) {
+    RunReporter::Failure failure{message, std::nullopt, std::nullopt, std::nullopt, code};
+    if (const auto* stage = dynamic_cast<const host::StageError*>(e)) {
+      failure.stage = stage->stage();
+      if (!stage->plugin().empty()) failure.plugin = stage->plugin();
+      failure.chunk = stage->chunk();
+    }
+    return failure;
+  };
+  // Prints the error and the error event; returns `code`.
+  auto fail = [&](int code, const std::string& message, const std::exception* e = nullptr) {
+    reporter.error(message);
+    reporter.failed(failure_of(code, message, e));
+    return code;
+  };
   try {
     host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
+    reporter.set_secrets(config.secrets);
     host::PluginCatalog catalog;
     host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
     std::optional<host::Checkpoint> checkpoint;
@@ -136,6 +157,7 @@ int run_run(int argc, char** argv) {
       running.store(nullptr);
       reporter.error(e.what());
       resume_hint();
+      reporter.failed(failure_of(interrupted(), e.what(), &e));
       return interrupted();
     } catch (const ConfigError&) {
       throw;  // a ResumeError: exit 3 below
@@ -143,27 +165,22 @@ int run_run(int argc, char** argv) {
       throw;
     } catch (const Error& e) {
       running.store(nullptr);
-      if (signals.received()) {
-        reporter.error(std::string("interrupted: ") + e.what());
-        resume_hint();
-        return interrupted();
-      }
-      reporter.error(e.what());
+      bool signalled = signals.received() != 0;
+      std::string message = signalled ? std::string("interrupted: ") + e.what() : std::string(e.what());
+      int code = signalled ? interrupted() : kExitRunFailed;
+      reporter.error(message);
       resume_hint();
-      return kExitRunFailed;
+      reporter.failed(failure_of(code, message, &e));
+      return code;
     }
   } catch (const ConfigError& e) {
-    reporter.error(e.what());
-    return kExitInvalidConfig;
+    return fail(kExitInvalidConfig, e.what());
   } catch (const PluginError& e) {
-    reporter.error(e.what());
-    return kExitPluginError;
+    return fail(kExitPluginError, e.what());
   } catch (const Error& e) {
-    reporter.error(e.what());
-    return kExitRunFailed;
+    return fail(kExitRunFailed, e.what(), &e);
   } catch (const std::exception& e) {
-    reporter.error(std::string("unexpected error: ") + e.what());
-    return kExitRunFailed;
+    return fail(kExitRunFailed, std::string("unexpected error: ") + e.what());
   }
 }
 

@@ -37,15 +37,19 @@ void iso_8601(std::string_view text, bool has_date, std::string& out) {
 }  // namespace
 
 PostgresRows::PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size)
-    : uri_(redact_uri(uri)), fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
+    : uri_(redact_uri(uri)),
+      passwords_(passwords_in(uri)),
+      fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
+  if (std::string problem = userinfo_problem(uri); !problem.empty())
+    throw std::runtime_error("sql: " + uri_ + ": " + problem);
   conn_ = PQconnectdb(uri.c_str());
   if (!conn_) throw std::runtime_error("sql: cannot connect to " + uri_ + ": out of memory");
   // A constructor that throws runs no destructor: close the connection here.
   try {
     if (PQstatus(conn_) != CONNECTION_OK)
-      throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+      throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
     if (PQsetClientEncoding(conn_, "UTF8") != 0)
-      throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+      throw std::runtime_error("sql: " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
     PQclear(exec("SET TimeZone = 'UTC'", false));
     PQclear(exec("SET DateStyle = 'ISO, YMD'", false));
     PQclear(exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false));
@@ -71,11 +75,15 @@ pg_result* PostgresRows::exec(const std::string& sql, bool rows) {
   PGresult* r = PQexec(conn_, sql.c_str());
   ExecStatusType want = rows ? PGRES_TUPLES_OK : PGRES_COMMAND_OK;
   if (!r || PQresultStatus(r) != want) {
-    std::string message = trim_message(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+    std::string message = libpq_message(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
     PQclear(r);
     throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
   }
   return r;
+}
+
+std::string PostgresRows::libpq_message(const char* text) const {
+  return redact_message(trim_message(text ? text : ""), passwords_);
 }
 
 std::size_t PostgresRows::read(sdk::RecordBuilder& out, std::size_t max) {

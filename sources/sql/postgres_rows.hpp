@@ -31,10 +31,13 @@ class PostgresRows : public RowStream {
 
  private:
   pg_result* exec(const std::string& sql, bool rows);
+  // libpq's text, trimmed, with the connection's passwords blanked out.
+  std::string libpq_message(const char* text) const;
   void emit_value(sdk::RecordBuilder& out, int column, const char* text, std::size_t size);
   void emit_json(sdk::RecordBuilder& out, const char* text, std::size_t size);
 
   std::string uri_;  // redacted, for messages
+  std::vector<std::string> passwords_;  // what libpq's messages must not show
   pg_conn* conn_ = nullptr;
   pg_result* batch_ = nullptr;
   int row_ = 0, rows_ = 0;

@@ -47,7 +47,7 @@ std::string with_article(std::string_view type) {
 
 class Checker {
  public:
-  Checker(std::string_view file) : file_(file) {}
+  Checker(std::string_view file, const Secrets* secrets) : file_(file), secrets_(secrets) {}
 
   [[noreturn]] void fail(const std::string& pointer, const std::string& problem) const {
     throw ConfigError(std::string(file_) + ": " + (pointer.empty() ? "/" : pointer) + ": " + problem);
@@ -67,7 +67,7 @@ class Checker {
         std::string expected;
         for (std::size_t i = 0; i < types.size(); ++i)
           expected += (i ? " or " : "") + with_article(types[i]);
-        fail(at, "expected " + expected + ", got " + describe_json(v));
+        fail(at, "expected " + expected + ", got " + describe(v));
       }
     }
     if (const auto* choices = member(schema, "enum"); choices && choices->IsArray()) {
@@ -81,9 +81,9 @@ class Checker {
       }
       if (!ok) {
         std::string hint;
-        if (v.IsString())
+        if (v.IsString() && !holds_secret(v))
           if (auto m = closest_match(str(v), words); !m.empty()) hint = "; did you mean '" + m + "'?";
-        fail(at, "expected one of " + list + ", got " + describe_json(v) + hint);
+        fail(at, "expected one of " + list + ", got " + describe(v) + hint);
       }
     }
     if (v.IsNumber()) {
@@ -107,6 +107,16 @@ class Checker {
   }
 
  private:
+  bool holds_secret(const rapidjson::Value& v) const {
+    return secrets_ && v.IsString() && secrets_->reveals(str(v));
+  }
+  // describe_json(), but a value with a secret in it is not quoted (a cut
+  // quote would show part of it, which no scrubbing could find).
+  std::string describe(const rapidjson::Value& v) const {
+    return holds_secret(v) ? "a string (not shown: it holds a secret or a value from the environment)"
+                           : describe_json(v);
+  }
+
   void check_object(const rapidjson::Value& schema, const rapidjson::Value& v, const std::string& at) const {
     const auto* properties = member(schema, "properties");
     std::vector<std::string> known;
@@ -135,6 +145,7 @@ class Checker {
   }
 
   std::string_view file_;
+  const Secrets* secrets_;
 };
 
 }  // namespace
@@ -194,8 +205,8 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 }
 
 void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
-                             std::string_view file, const std::string& base_pointer) {
-  Checker(file).check(schema, value, base_pointer);
+                             std::string_view file, const std::string& base_pointer, const Secrets* secrets) {
+  Checker(file, secrets).check(schema, value, base_pointer);
 
   rapidjson::SchemaDocument schema_document(schema);
   rapidjson::SchemaValidator validator(schema_document);

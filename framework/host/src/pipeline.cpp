@@ -37,9 +37,10 @@ aton_chunk to_c_chunk(const Chunk& c) {
 
 }  // namespace
 
-ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
+ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) try {
   if (!config.plugin_dirs.empty()) catalog.add_dirs(config.plugin_dirs);
   ResolvedPipeline out;
+  out.secrets = config.secrets;
   out.config_file = config.file;
   out.encoder = config.encoder;
   out.queue_capacity = config.queue_capacity;
@@ -52,11 +53,16 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   out.source = resolve(config.source, ATON_PLUGIN_SOURCE);
   for (const auto& s : config.sinks) out.sinks.push_back(resolve(s, ATON_PLUGIN_SINK));
   return out;
+} catch (const ConfigError& e) {
+  throw ConfigError(config.secrets.scrub(e.what()));
+} catch (const PluginError& e) {
+  throw PluginError(config.secrets.scrub(e.what()));
 }
 
 Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer,
                    const Checkpoint* resume)
     : encoder_options_(spec.encoder),
+      secrets_(spec.secrets),
       run_(run),
       observer_(observer),
       batches_(spec.queue_capacity) {
@@ -65,8 +71,9 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
-    throw SourceError("source '" + spec.source.plugin.name() + "' (" + spec.source.pointer +
-                      "): could not start: " + e.what());
+    throw StageError(secrets_.scrub("source '" + spec.source.plugin.name() + "' (" + spec.source.pointer +
+                                    "): could not start: " + e.what()),
+                     "source", spec.source.plugin.name(), std::nullopt);
   }
   for (const auto& s : spec.sinks) {
     try {
@@ -74,7 +81,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
     } catch (const Error& e) {
       // The sinks already made may hold temporary output: discard it.
       for (auto& made : sinks_) made->abort();
-      throw SinkError("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what());
+      throw StageError(secrets_.scrub("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what()),
+                       "sink", s.plugin.name(), std::nullopt);
     }
     chunk_queues_.push_back(std::make_unique<BoundedQueue<Delivery>>(spec.queue_capacity));
   }
@@ -203,10 +211,22 @@ void Pipeline::fail(const std::string& stage, const std::string& plugin, std::op
   std::string message = stage;
   if (!plugin.empty()) message += " '" + plugin + "'";
   if (chunk) message += " (chunk " + std::to_string(*chunk) + ")";
-  stop({message + ": " + cause, false, stage == "sink" || stage == "checkpoint"});
+  Failure failure;
+  failure.message = secrets_.scrub(message + ": " + cause);
+  failure.stage = stage;
+  failure.plugin = plugin;
+  failure.chunk = chunk;
+  failure.resumable = stage == "sink" || stage == "checkpoint";
+  stop(std::move(failure));
 }
 
-void Pipeline::cancel(const std::string& reason) { stop({reason, true, true}); }
+void Pipeline::cancel(const std::string& reason) {
+  Failure failure;
+  failure.message = reason;
+  failure.cancelled = true;
+  failure.resumable = true;
+  stop(std::move(failure));
+}
 
 std::vector<NamedQueueStats> Pipeline::queue_stats() const {
   std::vector<NamedQueueStats> out;
@@ -249,7 +269,7 @@ RunSummary Pipeline::run() {
   }
   if (failure_) {
     if (failure_->cancelled) throw CancelledError(failure_->message);
-    throw Error(failure_->message);
+    throw StageError(failure_->message, failure_->stage, failure_->plugin, failure_->chunk);
   }
   RunSummary summary;
   summary.records = records_out_;

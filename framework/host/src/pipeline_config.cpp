@@ -159,8 +159,9 @@ void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::
 
 // ---- ${NAME} and ${NAME:-default} --------------------------------------------
 
+// Each value taken from the environment is a secret from here on.
 std::string substitute(std::string_view text, const EnvLookup& env, const fs::path& file,
-                       const std::string& pointer) {
+                       const std::string& pointer, Secrets& secrets) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -181,6 +182,7 @@ std::string substitute(std::string_view text, const EnvLookup& env, const fs::pa
     std::string name(inner.substr(0, dash));
     if (name.empty()) fail(file, pointer, "empty variable name in '${" + std::string(inner) + "}'");
     if (auto value = env(name)) {
+      secrets.add(*value);
       out += *value;
     } else if (dash != std::string_view::npos) {
       out += inner.substr(dash + 2);
@@ -194,19 +196,36 @@ std::string substitute(std::string_view text, const EnvLookup& env, const fs::pa
 }
 
 void substitute_all(rapidjson::Value& v, rapidjson::Document::AllocatorType& allocator, const EnvLookup& env,
-                    const fs::path& file, const std::string& pointer) {
+                    const fs::path& file, const std::string& pointer, Secrets& secrets) {
   if (v.IsString()) {
     std::string_view text(v.GetString(), v.GetStringLength());
     if (text.find("${") == std::string_view::npos) return;
-    std::string replaced = substitute(text, env, file, pointer);
+    std::string replaced = substitute(text, env, file, pointer, secrets);
     v.SetString(replaced.c_str(), static_cast<rapidjson::SizeType>(replaced.size()), allocator);
   } else if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
-      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)));
+      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)), secrets);
   } else if (v.IsObject()) {
     for (auto& m : v.GetObject())
       substitute_all(m.value, allocator, env, file,
-                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}));
+                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}), secrets);
+  }
+}
+
+// The credentials written in the config's strings (secrets.hpp): a string
+// under a credential-like key, a URI's password, a token parameter.
+// Iterative, as check_depth.
+void collect_credentials(const rapidjson::Value& root, Secrets& secrets) {
+  std::vector<std::pair<const rapidjson::Value*, std::string_view>> todo{{&root, {}}};
+  while (!todo.empty()) {
+    auto [v, key] = todo.back();
+    todo.pop_back();
+    if (v->IsString())
+      secrets.add_credentials(key, {v->GetString(), v->GetStringLength()});
+    else if (v->IsArray())
+      for (const auto& item : v->GetArray()) todo.emplace_back(&item, key);
+    else if (v->IsObject())
+      for (const auto& m : v->GetObject()) todo.emplace_back(&m.value, std::string_view(m.name.GetString(), m.name.GetStringLength()));
   }
 }
 
@@ -268,13 +287,25 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
   if (!doc.IsObject()) fail(file, "", "a pipeline config is a JSON object, got " + describe_json(doc));
   for (const auto& o : overrides) apply_override(doc, o, file);
   if (!overrides.empty()) check_depth(doc, file);
-  substitute_all(doc, doc.GetAllocator(), env, file, "");
+  Secrets secrets;
+  // From here on an error may quote a value: it is scrubbed of the secrets
+  // found so far.
+  auto scrubbed = [&](auto&& step) {
+    try {
+      step();
+    } catch (const ConfigError& e) {
+      throw ConfigError(secrets.scrub(e.what()));
+    }
+  };
+  scrubbed([&] { substitute_all(doc, doc.GetAllocator(), env, file, "", secrets); });
+  collect_credentials(doc, secrets);
 
   rapidjson::Document schema;
   schema.Parse(kHostSchema.data(), kHostSchema.size());
-  validate_against_schema(schema, doc, file.string(), "");
+  scrubbed([&] { validate_against_schema(schema, doc, file.string(), "", &secrets); });
 
   PipelineConfig config;
+  config.secrets = std::move(secrets);
   config.file = file;
   config.dir = fs::absolute(file).parent_path();
   if (const auto* e = find(doc, "encoder")) {
@@ -361,7 +392,7 @@ std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entr
   std::string schema_text = plugin_schema(plugin);
   rapidjson::Document schema;
   schema.Parse(schema_text.c_str(), schema_text.size());
-  validate_against_schema(schema, doc, config.file.string(), entry.pointer);
+  validate_against_schema(schema, doc, config.file.string(), entry.pointer, &config.secrets);
 
   for (const aton_option& o : plugin.options()) {
     if (std::string_view(o.type) != "path") continue;

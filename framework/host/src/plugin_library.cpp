@@ -198,12 +198,12 @@ Plugin PluginCatalog::load(std::string_view name, aton_plugin_kind kind) const {
       found += f.name;
     }
     std::string searched;
-    for (const auto& d : dirs_) searched += "\n  " + d.path.string() + " (" + d.origin + ")";
+    for (const auto& d : dirs_) searched += (searched.empty() ? " " : ", ") + d.path.string() + " (" + d.origin + ")";
     throw PluginError("plugin '" + std::string(name) + "' not found: no aton_" + std::string(name) +
                       ".so in the plugin folders. Plugins found: " +
                       (found.empty() ? std::string("none") : found) + ". Folders searched:" +
                       (searched.empty() ? std::string(" none") : searched) +
-                      "\nAdd a folder with ATON_PLUGIN_PATH or plugin_dirs in the config.");
+                      ". Add a folder with ATON_PLUGIN_PATH or plugin_dirs in the config.");
   }
   Plugin plugin = load_plugin(file->path);
   if (plugin.kind() != kind)

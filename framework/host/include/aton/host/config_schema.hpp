@@ -8,6 +8,8 @@
 // plugin's schema uses (pattern, maxItems, ...) is still enforced.
 #pragma once
 
+#include <aton/host/secrets.hpp>
+
 #include <rapidjson/document.h>
 
 #include <string>
@@ -18,8 +20,10 @@ namespace aton::host {
 
 // Throws ConfigError "<file>: <pointer>: <problem>" at the first problem.
 // `base_pointer` is where `value` sits in the whole config ("/sinks/1").
+// A string holding one of `secrets` is described, not quoted.
 void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
-                             std::string_view file, const std::string& base_pointer);
+                             std::string_view file, const std::string& base_pointer,
+                             const Secrets* secrets = nullptr);
 
 // The candidate closest to `word` by edit distance, if close enough to be a
 // likely misspelling; empty otherwise.
