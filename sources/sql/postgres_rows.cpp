@@ -71,12 +71,18 @@ PostgresRows::~PostgresRows() {
   PQfinish(conn_);  // ends the transaction and the cursor with it
 }
 
+// Through the extended protocol (PQexecParams, no parameters), which runs
+// exactly one statement: a query that closes the wrapping SELECT and adds
+// "; COMMIT; DELETE ..." is refused by the server as a whole, instead of
+// committing what follows. The transaction is READ ONLY besides.
 pg_result* PostgresRows::exec(const std::string& sql, bool rows) {
-  PGresult* r = PQexec(conn_, sql.c_str());
+  PGresult* r = PQexecParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
   ExecStatusType want = rows ? PGRES_TUPLES_OK : PGRES_COMMAND_OK;
   if (!r || PQresultStatus(r) != want) {
     std::string message = libpq_message(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
     PQclear(r);
+    if (message.find("cannot insert multiple commands") != std::string::npos)
+      message += " (the query must be one statement: no ';' between statements)";
     throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
   }
   return r;

@@ -1,7 +1,10 @@
 // Rows of a query on a PostgreSQL server, through libpq and a server-side
 // cursor: FETCH fetch_size rows at a time, so at most one batch of rows is
 // ever in memory. The count and the rows come from one REPEATABLE READ,
-// READ ONLY transaction, so COUNT(*) matches the rows streamed.
+// READ ONLY transaction, so COUNT(*) matches the rows streamed. Every
+// statement goes through the extended protocol, which runs one statement
+// only, so a query cannot add statements of its own (a COMMIT ending the
+// read-only transaction, then writes).
 //
 // Types map by column type (docs/sources.md): integers -> int, float4/8 ->
 // float, numeric -> exact number, bool, text types -> str, json/jsonb ->

@@ -51,10 +51,19 @@ SqliteRows::~SqliteRows() {
   sqlite3_close(db_);
 }
 
+// One statement only: what follows a first statement would be ignored
+// silently, so it is refused instead (as PostgreSQL's extended protocol does).
 sqlite3_stmt* SqliteRows::prepare(const std::string& sql) const {
   sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK)
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail) != SQLITE_OK)
     fail("cannot run the query");
+  while (tail && *tail && (*tail == ' ' || *tail == '\n' || *tail == '\r' || *tail == '\t' || *tail == ';')) ++tail;
+  if (tail && *tail) {
+    sqlite3_finalize(statement);
+    throw std::runtime_error("sql: " + path_ + ": the query must be one statement, but more follows its first: '" +
+                             std::string(tail).substr(0, 40) + "'");
+  }
   return statement;
 }
 
