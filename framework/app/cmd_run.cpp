@@ -42,6 +42,7 @@ removes it.
 
 Nothing printed shows a secret: values taken from the environment (${NAME})
 and the passwords and tokens written in the config are shown as ***.
+Plugins are native code: loading one runs it (docs/PLUGINS.md).
 
 Options:
 )";

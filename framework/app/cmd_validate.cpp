@@ -22,6 +22,9 @@ and loads, and every plugin's keys against the options it declares. Prints
 each problem's file, JSON pointer, what was expected and, for a misspelt
 key, the key it probably meant. Values from the environment are not shown.
 
+Loading a plugin runs its code: validate only configs you trust, since the
+plugins their plugin_dirs hold are loaded too (docs/CONFIG.md).
+
 Options:
 )";
 
