@@ -13,7 +13,9 @@
 #include <boost/program_options.hpp>
 
 #include <iostream>
+#include <new>
 #include <optional>
+#include <system_error>
 
 namespace po = boost::program_options;
 
@@ -85,8 +87,11 @@ int run_encode(int argc, char** argv) {
   encoder_options.on_new_key = on_new_key == "error" ? NewKeyPolicy::Error : NewKeyPolicy::Extend;
 
   std::string source_name = input == "-" ? "stdin" : input;
+  // What the command was doing, for "out of memory while ...".
+  const char* doing = "reading the input";
   try {
     InputText input_text(input);
+    doing = "encoding";
     std::string_view text = input_text.view();
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
@@ -106,6 +111,7 @@ int run_encode(int argc, char** argv) {
     });
     if (!encoder) start(name);  // an empty table still gives its header
     encoder->finish();
+    doing = "writing the output";
     out->commit();
     return kExitOk;
   } catch (const JsonError& e) {
@@ -114,6 +120,12 @@ int run_encode(int argc, char** argv) {
     print_error("encode", source_name + ": " + e.what());
   } catch (const Error& e) {
     print_error("encode", e.what());
+  } catch (const std::bad_alloc&) {
+    // Caught here, not let out: the temporary output is removed on the way.
+    print_error("encode", source_name + ": out of memory while " + doing);
+  } catch (const std::system_error& e) {
+    print_error("encode", std::string("cannot start the encoder's thread (out of memory while ") + doing +
+                              ", or too many threads): " + e.what());
   }
   return kExitInvalidInput;
 }

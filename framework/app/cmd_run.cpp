@@ -15,12 +15,16 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
+#include <system_error>
 
 namespace po = boost::program_options;
 
@@ -64,10 +68,18 @@ checkpoint), 5 plugin not found or refused, 130 SIGINT, 143 SIGTERM.
 // Every batch's arena is freed once encoded and the next one allocated at
 // once; glibc would hand those pages back to the kernel and fault them in
 // again each time (15% of a run's samples in bench/profile). Keep them.
+// Under an address-space limit (ulimit -v) the pads shrink with it: a heap
+// that grows by 64 MB at a time fails long before memory is short.
 void keep_freed_memory_for_reuse() {
+  std::size_t pad = 64 << 20, mmap_threshold = 32 << 20;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    pad = std::min<std::size_t>(pad, limit.rlim_cur / 64);
+    mmap_threshold = std::min<std::size_t>(mmap_threshold, limit.rlim_cur / 32);
+  }
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TOP_PAD, static_cast<int>(pad));
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold));
 }
 
 int run_run(int argc, char** argv) {
@@ -112,10 +124,13 @@ int run_run(int argc, char** argv) {
     reporter.failed(failure_of(code, message, e));
     return code;
   };
+  // What the run was doing, for "out of memory while ...".
+  const char* doing = "reading the config";
   try {
     host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
     reporter.set_secrets(config.secrets);
     host::PluginCatalog catalog;
+    doing = "loading the plugins";
     host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
     std::optional<host::Checkpoint> checkpoint;
     if (vm.count("resume")) {
@@ -123,6 +138,7 @@ int run_run(int argc, char** argv) {
       checkpoint = host::load_checkpoint(spec.checkpoint.path);
     }
 
+    doing = "starting the run";
     host::RunContext run([&](const std::string& plugin, aton_log_level level, std::string_view message) {
       reporter.log(plugin, level, message);
     });
@@ -145,11 +161,13 @@ int run_run(int argc, char** argv) {
                        " --resume` continues from there");
     };
     try {
+      doing = "starting the plugins";
       made = std::make_unique<host::Pipeline>(spec, run, &reporter, checkpoint ? &*checkpoint : nullptr);
       host::Pipeline& pipeline = *made;
       reporter.attach(&pipeline);
       running.store(&pipeline);
       if (signals.received()) pipeline.cancel("interrupted");
+      doing = "running the pipeline";
       host::RunSummary summary = pipeline.run();
       running.store(nullptr);
       reporter.summary(summary);
@@ -178,6 +196,13 @@ int run_run(int argc, char** argv) {
     return fail(kExitInvalidConfig, e.what());
   } catch (const PluginError& e) {
     return fail(kExitPluginError, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(kExitRunFailed, std::string("out of memory while ") + doing);
+  } catch (const std::system_error& e) {
+    if (e.code() == std::errc::resource_unavailable_try_again)  // pthread_create: no memory for a stack
+      return fail(kExitRunFailed, std::string("out of memory while ") + doing + " (cannot start a thread: " +
+                                      e.what() + ")");
+    return fail(kExitRunFailed, std::string("unexpected error: ") + e.what());
   } catch (const Error& e) {
     return fail(kExitRunFailed, e.what(), &e);
   } catch (const std::exception& e) {

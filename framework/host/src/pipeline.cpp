@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <exception>
+#include <new>
 #include <thread>
 
 namespace aton::host {
@@ -15,6 +16,13 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A failure's cause as a message says it: running out of memory is said
+// so, with what the stage was doing, rather than as "std::bad_alloc".
+std::string cause_of(const std::exception& e, const char* doing) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return std::string("out of memory while ") + doing;
+  return e.what();
 }
 
 aton_chunk to_c_chunk(const Chunk& c) {
@@ -246,7 +254,10 @@ RunSummary Pipeline::run() {
     threads.emplace_back([this] { encoder_stage(); });
     for (std::size_t i = 0; i < sinks_.size(); ++i) threads.emplace_back([this, i] { sink_stage(i); });
   } catch (const std::exception& e) {
-    fail("host", "", std::nullopt, std::string("cannot start a thread: ") + e.what());
+    // pthread_create's EAGAIN: no memory for the thread's stack, or too many threads.
+    fail("host", "", std::nullopt,
+         std::string("cannot start a thread (out of memory while starting the stages, or too many threads): ") +
+             e.what());
   }
   for (auto& t : threads) t.join();
 
@@ -297,7 +308,7 @@ void Pipeline::source_stage() {
     batches_.close();
   } catch (const std::exception& e) {
     // The chunk the failing record would have gone into.
-    fail("source", source_->plugin().name(), records / batch_size, e.what());
+    fail("source", source_->plugin().name(), records / batch_size, cause_of(e, "reading records"));
   }
 }
 
@@ -358,7 +369,7 @@ void Pipeline::encoder_stage() {
       if (!emit(std::move(*chunk))) return;
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
-    fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
+    fail("encoder", "", pushed / encoder_options_.chunk_size, cause_of(e, "encoding"));
   }
 }
 
@@ -490,7 +501,7 @@ void Pipeline::sink_stage(std::size_t index) {
       }
     }
   } catch (const std::exception& e) {
-    fail("sink", sink.plugin().name(), chunk_id, e.what());
+    fail("sink", sink.plugin().name(), chunk_id, cause_of(e, "writing"));
   }
 
   // Finish only when every sink has every chunk: a failure anywhere until
@@ -514,7 +525,7 @@ void Pipeline::sink_stage(std::size_t index) {
   try {
     sink.finish();
   } catch (const std::exception& e) {
-    fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + e.what());
+    fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + cause_of(e, "finishing"));
   }
 }
 
