@@ -63,7 +63,7 @@ std::string RunReporter::queues_json() const {
       if (!first) out += ',';
       first = false;
       out += "{\"name\":";
-      append_json_string(q.name, out);
+      append_json_string(secrets_.shown(q.name), out);  // it names a plugin
       out += ",\"capacity\":" + std::to_string(q.stats.capacity) + ",\"size\":" + std::to_string(q.stats.size) +
              ",\"max_occupancy\":" + std::to_string(q.stats.max_occupancy) +
              ",\"producer_waits\":" + std::to_string(q.stats.producer_waits) +
