@@ -3,6 +3,7 @@
 #include "command.hpp"
 #include "command_line.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/decoder.hpp>
 #include <aton/errors.hpp>
@@ -56,9 +57,9 @@ int run_decode(int argc, char** argv) {
     out.commit();
     return kExitOk;
   } catch (const DecodingError& e) {
-    std::cerr << "aton decode: " << source_name << ": " << e.what() << "\n";
+    print_error("decode", source_name + ": " + e.what());
   } catch (const Error& e) {
-    std::cerr << "aton decode: " << e.what() << "\n";
+    print_error("decode", e.what());
   }
   return kExitInvalidInput;
 }

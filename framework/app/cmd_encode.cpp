@@ -4,6 +4,7 @@
 #include "command_line.hpp"
 #include "encoder_thread.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
@@ -12,7 +13,9 @@
 #include <boost/program_options.hpp>
 
 #include <iostream>
+#include <new>
 #include <optional>
+#include <system_error>
 
 namespace po = boost::program_options;
 
@@ -94,8 +97,11 @@ int run_encode(int argc, char** argv) {
   encoder_options.on_new_key = on_new_key == "error" ? NewKeyPolicy::Error : NewKeyPolicy::Extend;
 
   std::string source_name = input == "-" ? "stdin" : input;
+  // What the command was doing, for "out of memory while ...".
+  const char* doing = "reading the input";
   try {
     InputText input_text(input);
+    doing = "encoding";
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
     // Records stream from the parser to the encoder on another thread, in
@@ -118,14 +124,21 @@ int run_encode(int argc, char** argv) {
     if (input_text.truncated())
       throw EncodingError("the file was truncated while it was read (it shrank under the reader, as log rotation "
                           "by copytruncate does); nothing is written as complete: encode a copy that does not change");
+    doing = "writing the output";
     out->commit();
     return kExitOk;
   } catch (const JsonError& e) {
-    std::cerr << "aton encode: " << source_name << ": " << e.what() << "\n";
+    print_error("encode", source_name + ": " + e.what());
   } catch (const EncodingError& e) {
-    std::cerr << "aton encode: " << source_name << ": " << e.what() << "\n";
+    print_error("encode", source_name + ": " + e.what());
   } catch (const Error& e) {
-    std::cerr << "aton encode: " << e.what() << "\n";
+    print_error("encode", e.what());
+  } catch (const std::bad_alloc&) {
+    // Caught here, not let out: the temporary output is removed on the way.
+    print_error("encode", source_name + ": out of memory while " + doing);
+  } catch (const std::system_error& e) {
+    print_error("encode", std::string("cannot start the encoder's thread (out of memory while ") + doing +
+                              ", or too many threads): " + e.what());
   }
   return kExitInvalidInput;
 }

@@ -1,6 +1,7 @@
 // `aton plugins`: lists the plugins found; --describe NAME shows one's options.
 #include "command.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/host/pipeline_config.hpp>
@@ -22,8 +23,10 @@ constexpr const char* kHelp = R"(Usage: aton plugins [--describe NAME]
 Lists every plugin found, with its name, kind, version and file. Folders
 searched, in order: the build tree's or install prefix's lib/aton/plugins
 beside this binary, then each folder of ATON_PLUGIN_PATH (colon-separated).
-The first folder that has a plugin of a given name wins. A file that cannot
-be loaded is listed with the reason.
+The first folder that has a plugin of a given name wins; the files it
+shadows are listed, not loaded. A file that cannot be loaded, or is not
+trusted (loading a plugin runs its code: a file another user owns, or that
+every user may write or put there, is refused), is listed with the reason.
 
 Options:
 )";
@@ -42,11 +45,16 @@ int list(const host::PluginCatalog& catalog) {
   std::cout << std::left << std::setw(14) << "NAME" << std::setw(8) << "KIND" << std::setw(10) << "VERSION"
             << "FILE\n";
   for (const auto& f : catalog.files()) {
+    // Loading runs a plugin's code: a file no run would load is not loaded.
+    if (f.shadowed) {
+      std::cout << std::setw(14) << f.name << std::setw(8) << "-" << std::setw(10) << "-" << f.path.string()
+                << "  (shadowed by an earlier folder; not loaded)\n";
+      continue;
+    }
     try {
       host::Plugin p = host::load_plugin(f.path);
       std::cout << std::setw(14) << p.name() << std::setw(8) << host::kind_name(p.kind()) << std::setw(10)
-                << p.version() << f.path.string() << (f.shadowed ? "  (shadowed by an earlier folder)" : "")
-                << "\n";
+                << p.version() << f.path.string() << "\n";
     } catch (const Error& e) {
       std::cout << std::setw(14) << f.name << std::setw(8) << "-" << std::setw(10) << "-" << f.path.string()
                 << "  (refused: " << e.what() << ")\n";
@@ -99,7 +107,7 @@ int run_plugins(int argc, char** argv) {
     host::PluginCatalog catalog;
     return name.empty() ? list(catalog) : describe(catalog, name);
   } catch (const Error& e) {
-    std::cerr << "aton plugins: " << e.what() << "\n";
+    print_error("plugins", e.what());
     return kExitPluginError;
   }
 }

@@ -15,12 +15,16 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
+#include <system_error>
 
 namespace po = boost::program_options;
 
@@ -39,6 +43,10 @@ or the config's checkpoint.path) at most once per checkpoint.interval (1 s),
 and its newest one when Ctrl-C, SIGTERM or a failing sink stops it; a run
 that stopped (a kill too) continues from it with --resume, and a finished run
 removes it.
+
+Nothing printed shows a secret: values taken from the environment (${NAME})
+and the passwords and tokens written in the config are shown as ***.
+Plugins are native code: loading one runs it (docs/PLUGINS.md).
 
 Options:
 )";
@@ -60,10 +68,18 @@ checkpoint), 5 plugin not found or refused, 130 SIGINT, 143 SIGTERM.
 // Every batch's arena is freed once encoded and the next one allocated at
 // once; glibc would hand those pages back to the kernel and fault them in
 // again each time (15% of a run's samples in bench/profile). Keep them.
+// Under an address-space limit (ulimit -v) the pads shrink with it: a heap
+// that grows by 64 MB at a time fails long before memory is short.
 void keep_freed_memory_for_reuse() {
+  std::size_t pad = 64 << 20, mmap_threshold = 32 << 20;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    pad = std::min<std::size_t>(pad, limit.rlim_cur / 64);
+    mmap_threshold = std::min<std::size_t>(mmap_threshold, limit.rlim_cur / 32);
+  }
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TOP_PAD, static_cast<int>(pad));
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold));
 }
 
 int run_run(int argc, char** argv) {
@@ -72,7 +88,8 @@ int run_run(int argc, char** argv) {
   po::options_description options;
   options.add_options()
       ("progress", po::value(&progress)->default_value(progress),
-       "auto (a live line on a terminal) | line | json (one object per chunk on stderr) | none")
+       "auto (a live line on a terminal) | line (the live line; plain lines into a pipe or file) | "
+       "json (one object per chunk on stderr, and an error event if the run fails) | none")
       ("resume", "continue an interrupted run from its checkpoint")
       ("quiet,q", "print nothing but errors")
       ("verbose,v", "also print the plugins' debug messages");
@@ -91,9 +108,29 @@ int run_run(int argc, char** argv) {
   }
 
   RunReporter reporter(mode, vm.count("verbose") > 0);
+  // How the run ended, for --progress json's error event.
+  auto failure_of = [](int code, const std::string& message, const std::exception* e) {
+    RunReporter::Failure failure{message, std::nullopt, std::nullopt, std::nullopt, code};
+    if (const auto* stage = dynamic_cast<const host::StageError*>(e)) {
+      failure.stage = stage->stage();
+      if (!stage->plugin().empty()) failure.plugin = stage->plugin();
+      failure.chunk = stage->chunk();
+    }
+    return failure;
+  };
+  // Prints the error and the error event; returns `code`.
+  auto fail = [&](int code, const std::string& message, const std::exception* e = nullptr) {
+    reporter.error(message);
+    reporter.failed(failure_of(code, message, e));
+    return code;
+  };
+  // What the run was doing, for "out of memory while ...".
+  const char* doing = "reading the config";
   try {
     host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
+    reporter.set_secrets(config.secrets);
     host::PluginCatalog catalog;
+    doing = "loading the plugins";
     host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
     std::optional<host::Checkpoint> checkpoint;
     if (vm.count("resume")) {
@@ -101,6 +138,7 @@ int run_run(int argc, char** argv) {
       checkpoint = host::load_checkpoint(spec.checkpoint.path);
     }
 
+    doing = "starting the run";
     host::RunContext run([&](const std::string& plugin, aton_log_level level, std::string_view message) {
       reporter.log(plugin, level, message);
     });
@@ -131,11 +169,13 @@ int run_run(int argc, char** argv) {
                                  " --resume` continues from there");
     };
     try {
+      doing = "starting the plugins";
       made = std::make_unique<host::Pipeline>(spec, run, &reporter, checkpoint ? &*checkpoint : nullptr);
       host::Pipeline& pipeline = *made;
       reporter.attach(&pipeline);
       running.store(&pipeline);
       if (signals.received()) pipeline.cancel("interrupted");
+      doing = "running the pipeline";
       host::RunSummary summary = pipeline.run();
       running.store(nullptr);
       reporter.summary(summary);
@@ -144,6 +184,7 @@ int run_run(int argc, char** argv) {
       running.store(nullptr);
       reporter.error(e.what());
       resume_hint();
+      reporter.failed(failure_of(interrupted(), e.what(), &e));
       return interrupted();
     } catch (const ConfigError&) {
       throw;  // a ResumeError: exit 3 below
@@ -151,27 +192,29 @@ int run_run(int argc, char** argv) {
       throw;
     } catch (const Error& e) {
       running.store(nullptr);
-      if (signals.received()) {
-        reporter.error(std::string("interrupted: ") + e.what());
-        resume_hint();
-        return interrupted();
-      }
-      reporter.error(e.what());
+      bool signalled = signals.received() != 0;
+      std::string message = signalled ? std::string("interrupted: ") + e.what() : std::string(e.what());
+      int code = signalled ? interrupted() : kExitRunFailed;
+      reporter.error(message);
       resume_hint();
-      return kExitRunFailed;
+      reporter.failed(failure_of(code, message, &e));
+      return code;
     }
   } catch (const ConfigError& e) {
-    reporter.error(e.what());
-    return kExitInvalidConfig;
+    return fail(kExitInvalidConfig, e.what());
   } catch (const PluginError& e) {
-    reporter.error(e.what());
-    return kExitPluginError;
+    return fail(kExitPluginError, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(kExitRunFailed, std::string("out of memory while ") + doing);
+  } catch (const std::system_error& e) {
+    if (e.code() == std::errc::resource_unavailable_try_again)  // pthread_create: no memory for a stack
+      return fail(kExitRunFailed, std::string("out of memory while ") + doing + " (cannot start a thread: " +
+                                      e.what() + ")");
+    return fail(kExitRunFailed, std::string("unexpected error: ") + e.what());
   } catch (const Error& e) {
-    reporter.error(e.what());
-    return kExitRunFailed;
+    return fail(kExitRunFailed, e.what(), &e);
   } catch (const std::exception& e) {
-    reporter.error(std::string("unexpected error: ") + e.what());
-    return kExitRunFailed;
+    return fail(kExitRunFailed, std::string("unexpected error: ") + e.what());
   }
 }
 

@@ -2,6 +2,7 @@
 #include "command.hpp"
 #include "config_command.hpp"
 #include "exit_codes.hpp"
+#include "messages.hpp"
 
 #include <aton/errors.hpp>
 #include <aton/host/pipeline.hpp>
@@ -19,7 +20,10 @@ Checks a pipeline config as `aton run` would, without starting anything:
 strict JSON, ${NAME} variables, the host's keys, that every plugin is found
 and loads, and every plugin's keys against the options it declares. Prints
 each problem's file, JSON pointer, what was expected and, for a misspelt
-key, the key it probably meant.
+key, the key it probably meant. Values from the environment are not shown.
+
+Loading a plugin runs its code: validate only configs you trust, since the
+plugins their plugin_dirs hold are loaded too (docs/CONFIG.md).
 
 Options:
 )";
@@ -49,13 +53,13 @@ int run_validate(int argc, char** argv) {
               << "\n";
     return kExitOk;
   } catch (const ConfigError& e) {
-    std::cerr << "aton validate: " << e.what() << "\n";
+    print_error("validate", e.what());
     return kExitInvalidConfig;
   } catch (const PluginError& e) {
-    std::cerr << "aton validate: " << e.what() << "\n";
+    print_error("validate", e.what());
     return kExitPluginError;
   } catch (const std::exception& e) {
-    std::cerr << "aton validate: " << e.what() << "\n";
+    print_error("validate", e.what());
     return kExitInvalidConfig;
   }
 }

@@ -2,6 +2,9 @@
 
 #include <aton/json.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cinttypes>
 #include <cmath>
 
@@ -28,10 +31,22 @@ std::string duration(double seconds) {
   return buffer;
 }
 
+// The terminal's width in columns; 0 when unknown.
+std::size_t terminal_columns(std::FILE* out) {
+  winsize size{};
+  if (ioctl(fileno(out), TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
+void append_optional_string(const std::optional<std::string>& v, std::string& out) {
+  if (v) append_json_string(*v, out);
+  else out += "null";
+}
+
 }  // namespace
 
 RunReporter::RunReporter(ProgressMode mode, bool verbose, std::FILE* out)
-    : mode_(mode), verbose_(verbose), out_(out) {}
+    : mode_(mode), verbose_(verbose), out_(out), terminal_(isatty(fileno(out)) != 0) {}
 
 void RunReporter::clear_line() {
   if (line_shown_) {
@@ -48,7 +63,7 @@ std::string RunReporter::queues_json() const {
       if (!first) out += ',';
       first = false;
       out += "{\"name\":";
-      append_json_string(q.name, out);
+      append_json_string(secrets_.shown(q.name), out);  // it names a plugin
       out += ",\"capacity\":" + std::to_string(q.stats.capacity) + ",\"size\":" + std::to_string(q.stats.size) +
              ",\"max_occupancy\":" + std::to_string(q.stats.max_occupancy) +
              ",\"producer_waits\":" + std::to_string(q.stats.producer_waits) +
@@ -76,11 +91,34 @@ void RunReporter::on_chunk(const host::ChunkProgress& p) {
   }
   if (mode_ != ProgressMode::Line) return;
   auto now = std::chrono::steady_clock::now();
-  if (!p.is_last && now - last_line_ < std::chrono::milliseconds(100)) return;  // ~10 updates a second
+  // About ten updates a second on a terminal, where each replaces the last;
+  // one a second as lines into a pipe or a file, which keeps them all.
+  auto every = terminal_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
+  if (!p.is_last && last_line_ != std::chrono::steady_clock::time_point{} && now - last_line_ < every) return;
   last_line_ = now;
+  std::string text = progress_text(p, rate);
+  if (!terminal_) {
+    std::string line = "aton: " + text + "\n";
+    std::fputs(line.c_str(), out_);
+    std::fflush(out_);
+    return;
+  }
+  // Cut to the width: a line that wraps leaves its first row behind, since
+  // "\r" returns to the start of the last row only. One column is kept free
+  // for the cursor.
+  std::size_t columns = terminal_columns(out_);
+  std::string line = "\r\033[K  " + text;
+  if (columns > 0 && text.size() + 2 >= columns) line.resize(std::string_view("\r\033[K").size() + columns - 1);
+  std::fputs(line.c_str(), out_);
+  std::fflush(out_);
+  line_shown_ = true;
+}
+
+// "chunk 3/10  300/1000 records  30%  1.2 MB/s  ETA 0:02"
+std::string RunReporter::progress_text(const host::ChunkProgress& p, double rate) const {
   // Appended piece by piece: `"text" + std::to_string(...)` trips GCC 12's
   // -Wrestrict false positive.
-  std::string line = "\r\033[K  chunk ";
+  std::string line = "chunk ";
   line += std::to_string(p.chunk_id + 1);
   if (p.total_chunks) (line += '/') += std::to_string(*p.total_chunks);
   (line += "  ") += std::to_string(p.records);
@@ -93,10 +131,7 @@ void RunReporter::on_chunk(const host::ChunkProgress& p) {
   } else {
     std::snprintf(tail, sizeof tail, "  %.1f MB/s", rate);
   }
-  line += tail;
-  std::fputs(line.c_str(), out_);
-  std::fflush(out_);
-  line_shown_ = true;
+  return line + tail;
 }
 
 void RunReporter::log(const std::string& plugin, aton_log_level level, std::string_view message) {
@@ -105,8 +140,9 @@ void RunReporter::log(const std::string& plugin, aton_log_level level, std::stri
   std::lock_guard lock(mutex_);
   clear_line();
   const char* tag = level == ATON_LOG_WARNING ? "warning" : level == ATON_LOG_INFO ? "info" : "debug";
-  std::fprintf(out_, "aton: %s: %s: %.*s\n", plugin.c_str(), tag, static_cast<int>(message.size()),
-               message.data());
+  std::string line = "aton: " + secrets_.shown(plugin) + ": " + tag + ": " + secrets_.shown(message) + "\n";
+  std::fputs(line.c_str(), out_);
+  std::fflush(out_);
 }
 
 void RunReporter::summary(const host::RunSummary& s) {
@@ -131,7 +167,27 @@ void RunReporter::summary(const host::RunSummary& s) {
 void RunReporter::error(std::string_view message) {
   std::lock_guard lock(mutex_);
   clear_line();
-  std::fprintf(out_, "aton run: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::string line = "aton run: " + secrets_.shown(message) + "\n";
+  std::fputs(line.c_str(), out_);
+  std::fflush(out_);
+}
+
+void RunReporter::failed(const Failure& f) {
+  if (mode_ != ProgressMode::Json) return;
+  std::lock_guard lock(mutex_);
+  std::string line = "{\"event\":\"error\",\"stage\":";
+  append_optional_string(f.stage, line);
+  line += ",\"plugin\":";
+  append_optional_string(f.plugin ? std::optional<std::string>(secrets_.shown(*f.plugin)) : std::nullopt, line);
+  line += ",\"chunk\":";
+  line += f.chunk ? std::to_string(*f.chunk) : std::string("null");
+  line += ",\"message\":";
+  append_json_string(secrets_.shown(f.message), line);
+  line += ",\"exit_code\":" + std::to_string(f.exit_code) + "}";
+  // JSON's escapes could in theory spell a secret anew: the last word is
+  // the scrubbing's (a scrubbed line stays one line of JSON text).
+  line = secrets_.scrub(line) + "\n";
+  std::fputs(line.c_str(), out_);
   std::fflush(out_);
 }
 

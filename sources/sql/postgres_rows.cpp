@@ -39,15 +39,20 @@ void iso_8601(std::string_view text, bool has_date, std::string& out) {
 
 PostgresRows::PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size,
                            std::function<bool()> cancelled)
-    : uri_(redact_uri(uri)), cancelled_(std::move(cancelled)), fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
+    : uri_(redact_uri(uri)),
+      passwords_(passwords_in(uri)),
+      cancelled_(std::move(cancelled)),
+      fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
+  if (std::string problem = userinfo_problem(uri); !problem.empty())
+    throw std::runtime_error("sql: " + uri_ + ": " + problem);
   conn_ = PQconnectdb(uri.c_str());
   if (!conn_) throw std::runtime_error("sql: cannot connect to " + uri_ + ": out of memory");
   // A constructor that throws runs no destructor: close the connection here.
   try {
     if (PQstatus(conn_) != CONNECTION_OK)
-      throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+      throw std::runtime_error("sql: cannot connect to " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
     if (PQsetClientEncoding(conn_, "UTF8") != 0)
-      throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+      throw std::runtime_error("sql: " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
     PQclear(exec("SET TimeZone = 'UTC'", false));
     PQclear(exec("SET DateStyle = 'ISO, YMD'", false));
     PQclear(exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false));
@@ -65,15 +70,29 @@ PostgresRows::~PostgresRows() {
   PQfinish(conn_);  // ends the transaction and the cursor with it
 }
 
+// Every statement goes through the extended protocol (PQexecParams and
+// PQsendQueryParams, no parameters), which runs exactly one statement: a
+// query that closes the wrapping SELECT and adds "; COMMIT; DELETE ..." is
+// refused by the server as a whole, instead of committing what follows. The
+// transaction is READ ONLY besides.
 pg_result* PostgresRows::exec(const std::string& sql, bool rows) {
-  PGresult* r = PQexec(conn_, sql.c_str());
+  return checked(PQexecParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), rows);
+}
+
+// `r` when it is the result wanted (rows, or a command's success); else
+// frees it and throws the server's message, passwords blanked out.
+pg_result* PostgresRows::checked(pg_result* r, bool rows) {
   ExecStatusType want = rows ? PGRES_TUPLES_OK : PGRES_COMMAND_OK;
-  if (!r || PQresultStatus(r) != want) {
-    std::string message = trim_message(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
-    PQclear(r);
-    throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
-  }
-  return r;
+  if (r && PQresultStatus(r) == want) return r;
+  std::string message = libpq_message(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+  PQclear(r);
+  if (message.find("cannot insert multiple commands") != std::string::npos)
+    message += " (the query must be one statement: no ';' between statements)";
+  throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
+}
+
+std::string PostgresRows::libpq_message(const char* text) const {
+  return redact_message(trim_message(text ? text : ""), passwords_);
 }
 
 // COUNT(*) scans the whole result, which may take minutes; it runs in
@@ -84,10 +103,10 @@ pg_result* PostgresRows::exec(const std::string& sql, bool rows) {
 // it at once, pg_sleep included) and the source gives up.
 std::int64_t PostgresRows::count(const std::string& query) {
   const std::string sql = "SELECT COUNT(*) FROM (" + query + ") AS aton_count";
-  if (!PQsendQuery(conn_, sql.c_str()))
-    throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+  if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0))
+    throw std::runtime_error("sql: " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
   for (;;) {
-    if (!PQconsumeInput(conn_)) throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+    if (!PQconsumeInput(conn_)) throw std::runtime_error("sql: " + uri_ + ": " + libpq_message(PQerrorMessage(conn_)));
     if (!PQisBusy(conn_)) break;
     if (cancelled_ && cancelled_()) {
       if (PGcancel* cancel = PQgetCancel(conn_)) {
@@ -101,13 +120,8 @@ std::int64_t PostgresRows::count(const std::string& query) {
     ::poll(&wait, 1, 100);
   }
   // One result, then NULL; an error result carries the server's message.
-  PGresult* result = PQgetResult(conn_);
+  PGresult* result = checked(PQgetResult(conn_), true);
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
-  if (!result || PQresultStatus(result) != PGRES_TUPLES_OK) {
-    std::string message = trim_message(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-    PQclear(result);
-    throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
-  }
   std::int64_t total = std::stoll(PQgetvalue(result, 0, 0));
   PQclear(result);
   return total;

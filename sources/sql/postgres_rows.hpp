@@ -1,7 +1,10 @@
 // Rows of a query on a PostgreSQL server, through libpq and a server-side
 // cursor: FETCH fetch_size rows at a time, so at most one batch of rows is
 // ever in memory. The count and the rows come from one REPEATABLE READ,
-// READ ONLY transaction, so COUNT(*) matches the rows streamed.
+// READ ONLY transaction, so COUNT(*) matches the rows streamed. Every
+// statement goes through the extended protocol, which runs one statement
+// only, so a query cannot add statements of its own (a COMMIT ending the
+// read-only transaction, then writes).
 //
 // Types map by column type (docs/sources.md): integers -> int, float4/8 ->
 // float, numeric -> exact number, bool, text types -> str, json/jsonb ->
@@ -35,13 +38,17 @@ class PostgresRows : public RowStream {
 
  private:
   pg_result* exec(const std::string& sql, bool rows);
+  pg_result* checked(pg_result* result, bool rows);
   // SELECT COUNT(*) of the query, so that a stopping run stops it at once
   // (kept apart from exec(): its own protocol of sending and waiting).
   std::int64_t count(const std::string& query);
+  // libpq's text, trimmed, with the connection's passwords blanked out.
+  std::string libpq_message(const char* text) const;
   void emit_value(sdk::RecordBuilder& out, int column, const char* text, std::size_t size);
   void emit_json(sdk::RecordBuilder& out, const char* text, std::size_t size);
 
   std::string uri_;  // redacted, for messages
+  std::vector<std::string> passwords_;  // what libpq's messages must not show
   std::function<bool()> cancelled_;
   pg_conn* conn_ = nullptr;
   pg_result* batch_ = nullptr;

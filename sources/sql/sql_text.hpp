@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aton::sql_source {
 
@@ -14,8 +15,24 @@ std::string quote_table_name(std::string_view name);
 // wrapped: SELECT COUNT(*) FROM (<query>) and DECLARE ... CURSOR FOR <query>.
 std::string trim_query(std::string_view query);
 
-// A connection URI with its password replaced by "***", for messages.
+// A connection string fit for messages: its passwords replaced by "***",
+// in every form libpq takes: a URI's userinfo (up to its last '@', so that
+// a raw '@' in the password is hidden whole), a password= query parameter
+// (postgresql:///db?host=h&password=x), a keyword/value string
+// (host=h password='x y'). The host scrubs every message again, but a
+// plugin keeps its own secrets (docs/PLUGINS.md).
 std::string redact_uri(std::string_view uri);
+
+// The passwords `database` holds, as written and percent-decoded: libpq's
+// own messages may quote them (`invalid percent-encoded token: "..."`), so
+// redact_message() blanks them out there.
+std::vector<std::string> passwords_in(std::string_view database);
+std::string redact_message(std::string message, const std::vector<std::string>& passwords);
+
+// Why a postgresql:// URI cannot be used as written, or "": a raw '@' or
+// '/' in its user or password, which libpq would split at, taking part of
+// the password for the host (and printing it in its error).
+std::string userinfo_problem(std::string_view uri);
 
 bool is_postgres_uri(std::string_view database);
 

@@ -10,14 +10,18 @@
 
 namespace aton::sql_source {
 
-SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool count) : path_(path) {
+SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool count) : path_(redact_uri(path)) {
   // A read-only open of a missing file fails with only "unable to open
   // database file": say which file first.
   std::error_code ec;
   bool uri = path.rfind("file:", 0) == 0;  // a SQLite URI: file:shop.db?mode=ro
-  if (!uri && !std::filesystem::exists(path, ec))
-    throw std::runtime_error("sql: no SQLite database at " + path +
-                             " (\"database\" is a SQLite file path or a postgresql:// URI)");
+  if (!uri && !std::filesystem::exists(path, ec)) {
+    bool keywords = path.find("host=") != std::string::npos || path.find("dbname=") != std::string::npos;
+    throw std::runtime_error("sql: no SQLite database at " + path_ +
+                             (keywords ? " (a keyword/value connection string is not taken: write it as a "
+                                         "postgresql:// URI, e.g. postgresql://user@host:5432/db)"
+                                       : " (\"database\" is a SQLite file path or a postgresql:// URI)"));
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   // A constructor that throws runs no destructor: close the database here.
   try {
@@ -47,10 +51,19 @@ SqliteRows::~SqliteRows() {
   sqlite3_close(db_);
 }
 
+// One statement only: what follows a first statement would be ignored
+// silently, so it is refused instead (as PostgreSQL's extended protocol does).
 sqlite3_stmt* SqliteRows::prepare(const std::string& sql) const {
   sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr) != SQLITE_OK)
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail) != SQLITE_OK)
     fail("cannot run the query");
+  while (tail && *tail && (*tail == ' ' || *tail == '\n' || *tail == '\r' || *tail == '\t' || *tail == ';')) ++tail;
+  if (tail && *tail) {
+    sqlite3_finalize(statement);
+    throw std::runtime_error("sql: " + path_ + ": the query must be one statement, but more follows its first: '" +
+                             std::string(tail).substr(0, 40) + "'");
+  }
   return statement;
 }
 

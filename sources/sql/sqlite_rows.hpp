@@ -29,7 +29,7 @@ class SqliteRows : public RowStream {
   [[noreturn]] void fail(const std::string& what) const;
   sqlite3_stmt* prepare(const std::string& sql) const;
 
-  std::string path_;
+  std::string path_;  // redacted (keyword/value text may hold a password), for messages
   sqlite3* db_ = nullptr;
   sqlite3_stmt* statement_ = nullptr;
   std::vector<std::string> names_;

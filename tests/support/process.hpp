@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct ProcessOptions {
   std::map<std::string, std::string> env;      // added to the environment
   std::chrono::milliseconds timeout{60'000};
   std::string working_dir;                     // empty: the current one
+  // The child's address-space limit (RLIMIT_AS, as `ulimit -v`), in bytes;
+  // 0: none. Sanitizer builds reserve terabytes and cannot run under one.
+  std::size_t address_space_limit = 0;
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});

@@ -1,6 +1,11 @@
 #include <aton/errors.hpp>
 
+#include <aton/printable.hpp>
+
 namespace aton {
+
+Error::Error(const std::string& what) : std::runtime_error(printable(what)) {}
+Error::Error(const char* what) : std::runtime_error(printable(what)) {}
 
 DecodingError::DecodingError(const std::string& what, std::size_t line, std::size_t column)
     : Error("line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what),

@@ -1,5 +1,7 @@
 #include <aton/host/batch_builder.hpp>
 
+#include <new>
+
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
 #include <aton/json_reader.hpp>
@@ -57,6 +59,8 @@ int BatchBuilder::on(void* self, F&& event) noexcept {
   try {
     event(b);
     return 0;
+  } catch (const std::bad_alloc&) {
+    b.refusal_ = b.where() + ": out of memory while building the record";
   } catch (const std::exception& e) {
     b.refusal_ = b.where() + ": " + e.what();
   } catch (...) {

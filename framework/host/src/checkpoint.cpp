@@ -231,7 +231,10 @@ std::string pipeline_fingerprint(const ResolvedPipeline& spec) {
   auto plugin = [&](const char* role, const ResolvedPlugin& p) {
     text += ";";
     text += role;
-    text += "=" + p.plugin.name() + ":" + std::to_string(p.config_json.size()) + ":" + p.config_json;
+    // Scrubbed: no secret reaches the checkpoint, not even hashed (a fast
+    // hash of a known config would let a weak password be guessed).
+    std::string config = spec.secrets.scrub(p.config_json);
+    text += "=" + p.plugin.name() + ":" + std::to_string(config.size()) + ":" + config;
   };
   plugin("source", spec.source);
   for (const auto& s : spec.sinks) plugin("sink", s);

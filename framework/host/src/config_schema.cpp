@@ -13,22 +13,22 @@ namespace aton::host {
 
 namespace {
 
-std::string to_text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+std::string to_text(const JsonValue& v) {
+  JsonStringBuffer buffer;
+  JsonWriter writer(buffer);
   v.Accept(writer);
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+std::string str(const JsonValue& v) { return {v.GetString(), v.GetStringLength()}; }
 
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
+const JsonValue* member(const JsonValue& object, const char* name) {
   if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(name);
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-bool has_type(const rapidjson::Value& v, std::string_view type) {
+bool has_type(const JsonValue& v, std::string_view type) {
   if (type == "object") return v.IsObject();
   if (type == "array") return v.IsArray();
   if (type == "string") return v.IsString();
@@ -47,13 +47,13 @@ std::string with_article(std::string_view type) {
 
 class Checker {
  public:
-  Checker(std::string_view file) : file_(file) {}
+  Checker(std::string_view file, const Secrets* secrets) : file_(file), secrets_(secrets) {}
 
   [[noreturn]] void fail(const std::string& pointer, const std::string& problem) const {
     throw ConfigError(std::string(file_) + ": " + (pointer.empty() ? "/" : pointer) + ": " + problem);
   }
 
-  void check(const rapidjson::Value& schema, const rapidjson::Value& v, const std::string& at) const {
+  void check(const JsonValue& schema, const JsonValue& v, const std::string& at) const {
     if (!schema.IsObject()) return;
     if (const auto* type = member(schema, "type")) {
       std::vector<std::string> types;
@@ -67,7 +67,7 @@ class Checker {
         std::string expected;
         for (std::size_t i = 0; i < types.size(); ++i)
           expected += (i ? " or " : "") + with_article(types[i]);
-        fail(at, "expected " + expected + ", got " + describe_json(v));
+        fail(at, "expected " + expected + ", got " + describe(v));
       }
     }
     if (const auto* choices = member(schema, "enum"); choices && choices->IsArray()) {
@@ -81,9 +81,9 @@ class Checker {
       }
       if (!ok) {
         std::string hint;
-        if (v.IsString())
+        if (v.IsString() && !holds_secret(v))
           if (auto m = closest_match(str(v), words); !m.empty()) hint = "; did you mean '" + m + "'?";
-        fail(at, "expected one of " + list + ", got " + describe_json(v) + hint);
+        fail(at, "expected one of " + list + ", got " + describe(v) + hint);
       }
     }
     if (v.IsNumber()) {
@@ -107,7 +107,17 @@ class Checker {
   }
 
  private:
-  void check_object(const rapidjson::Value& schema, const rapidjson::Value& v, const std::string& at) const {
+  bool holds_secret(const JsonValue& v) const {
+    return secrets_ && v.IsString() && secrets_->reveals(str(v));
+  }
+  // describe_json(), but a value with a secret in it is not quoted (a cut
+  // quote would show part of it, which no scrubbing could find).
+  std::string describe(const JsonValue& v) const {
+    return holds_secret(v) ? "a string (not shown: it holds a secret or a value from the environment)"
+                           : describe_json(v);
+  }
+
+  void check_object(const JsonValue& schema, const JsonValue& v, const std::string& at) const {
     const auto* properties = member(schema, "properties");
     std::vector<std::string> known;
     if (properties && properties->IsObject())
@@ -120,7 +130,7 @@ class Checker {
     bool closed = additional && additional->IsBool() && !additional->GetBool();
     for (const auto& m : v.GetObject()) {
       std::string key = str(m.name);
-      const rapidjson::Value* sub = properties ? member(*properties, key.c_str()) : nullptr;
+      const JsonValue* sub = properties ? member(*properties, key.c_str()) : nullptr;
       if (!sub && closed) {
         std::string problem = "unknown key '" + key + "'";
         if (auto guess = closest_match(key, known); !guess.empty())
@@ -135,6 +145,7 @@ class Checker {
   }
 
   std::string_view file_;
+  const Secrets* secrets_;
 };
 
 }  // namespace
@@ -149,7 +160,7 @@ std::string pointer_append(const std::string& pointer, std::string_view token) {
   return out;
 }
 
-std::string describe_json(const rapidjson::Value& v) {
+std::string describe_json(const JsonValue& v) {
   if (v.IsNull()) return "null";
   if (v.IsBool()) return std::string("a boolean (") + (v.GetBool() ? "true" : "false") + ")";
   if (v.IsInt64() || v.IsUint64()) return "an integer (" + to_text(v) + ")";
@@ -193,21 +204,21 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return !best.empty() && best_distance <= limit ? best : std::string();
 }
 
-void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
-                             std::string_view file, const std::string& base_pointer) {
-  Checker(file).check(schema, value, base_pointer);
+void validate_against_schema(const JsonValue& schema, const JsonValue& value,
+                             std::string_view file, const std::string& base_pointer, const Secrets* secrets) {
+  Checker(file, secrets).check(schema, value, base_pointer);
 
-  rapidjson::SchemaDocument schema_document(schema);
-  rapidjson::SchemaValidator validator(schema_document);
+  JsonSchemaDocument schema_document(schema);
+  JsonSchemaValidator validator(schema_document);
   if (!value.Accept(validator)) {
-    rapidjson::StringBuffer doc_pointer, schema_pointer;
+    JsonStringBuffer doc_pointer, schema_pointer;
     validator.GetInvalidDocumentPointer().StringifyUriFragment(doc_pointer);
     validator.GetInvalidSchemaPointer().StringifyUriFragment(schema_pointer);
     std::string at = doc_pointer.GetString();
     if (!at.empty() && at[0] == '#') at.erase(0, 1);
     std::string keyword = validator.GetInvalidSchemaKeyword();
     std::string expected;
-    if (auto* rule = rapidjson::Pointer(std::string(schema_pointer.GetString()).substr(1).c_str()).Get(schema))
+    if (auto* rule = JsonPointer(std::string(schema_pointer.GetString()).substr(1).c_str()).Get(schema))
       if (const auto* k = member(*rule, keyword.c_str())) expected = " " + to_text(*k);
     throw ConfigError(std::string(file) + ": " + base_pointer + at + ": does not satisfy the schema's '" +
                       keyword + "'" + expected);

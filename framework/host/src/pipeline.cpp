@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <exception>
+#include <new>
 #include <thread>
 
 namespace aton::host {
@@ -15,6 +16,13 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A failure's cause as a message says it: running out of memory is said
+// so, with what the stage was doing, rather than as "std::bad_alloc".
+std::string cause_of(const std::exception& e, const char* doing) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return std::string("out of memory while ") + doing;
+  return e.what();
 }
 
 aton_chunk to_c_chunk(const Chunk& c) {
@@ -37,9 +45,10 @@ aton_chunk to_c_chunk(const Chunk& c) {
 
 }  // namespace
 
-ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
+ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) try {
   if (!config.plugin_dirs.empty()) catalog.add_dirs(config.plugin_dirs);
   ResolvedPipeline out;
+  out.secrets = config.secrets;
   out.config_file = config.file;
   out.encoder = config.encoder;
   out.queue_capacity = config.queue_capacity;
@@ -54,11 +63,16 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   check_sink_paths(out);
   check_checkpoint_path(out);
   return out;
+} catch (const ConfigError& e) {
+  throw ConfigError(config.secrets.scrub(e.what()));
+} catch (const PluginError& e) {
+  throw PluginError(config.secrets.scrub(e.what()));
 }
 
 Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer,
                    const Checkpoint* resume)
     : encoder_options_(spec.encoder),
+      secrets_(spec.secrets),
       run_(run),
       observer_(observer),
       batches_(spec.queue_capacity) {
@@ -69,8 +83,9 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
-    throw SourceError("source '" + spec.source.plugin.name() + "' (" + spec.source.pointer +
-                      "): could not start: " + e.what());
+    throw StageError(secrets_.scrub("source '" + spec.source.plugin.name() + "' (" + spec.source.pointer +
+                                    "): could not start: " + e.what()),
+                     "source", spec.source.plugin.name(), std::nullopt);
   }
   for (const auto& s : spec.sinks) {
     try {
@@ -78,7 +93,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
     } catch (const Error& e) {
       // The sinks already made may hold temporary output: discard it.
       for (auto& made : sinks_) made->abort();
-      throw SinkError("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what());
+      throw StageError(secrets_.scrub("sink '" + s.plugin.name() + "' (" + s.pointer + "): could not start: " + e.what()),
+                       "sink", s.plugin.name(), std::nullopt);
     }
     chunk_queues_.push_back(std::make_unique<BoundedQueue<Delivery>>(spec.queue_capacity));
   }
@@ -216,10 +232,22 @@ void Pipeline::fail(const std::string& stage, const std::string& plugin, std::op
   std::string message = stage;
   if (!plugin.empty()) message += " '" + plugin + "'";
   if (chunk) message += " (chunk " + std::to_string(*chunk) + ")";
-  stop({message + ": " + cause, false, stage == "sink" || stage == "checkpoint"});
+  Failure failure;
+  failure.message = secrets_.scrub(message + ": " + cause);
+  failure.stage = stage;
+  failure.plugin = plugin;
+  failure.chunk = chunk;
+  failure.resumable = stage == "sink" || stage == "checkpoint";
+  stop(std::move(failure));
 }
 
-void Pipeline::cancel(const std::string& reason) { stop({reason, true, true}); }
+void Pipeline::cancel(const std::string& reason) {
+  Failure failure;
+  failure.message = reason;
+  failure.cancelled = true;
+  failure.resumable = true;
+  stop(std::move(failure));
+}
 
 std::vector<NamedQueueStats> Pipeline::queue_stats() const {
   std::vector<NamedQueueStats> out;
@@ -250,7 +278,10 @@ RunSummary Pipeline::run() {
     }
     for (std::size_t i = 0; i < sinks_.size(); ++i) threads.emplace_back([this, i] { sink_stage(i); });
   } catch (const std::exception& e) {
-    fail("host", "", std::nullopt, std::string("cannot start a thread: ") + e.what());
+    // pthread_create's EAGAIN: no memory for the thread's stack, or too many threads.
+    fail("host", "", std::nullopt,
+         std::string("cannot start a thread (out of memory while starting the stages, or too many threads): ") +
+             e.what());
   }
   for (auto& t : threads) t.join();
 
@@ -278,7 +309,7 @@ RunSummary Pipeline::run() {
              failure_->message + " as the sinks were finishing; every one finished: the output is complete");
   else if (failure_) {
     if (failure_->cancelled) throw CancelledError(failure_->message);
-    throw Error(failure_->message);
+    throw StageError(failure_->message, failure_->stage, failure_->plugin, failure_->chunk);
   }
   RunSummary summary;
   summary.records = records_out_;
@@ -306,7 +337,7 @@ void Pipeline::source_stage() {
     batches_.close();
   } catch (const std::exception& e) {
     // The chunk the failing record would have gone into.
-    fail("source", source_->plugin().name(), records / batch_size, e.what());
+    fail("source", source_->plugin().name(), records / batch_size, cause_of(e, "reading records"));
   }
 }
 
@@ -388,7 +419,7 @@ void Pipeline::encoder_stage() {
                   "the stream's last chunk is not marked last (is_last); the run is not finished");
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
-    fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
+    fail("encoder", "", pushed / encoder_options_.chunk_size, cause_of(e, "encoding"));
   }
 }
 
@@ -582,7 +613,7 @@ void Pipeline::sink_stage(std::size_t index) {
       }
     }
   } catch (const std::exception& e) {
-    fail("sink", sink.plugin().name(), chunk_id, e.what());
+    fail("sink", sink.plugin().name(), chunk_id, cause_of(e, "writing"));
   }
 
   // Finish only when every sink has every chunk: a failure anywhere until
@@ -609,7 +640,7 @@ void Pipeline::sink_stage(std::size_t index) {
     std::lock_guard lock(mutex_);
     ++sinks_finished_;
   } catch (const std::exception& e) {
-    fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + e.what());
+    fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + cause_of(e, "finishing"));
   }
 }
 

@@ -48,9 +48,9 @@ constexpr std::string_view kHostSchema = R"({
   "additionalProperties": false
 })";
 
-std::string to_text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+std::string to_text(const JsonValue& v) {
+  JsonStringBuffer buffer;
+  JsonWriter writer(buffer);
   v.Accept(writer);
   return {buffer.GetString(), buffer.GetSize()};
 }
@@ -78,8 +78,8 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
 constexpr std::size_t kMaxConfigDepth = 64;
 
 // Iterative, so that no nesting can overflow the stack here either.
-void check_depth(const rapidjson::Value& root, const fs::path& file) {
-  std::vector<std::pair<const rapidjson::Value*, std::size_t>> todo{{&root, 1}};
+void check_depth(const JsonValue& root, const fs::path& file) {
+  std::vector<std::pair<const JsonValue*, std::size_t>> todo{{&root, 1}};
   while (!todo.empty()) {
     auto [v, depth] = todo.back();
     todo.pop_back();
@@ -93,7 +93,7 @@ void check_depth(const rapidjson::Value& root, const fs::path& file) {
   }
 }
 
-void parse_strict(rapidjson::Document& doc, std::string_view text, const fs::path& file) {
+void parse_strict(JsonDocument& doc, std::string_view text, const fs::path& file) {
   doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     auto [line, column] = line_column(text, doc.GetErrorOffset());
@@ -106,20 +106,20 @@ void parse_strict(rapidjson::Document& doc, std::string_view text, const fs::pat
 
 // ---- --set path=value -------------------------------------------------------
 
-void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::path& file) {
+void apply_override(JsonDocument& doc, const std::string& arg, const fs::path& file) {
   std::size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set " + arg + ": expected KEY=VALUE, e.g. --set encoder.chunk_size=500");
   std::string path = arg.substr(0, eq);
   std::string text = arg.substr(eq + 1);
 
-  rapidjson::Document parsed(&doc.GetAllocator());
+  JsonDocument parsed(&doc.GetAllocator());
   parsed.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
-  rapidjson::Value value;
+  JsonValue value;
   if (!parsed.HasParseError()) value.CopyFrom(parsed, doc.GetAllocator());
   else value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), doc.GetAllocator());
 
-  rapidjson::Value* at = &doc;
+  JsonValue* at = &doc;
   std::string pointer;
   std::size_t start = 0;
   while (true) {
@@ -134,7 +134,7 @@ void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::
         fail(file, pointer, "--set " + arg + ": '" + token + "' is not an index of this array of " +
                                 std::to_string(at->Size()) + " item(s)");
       if (index == at->Size()) {  // one past the end appends
-        at->PushBack(rapidjson::Value(last ? rapidjson::kNullType : rapidjson::kObjectType),
+        at->PushBack(JsonValue(last ? rapidjson::kNullType : rapidjson::kObjectType),
                      doc.GetAllocator());
       }
       at = &(*at)[static_cast<rapidjson::SizeType>(index)];
@@ -143,8 +143,8 @@ void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::
         fail(file, pointer, "--set " + arg + ": cannot set '" + token + "' inside " + describe_json(*at));
       auto it = at->FindMember(token.c_str());
       if (it == at->MemberEnd()) {
-        at->AddMember(rapidjson::Value(token.c_str(), doc.GetAllocator()),
-                      rapidjson::Value(last ? rapidjson::kNullType : rapidjson::kObjectType),
+        at->AddMember(JsonValue(token.c_str(), doc.GetAllocator()),
+                      JsonValue(last ? rapidjson::kNullType : rapidjson::kObjectType),
                       doc.GetAllocator());
         it = at->FindMember(token.c_str());
       }
@@ -159,8 +159,9 @@ void apply_override(rapidjson::Document& doc, const std::string& arg, const fs::
 
 // ---- ${NAME} and ${NAME:-default} --------------------------------------------
 
+// Each value taken from the environment is a secret from here on.
 std::string substitute(std::string_view text, const EnvLookup& env, const fs::path& file,
-                       const std::string& pointer) {
+                       const std::string& pointer, Secrets& secrets) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -181,6 +182,7 @@ std::string substitute(std::string_view text, const EnvLookup& env, const fs::pa
     std::string name(inner.substr(0, dash));
     if (name.empty()) fail(file, pointer, "empty variable name in '${" + std::string(inner) + "}'");
     if (auto value = env(name)) {
+      secrets.add(*value);
       out += *value;
     } else if (dash != std::string_view::npos) {
       out += inner.substr(dash + 2);
@@ -193,20 +195,37 @@ std::string substitute(std::string_view text, const EnvLookup& env, const fs::pa
   return out;
 }
 
-void substitute_all(rapidjson::Value& v, rapidjson::Document::AllocatorType& allocator, const EnvLookup& env,
-                    const fs::path& file, const std::string& pointer) {
+void substitute_all(JsonValue& v, JsonDocument::AllocatorType& allocator, const EnvLookup& env,
+                    const fs::path& file, const std::string& pointer, Secrets& secrets) {
   if (v.IsString()) {
     std::string_view text(v.GetString(), v.GetStringLength());
     if (text.find("${") == std::string_view::npos) return;
-    std::string replaced = substitute(text, env, file, pointer);
+    std::string replaced = substitute(text, env, file, pointer, secrets);
     v.SetString(replaced.c_str(), static_cast<rapidjson::SizeType>(replaced.size()), allocator);
   } else if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
-      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)));
+      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)), secrets);
   } else if (v.IsObject()) {
     for (auto& m : v.GetObject())
       substitute_all(m.value, allocator, env, file,
-                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}));
+                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}), secrets);
+  }
+}
+
+// The credentials written in the config's strings (secrets.hpp): a string
+// under a credential-like key, a URI's password, a token parameter.
+// Iterative, as check_depth.
+void collect_credentials(const JsonValue& root, Secrets& secrets) {
+  std::vector<std::pair<const JsonValue*, std::string_view>> todo{{&root, {}}};
+  while (!todo.empty()) {
+    auto [v, key] = todo.back();
+    todo.pop_back();
+    if (v->IsString())
+      secrets.add_credentials(key, {v->GetString(), v->GetStringLength()});
+    else if (v->IsArray())
+      for (const auto& item : v->GetArray()) todo.emplace_back(&item, key);
+    else if (v->IsObject())
+      for (const auto& m : v->GetObject()) todo.emplace_back(&m.value, std::string_view(m.name.GetString(), m.name.GetStringLength()));
   }
 }
 
@@ -231,12 +250,12 @@ fs::path absolute_from(const fs::path& dir, const std::string& path) {
   return p.is_absolute() ? p : (dir / p).lexically_normal();
 }
 
-const rapidjson::Value* find(const rapidjson::Value& object, const char* name) {
+const JsonValue* find(const JsonValue& object, const char* name) {
   auto it = object.FindMember(name);
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-PluginConfig plugin_entry(const rapidjson::Value& v, std::string pointer) {
+PluginConfig plugin_entry(const JsonValue& v, std::string pointer) {
   return {(*find(v, "plugin")).GetString(), std::move(pointer), to_text(v)};
 }
 
@@ -263,18 +282,30 @@ PipelineConfig load_pipeline_config(const fs::path& file, const std::vector<std:
 
 PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file,
                                      const std::vector<std::string>& overrides, const EnvLookup& env) {
-  rapidjson::Document doc;
+  JsonDocument doc;
   parse_strict(doc, text, file);
   if (!doc.IsObject()) fail(file, "", "a pipeline config is a JSON object, got " + describe_json(doc));
   for (const auto& o : overrides) apply_override(doc, o, file);
   if (!overrides.empty()) check_depth(doc, file);
-  substitute_all(doc, doc.GetAllocator(), env, file, "");
+  Secrets secrets;
+  // From here on an error may quote a value: it is scrubbed of the secrets
+  // found so far.
+  auto scrubbed = [&](auto&& step) {
+    try {
+      step();
+    } catch (const ConfigError& e) {
+      throw ConfigError(secrets.scrub(e.what()));
+    }
+  };
+  scrubbed([&] { substitute_all(doc, doc.GetAllocator(), env, file, "", secrets); });
+  collect_credentials(doc, secrets);
 
-  rapidjson::Document schema;
+  JsonDocument schema;
   schema.Parse(kHostSchema.data(), kHostSchema.size());
-  validate_against_schema(schema, doc, file.string(), "");
+  scrubbed([&] { validate_against_schema(schema, doc, file.string(), "", &secrets); });
 
   PipelineConfig config;
+  config.secrets = std::move(secrets);
   config.file = file;
   config.dir = fs::absolute(file).parent_path();
   if (const auto* e = find(doc, "encoder")) {
@@ -311,30 +342,30 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
 }
 
 std::string plugin_schema(const Plugin& plugin) {
-  rapidjson::Document schema(rapidjson::kObjectType);
+  JsonDocument schema(rapidjson::kObjectType);
   auto& a = schema.GetAllocator();
-  rapidjson::Value properties(rapidjson::kObjectType), required(rapidjson::kArrayType);
-  rapidjson::Value plugin_key(rapidjson::kObjectType);
+  JsonValue properties(rapidjson::kObjectType), required(rapidjson::kArrayType);
+  JsonValue plugin_key(rapidjson::kObjectType);
   plugin_key.AddMember("type", "string", a);
   properties.AddMember("plugin", plugin_key, a);
   for (const aton_option& o : plugin.options()) {
-    rapidjson::Value property(rapidjson::kObjectType);
+    JsonValue property(rapidjson::kObjectType);
     std::string_view type = o.type;
-    property.AddMember("type", rapidjson::Value(type == "path" ? "string" : o.type, a), a);
-    if (o.description) property.AddMember("description", rapidjson::Value(o.description, a), a);
+    property.AddMember("type", JsonValue(type == "path" ? "string" : o.type, a), a);
+    if (o.description) property.AddMember("description", JsonValue(o.description, a), a);
     if (o.schema_json) {
-      rapidjson::Document extra(&a);
+      JsonDocument extra(&a);
       extra.Parse(o.schema_json);
       if (extra.HasParseError() || !extra.IsObject())
         throw PluginError("plugin '" + plugin.name() + "' (" + plugin.file().string() + "): option '" +
                           o.name + "' has a schema_json that is not a JSON object");
       for (auto& m : extra.GetObject()) {
         if (property.HasMember(m.name)) property.RemoveMember(m.name);
-        property.AddMember(rapidjson::Value(m.name, a), rapidjson::Value(m.value, a), a);
+        property.AddMember(JsonValue(m.name, a), JsonValue(m.value, a), a);
       }
     }
-    properties.AddMember(rapidjson::Value(o.name, a), property, a);
-    if (o.required) required.PushBack(rapidjson::Value(o.name, a), a);
+    properties.AddMember(JsonValue(o.name, a), property, a);
+    if (o.required) required.PushBack(JsonValue(o.name, a), a);
   }
   schema.AddMember("type", "object", a);
   schema.AddMember("properties", properties, a);
@@ -345,23 +376,23 @@ std::string plugin_schema(const Plugin& plugin) {
 
 std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry,
                                   const PipelineConfig& config) {
-  rapidjson::Document doc;
+  JsonDocument doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(entry.json.c_str(), entry.json.size());
   auto& a = doc.GetAllocator();
   // Defaults first, so the schema checks them too.
   for (const aton_option& o : plugin.options()) {
     if (!o.default_json || doc.HasMember(o.name)) continue;
-    rapidjson::Document value(&a);
+    JsonDocument value(&a);
     value.Parse(o.default_json);
     if (value.HasParseError())
       throw PluginError("plugin '" + plugin.name() + "' (" + plugin.file().string() + "): option '" +
                         o.name + "' has a default that is not JSON: " + o.default_json);
-    doc.AddMember(rapidjson::Value(o.name, a), rapidjson::Value(value, a), a);
+    doc.AddMember(JsonValue(o.name, a), JsonValue(value, a), a);
   }
   std::string schema_text = plugin_schema(plugin);
-  rapidjson::Document schema;
+  JsonDocument schema;
   schema.Parse(schema_text.c_str(), schema_text.size());
-  validate_against_schema(schema, doc, config.file.string(), entry.pointer);
+  validate_against_schema(schema, doc, config.file.string(), entry.pointer, &config.secrets);
 
   for (const aton_option& o : plugin.options()) {
     if (std::string_view(o.type) != "path") continue;

@@ -5,9 +5,12 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <system_error>
@@ -32,6 +35,51 @@ constexpr std::size_t kMinSinkApiSize = offsetof(aton_sink_api, save_state);
 }
 
 std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+
+std::string octal_mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// Whether every user may write to `dir` without the sticky bit, which
+// would keep them from replacing other users' files there (/tmp has it).
+bool open_to_everyone(const fs::path& dir, mode_t& mode) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return false;
+  mode = st.st_mode;
+  return (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX);
+}
+
+// Loading a library runs its code: its constructors run inside dlopen(),
+// before any check of ours. So a file that someone other than this user or
+// root could have put there, or changed, is refused before it is loaded:
+// one owned by another user, one every user may write, one in a folder
+// every user may write to (without the sticky bit).
+void check_trusted(std::string_view name, const fs::path& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0) return;  // missing: the loader says so
+  const uid_t me = ::geteuid();
+  const std::string why = ": loading a plugin runs its code, so aton loads only files that no one but you or root can "
+                          "have changed";
+  if (st.st_uid != me && st.st_uid != 0)
+    refuse(name, file, "refused: the file is owned by user " + std::to_string(st.st_uid) + ", not by you (user " +
+                           std::to_string(me) + ") or root" + why + "; use a copy of your own");
+  if (st.st_mode & S_IWOTH)
+    refuse(name, file, "refused: every user may write the file (mode " + octal_mode(st.st_mode) + ")" + why +
+                           "; chmod o-w " + file.string());
+  std::error_code ec;
+  std::vector<fs::path> dirs{file.parent_path()};
+  if (fs::path real = fs::canonical(file, ec); !ec && real.parent_path() != dirs.front())
+    dirs.push_back(real.parent_path());  // a symlink's target sits elsewhere
+  for (const auto& dir : dirs) {
+    mode_t mode = 0;
+    if (open_to_everyone(dir.empty() ? fs::path(".") : dir, mode))
+      refuse(name, file, "refused: every user may write to its folder " + dir.string() + " (mode " +
+                             octal_mode(mode) + ", no sticky bit), so anyone could have put it there" + why +
+                             "; chmod o-w " + dir.string());
+  }
+}
 
 }  // namespace
 
@@ -66,6 +114,7 @@ std::optional<std::string> plugin_name_of(const fs::path& file) {
 
 Plugin load_plugin(const fs::path& file) {
   std::string name = plugin_name_of(file).value_or(file.filename().string());
+  check_trusted(name, file);
   auto library = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
   // rtld_local (the default) keeps two plugins' symbols apart; rtld_now makes
@@ -198,12 +247,12 @@ Plugin PluginCatalog::load(std::string_view name, aton_plugin_kind kind) const {
       found += f.name;
     }
     std::string searched;
-    for (const auto& d : dirs_) searched += "\n  " + d.path.string() + " (" + d.origin + ")";
+    for (const auto& d : dirs_) searched += (searched.empty() ? " " : ", ") + d.path.string() + " (" + d.origin + ")";
     throw PluginError("plugin '" + std::string(name) + "' not found: no aton_" + std::string(name) +
                       ".so in the plugin folders. Plugins found: " +
                       (found.empty() ? std::string("none") : found) + ". Folders searched:" +
                       (searched.empty() ? std::string(" none") : searched) +
-                      "\nAdd a folder with ATON_PLUGIN_PATH or plugin_dirs in the config.");
+                      ". Add a folder with ATON_PLUGIN_PATH or plugin_dirs in the config.");
   }
   Plugin plugin = load_plugin(file->path);
   if (plugin.kind() != kind)

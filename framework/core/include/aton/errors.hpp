@@ -4,6 +4,11 @@
 // Plugins never throw across their boundary: the SDK glue turns an exception
 // into a status code and text, and the host turns that back into a
 // PluginError, SourceError or SinkError naming the plugin and the chunk.
+//
+// Every error's text is one printable line: messages quote input (an ATON
+// line, a CSV field, a key, a file name) and the constructor escapes the
+// control characters such input can hold (aton/printable.hpp), so that no
+// message can drive the terminal it is printed on or forge another line.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +19,8 @@ namespace aton {
 
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& what);
+  explicit Error(const char* what);
 };
 
 // Bad input to the encoder: no such table, several tables and none named,

@@ -35,6 +35,7 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -188,13 +189,20 @@ struct Instance {
   ~Instance() { delete object; }
 };
 
-// Runs f, turning any exception into ATON_ERROR with its text in `error`.
+// Runs f, turning any exception into ATON_ERROR with its text in `error`;
+// running out of memory is said so, with what the plugin was `doing`.
 template <class F>
-aton_status guarded(std::string& error, F&& f) noexcept {
+aton_status guarded(std::string& error, F&& f, const char* doing = "working") noexcept {
   try {
     return f();
   } catch (const BuilderRefused&) {
     error = "record refused by the host";
+  } catch (const std::bad_alloc&) {
+    try {
+      error = std::string("out of memory while ") + doing;
+    } catch (...) {
+      error.clear();  // the host says "failed without a message"
+    }
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {
@@ -217,7 +225,7 @@ aton_status create(const aton_host_api* host, const char* json, std::size_t leng
     }
     *out = instance;
     return ATON_OK;
-  });
+  }, "starting");
   if (rc != ATON_OK) copy_error(message.c_str(), error, error_size);
   return rc;
 }
@@ -360,7 +368,7 @@ const aton_source_api* source_api() noexcept {
           RecordBuilder builder(*b);
           *produced = s.object->next_batch(builder, max);
           return *produced < max ? ATON_END : ATON_OK;
-        });
+        }, "reading records");
       },
       [](void* p, aton_source_position* out) noexcept {
         auto& s = self<Source>(p);
@@ -389,14 +397,14 @@ const aton_sink_api* sink_api() noexcept {
         return guarded(s.error, [&] {
           s.object->write(*chunk);
           return ATON_OK;
-        });
+        }, "writing a chunk");
       },
       [](void* p) noexcept {
         auto& s = self<Sink>(p);
         return guarded(s.error, [&] {
           s.object->finish();
           return ATON_OK;
-        });
+        }, "finishing");
       },
       [](void* p) noexcept { self<Sink>(p).object->abort(); },
       &last_error<Sink>,

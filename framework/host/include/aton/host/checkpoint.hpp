@@ -102,7 +102,9 @@ void remove_checkpoint(const std::filesystem::path& file);
 
 // What identifies a pipeline for resuming: a hash of the encoder settings
 // and of each plugin's name and resolved config (queue capacity and the
-// checkpoint settings are left out: they do not change the output).
+// checkpoint settings are left out: they do not change the output). The
+// config's secrets are scrubbed first: none is hashed into the checkpoint,
+// and a token rotated between a run and its resume does not block it.
 std::string pipeline_fingerprint(const ResolvedPipeline& spec);
 
 }  // namespace aton::host

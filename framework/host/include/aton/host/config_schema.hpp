@@ -8,7 +8,9 @@
 // plugin's schema uses (pattern, maxItems, ...) is still enforced.
 #pragma once
 
-#include <rapidjson/document.h>
+#include <aton/host/secrets.hpp>
+
+#include <aton/host/json_dom.hpp>
 
 #include <string>
 #include <string_view>
@@ -18,8 +20,10 @@ namespace aton::host {
 
 // Throws ConfigError "<file>: <pointer>: <problem>" at the first problem.
 // `base_pointer` is where `value` sits in the whole config ("/sinks/1").
-void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
-                             std::string_view file, const std::string& base_pointer);
+// A string holding one of `secrets` is described, not quoted.
+void validate_against_schema(const JsonValue& schema, const JsonValue& value,
+                             std::string_view file, const std::string& base_pointer,
+                             const Secrets* secrets = nullptr);
 
 // The candidate closest to `word` by edit distance, if close enough to be a
 // likely misspelling; empty otherwise.
@@ -30,6 +34,6 @@ std::string pointer_append(const std::string& pointer, std::string_view token);
 
 // Short description of a JSON value's kind and, for scalars, the value:
 // `a string ("abc")`, `an integer (12)`, `an object`.
-std::string describe_json(const rapidjson::Value& value);
+std::string describe_json(const JsonValue& value);
 
 }  // namespace aton::host

@@ -91,6 +91,7 @@
 #include <aton/host/plugin_instance.hpp>
 #include <aton/host/plugin_library.hpp>
 #include <aton/host/run_lock.hpp>
+#include <aton/host/secrets.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -123,11 +124,13 @@ struct ResolvedPipeline {
   CheckpointOptions checkpoint;
   ResolvedPlugin source;
   std::vector<ResolvedPlugin> sinks;
+  Secrets secrets;  // the config's: scrubbed from every failure and from the fingerprint
 };
 
 // Finds each plugin (config's plugin_dirs added to `catalog`) and validates
 // its keys, then where the run would write: check_sink_paths() and
-// check_checkpoint_path(). Throws PluginError or ConfigError.
+// check_checkpoint_path(). Throws PluginError or ConfigError, with the
+// config's secrets scrubbed from them.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
 
 // Refuses two sinks naming the same file (their "path" or "per_chunk"
@@ -164,6 +167,27 @@ struct RunSummary {
   std::vector<NamedQueueStats> queues;
 };
 
+// A stage that failed: what run() throws (and the constructor, for a plugin
+// that could not start). what() is the one-line message; the fields say
+// the same for machines (`aton run --progress json`).
+class StageError : public Error {
+ public:
+  StageError(const std::string& message, std::string stage, std::string plugin, std::optional<std::size_t> chunk)
+      : Error(message), stage_(std::move(stage)), plugin_(std::move(plugin)), chunk_(chunk) {}
+  // "source", "encoder", "sink", "checkpoint" or "host".
+  const std::string& stage() const noexcept { return stage_; }
+  // The plugin's name; empty for the encoder, the checkpoint and the host.
+  const std::string& plugin() const noexcept { return plugin_; }
+  // The chunk being made or written; nothing when none was (a plugin
+  // starting, finish()).
+  std::optional<std::size_t> chunk() const noexcept { return chunk_; }
+
+ private:
+  std::string stage_;
+  std::string plugin_;
+  std::optional<std::size_t> chunk_;
+};
+
 class PipelineObserver {
  public:
   virtual ~PipelineObserver() = default;
@@ -173,7 +197,7 @@ class PipelineObserver {
 class Pipeline {
  public:
   // Creates the plugin instances (source first, then sinks in order).
-  // Throws SourceError/SinkError naming the plugin when a create() fails.
+  // Throws StageError naming the plugin when a create() fails.
   // With `resume`, continues from that checkpoint (see THE MODEL); throws
   // ResumeError when it is for another pipeline, a plugin cannot resume, or
   // a plugin refuses its saved state (a changed input, a missing file).
@@ -184,7 +208,7 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   // Runs to the end. Returns the summary, or throws the first failure as
-  // aton::Error (see THE MODEL), or CancelledError after cancel().
+  // StageError (see THE MODEL), or CancelledError after cancel().
   RunSummary run();
 
   // Stops the run from any thread (a signal watcher). Idempotent.
@@ -233,6 +257,8 @@ class Pipeline {
 
   struct Failure {
     std::string message;
+    std::string stage, plugin;
+    std::optional<std::size_t> chunk;
     bool cancelled = false;
     // A stop a checkpoint can survive: a signal, a sink or the checkpoint
     // failing. A source or encoder failure means the input or the settings
@@ -255,6 +281,7 @@ class Pipeline {
 
   std::optional<RunLock> lock_;  // one run per checkpoint; released last
   EncoderOptions encoder_options_;
+  Secrets secrets_;
   RunContext& run_;
   PipelineObserver* observer_;
   std::unique_ptr<SourceInstance> source_;

@@ -14,11 +14,13 @@
 //  2. resolve_plugin_config(): one plugin's keys against the schema built
 //     from its declared options; fills defaults, makes "path" options
 //     absolute (relative to the config's folder), drops "plugin".
-// Every error is a ConfigError "<file>: <JSON pointer>: <problem>".
+// Every error is a ConfigError "<file>: <JSON pointer>: <problem>", with
+// the config's secrets scrubbed from it (secrets.hpp).
 #pragma once
 
 #include <aton/encoder_options.hpp>
 #include <aton/host/plugin_library.hpp>
+#include <aton/host/secrets.hpp>
 
 #include <cstddef>
 #include <filesystem>
@@ -57,6 +59,9 @@ struct PipelineConfig {
   std::vector<PluginConfig> sinks;
   std::vector<PluginDir> plugin_dirs;  // absolute
   CheckpointOptions checkpoint;
+  // Every value taken from the environment and every credential written in
+  // the config: what nothing printed or stored may show.
+  Secrets secrets;
 };
 
 // Looks up an environment variable; nothing when it is not set.

@@ -1,7 +1,11 @@
 // Finding plugin files and loading them safely.
 //
 // A plugin is a shared library aton_<name>.so exporting aton_plugin_entry()
-// (see plugins/sdk/include/aton/plugin.h). load_plugin() opens it with
+// (see plugins/sdk/include/aton/plugin.h). Loading it runs its code (the
+// library's constructors run inside dlopen), so load_plugin() first refuses
+// a file someone other than this user or root could have put there or
+// changed: owned by another user, writable by every user, or in a folder
+// every user may write to without the sticky bit. Then it opens it with
 // Boost.DLL and checks, before anything else is called: the entry point
 // exists; the ABI major version equals the host's and the minor version is
 // not newer; the descriptor and its API table are at least as large as ABI
