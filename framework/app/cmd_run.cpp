@@ -92,9 +92,8 @@ int run_run(int argc, char** argv) {
 
   RunReporter reporter(mode, vm.count("verbose") > 0);
   try {
-    host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
     host::PluginCatalog catalog;
-    host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
+    host::ResolvedPipeline spec = host::prepare_pipeline(args.config, args.overrides, catalog);
     std::optional<host::Checkpoint> checkpoint;
     if (vm.count("resume")) {
       if (auto why = host::why_not_resumable(spec)) throw host::ResumeError("--resume: " + *why);

@@ -2,6 +2,7 @@
 
 #include <aton/chunk.hpp>
 #include <aton/errors.hpp>
+#include <aton/host/plugin_check.hpp>
 #include <aton/stream_encoder.hpp>
 
 #include <algorithm>
@@ -37,20 +38,58 @@ aton_chunk to_c_chunk(const Chunk& c) {
 
 }  // namespace
 
-ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
+namespace {
+
+// resolve_pipeline() adding to `problems`: each entry's plugin loaded, its
+// keys checked against its options, then, when they pass, its own check().
+// An entry with a problem already (its "plugin", a ${NAME} in it) is not
+// looked at further. Throws only at the end: see prepare_pipeline().
+ResolvedPipeline resolve_checked(const PipelineConfig& config, PluginCatalog& catalog, ConfigProblems& problems) {
   if (!config.plugin_dirs.empty()) catalog.add_dirs(config.plugin_dirs);
   ResolvedPipeline out;
   out.config_file = config.file;
   out.encoder = config.encoder;
   out.queue_capacity = config.queue_capacity;
   out.checkpoint = config.checkpoint;
+  std::vector<std::pair<std::string, PluginError>> unloadable;  // entry pointer, why
   auto resolve = [&](const PluginConfig& entry, aton_plugin_kind kind) {
-    Plugin plugin = catalog.load(entry.plugin, kind);
-    std::string json = resolve_plugin_config(plugin, entry, config);
-    return ResolvedPlugin{std::move(plugin), std::move(json), entry.pointer};
+    ResolvedPlugin resolved{Plugin(), std::string(), entry.pointer};
+    if (entry.plugin.empty() || problems.any_within(entry.pointer)) return resolved;
+    try {
+      resolved.plugin = catalog.load(entry.plugin, kind);
+    } catch (const PluginError& e) {
+      unloadable.emplace_back(entry.pointer, e);
+      return resolved;
+    }
+    std::size_t before = problems.size();
+    resolved.config_json = resolve_plugin_config(resolved.plugin, entry, config, problems);
+    if (problems.size() == before) check_plugin_config(resolved.plugin, resolved.config_json, entry.pointer, problems);
+    return resolved;
   };
   out.source = resolve(config.source, ATON_PLUGIN_SOURCE);
   for (const auto& s : config.sinks) out.sinks.push_back(resolve(s, ATON_PLUGIN_SINK));
+  if (!unloadable.empty()) {
+    if (problems.empty()) throw unloadable.front().second;
+    for (const auto& [pointer, why] : unloadable) problems.add(pointer + "/plugin", why.what());
+  }
+  return out;
+}
+
+}  // namespace
+
+ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
+  ConfigProblems problems(config.file);
+  ResolvedPipeline out = resolve_checked(config, catalog, problems);
+  problems.throw_if_any();
+  return out;
+}
+
+ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  PluginCatalog& catalog, const EnvLookup& env) {
+  ConfigProblems problems(file);
+  PipelineConfig config = read_pipeline_config(file, overrides, env, problems);
+  ResolvedPipeline out = resolve_checked(config, catalog, problems);
+  problems.throw_if_any();
   return out;
 }
 

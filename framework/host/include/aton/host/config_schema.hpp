@@ -5,9 +5,11 @@
 // additionalProperties, items) that reports the JSON pointer, what was
 // expected, what was found, and "did you mean" for a misspelt key. Then
 // RapidJSON's SchemaValidator over the whole schema, so any other keyword a
-// plugin's schema uses (pattern, maxItems, ...) is still enforced.
+// plugin's schema uses (pattern, maxItems, ...) is still enforced; it stops
+// at its first problem, so it runs only when the walk found none.
 #pragma once
 
+#include <aton/host/config_problems.hpp>
 #include <rapidjson/document.h>
 
 #include <string>
@@ -16,8 +18,13 @@
 
 namespace aton::host {
 
-// Throws ConfigError "<file>: <pointer>: <problem>" at the first problem.
+// Adds every problem of `value` to `problems`, each at its pointer.
 // `base_pointer` is where `value` sits in the whole config ("/sinks/1").
+void check_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
+                          const std::string& base_pointer, ConfigProblems& problems);
+
+// The same, throwing InvalidConfig (a ConfigError, one line per problem:
+// "<file>: <pointer>: <problem>") when there is any.
 void validate_against_schema(const rapidjson::Value& schema, const rapidjson::Value& value,
                              std::string_view file, const std::string& base_pointer);
 

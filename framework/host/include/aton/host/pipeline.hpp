@@ -118,9 +118,22 @@ struct ResolvedPipeline {
   std::vector<ResolvedPlugin> sinks;
 };
 
-// Finds each plugin (config's plugin_dirs added to `catalog`) and validates
-// its keys. Throws PluginError or ConfigError.
+// Finds each plugin (config's plugin_dirs added to `catalog`), validates its
+// keys and asks it to check them (ABI 1.3 check(), nothing started).
+// Throws InvalidConfig listing every problem of every plugin, or
+// PluginError when a plugin cannot be loaded and nothing else is wrong.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
+
+// Everything `aton run` checks before it starts anything, which is what
+// `aton validate` checks: load_pipeline_config() and resolve_pipeline() in
+// one pass that goes on after a problem, so that every problem found (the
+// host's keys, ${NAME}, each plugin's keys, each plugin's check()) comes in
+// one InvalidConfig (exit 3), each with its JSON pointer. A plugin that
+// cannot be loaded is one of them when the config has other problems, else
+// a PluginError (exit 5). Also throws ConfigError when the file cannot be
+// read at all (not JSON, not an object, a bad --set).
+ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  PluginCatalog& catalog, const EnvLookup& env = process_environment());
 
 // Why the pipeline cannot resume ("sink 'x' (/sinks/0) cannot resume: ..."),
 // or nothing when every plugin can (ABI 1.1 with its save/restore slots).
