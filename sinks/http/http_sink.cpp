@@ -174,13 +174,8 @@ class HttpSink : public aton::sdk::Sink {
       if (outcome.transport == Transport::cancelled)
         throw std::runtime_error(chunk + " was not sent: the run is stopping");
       std::string what = describe(outcome);
-      if (verdict == Verdict::give_up) {
-        std::string why = outcome.transport == Transport::ok
-                              ? " (not retried: a 4xx other than 408 and 429 means the server "
-                                "rejected the request itself)"
-                              : " (not retried: this error does not pass by itself)";
-        fail(chunk + " was refused by " + shown_url_ + ": " + what + why);
-      }
+      if (verdict == Verdict::give_up)
+        fail(chunk + " was refused by " + shown_url_ + ": " + what + why_given_up(outcome));
       std::string tried = " after " + std::to_string(attempt) + " attempt" + (attempt > 1 ? "s" : "") +
                           " over " + seconds_text(Clock::now() - start);
       if (attempt > policy_.retries)
@@ -197,6 +192,22 @@ class HttpSink : public aton::sdk::Sink {
                                   "); retrying in " + std::to_string(wait.count()) + " ms"));
       wait_unless_cancelled(wait);
     }
+  }
+
+  // Why an answer ends the run at once. A redirect is not followed: the
+  // sink posts its chunks to its url only, never on a server's word to
+  // another address (which might not be meant to receive them).
+  static std::string why_given_up(const PostOutcome& outcome) {
+    if (outcome.transport != Transport::ok) return " (not retried: this error does not pass by itself)";
+    if (outcome.status >= 300 && outcome.status < 400)
+      return std::string(" (a redirect ") +
+             (outcome.location.empty() ? std::string("whose answer has no Location header")
+                                       : "to " + redact_url(outcome.location)) +
+             "; not followed: the http sink posts only to its url. If the data belongs at the new address, "
+             "set url to it)";
+    if (outcome.status >= 400 && outcome.status < 500)
+      return " (not retried: a 4xx other than 408 and 429 means the server rejected the request itself)";
+    return " (not retried: neither a success, a redirect nor a server error)";
   }
 
   static std::string describe(const PostOutcome& outcome) {
