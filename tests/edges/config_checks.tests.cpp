@@ -146,6 +146,28 @@ TEST_CASE("aton validate reports an unset variable and a plugin's mistake togeth
                                       "ATON_TEST_UNSET_TOKEN is not set"});
 }
 
+TEST_CASE("a plugin's problem inside an option carries the pointer to it escaped", "[edges][checks]") {
+  TempDir dir;
+  dir.write("users.json", R"([{"id": 1}])");
+  auto config = write_config(dir, R"({"plugin": "json", "path": "users.json"})",
+                             R"({"plugin": "http", "url": "http://127.0.0.1:9/x",
+                                 "headers": {"X/Odd": "v", "X-Chunk-Id": "7", "X-Fine": "a\nb"}})");
+  check_refused_by_both(dir, config, {"/sinks/0/headers/X~1Odd: ", "not a valid HTTP header name",
+                                      "/sinks/0/headers/X-Chunk-Id: ", "set by the http sink",
+                                      "/sinks/0/headers/X-Fine: ", "line break"});
+}
+
+TEST_CASE("aton run refuses a stdout sink when standard output is closed before reading anything",
+          "[edges][checks]") {
+  TempDir dir;
+  dir.write("users.json", R"([{"id": 1}])");
+  auto config = write_config(dir, R"({"plugin": "json", "path": "users.json"})", R"({"plugin": "stdout"})");
+  auto run = run_process({"sh", "-c", "exec \"$0\" run \"$1\" --progress none >&-", ATON_BINARY, config.string()});
+  INFO(run.err);
+  CHECK(run.exit_code == 3);
+  CHECK_THAT(run.err, Catch::Contains("/sinks/0: standard output is closed"));
+}
+
 TEST_CASE("a config whose plugins pass their checks is still valid and runs", "[edges][checks]") {
   TempDir dir;
   dir.write("users.json", R"([{"id": 1}, {"id": 2}])");
