@@ -78,7 +78,7 @@ std::optional<std::string> url_problem(const std::string& url) {
     return std::string("has no scheme: it must start with http:// or https://");
   std::string scheme = url.substr(0, colon);
   if (strcasecmp(scheme.c_str(), "http") != 0 && strcasecmp(scheme.c_str(), "https") != 0)
-    return "its scheme \"" + printable_start(scheme, 20) + "\" is not http or https";
+    return "has the scheme \"" + printable_start(scheme, 20) + "\": it must be http or https";
   CURLU* parsed = curl_url();
   if (!parsed) return std::nullopt;  // out of memory: the run will say so
   CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0);
