@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeded benchmark inputs for bench/run, written as a stream.
 
-    bench/gen_data.py DATASET SIZE_MB OUT_DIR [--seed N] [--formats json,jsonl,csv,sqlite]
+    bench/gen_data.py DATASET SIZE_MB OUT_DIR [--seed N] [--formats json,tables,jsonl,csv,sqlite]
     bench/gen_data.py DATASET --records N OUT_DIR ...
 
 DATASET is one of:
@@ -12,7 +12,9 @@ DATASET is one of:
   orders  orders with a nested customer object and an array of item objects
 
 Writes OUT_DIR/DATASET-SIZE.{json,jsonl,csv,sqlite} from one pass over the
-same records (the CSV only for the flat sets; the SQLite database holds the
+same records, and DATASET-SIZE.tables.json: the same array as an object of
+one table, {"records": [...]}, the shape `aton encode` and the json source
+read without --table / "table" (the CSV only for the flat sets; the SQLite database holds the
 nested fields of orders as JSON text) and OUT_DIR/DATASET-SIZE.meta.json
 with the record count and each file's bytes. SIZE_MB bounds the JSON
 document's size; generation stops at the first record past it. Records are
@@ -127,6 +129,11 @@ class Writers:
             self.paths["json"] = stem + ".json"
             self.json = open(self.paths["json"], "w", encoding="utf-8", buffering=1 << 20)
             self.json.write("[\n")
+        self.tables = None
+        if "tables" in formats:
+            self.paths["tables"] = stem + ".tables.json"
+            self.tables = open(self.paths["tables"], "w", encoding="utf-8", buffering=1 << 20)
+            self.tables.write('{"records": [\n')
         if "jsonl" in formats:
             self.paths["jsonl"] = stem + ".jsonl"
             self.jsonl = open(self.paths["jsonl"], "w", encoding="utf-8", buffering=1 << 20)
@@ -152,6 +159,8 @@ class Writers:
         line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
         if self.json:
             self.json.write(line if self.first else ",\n" + line)
+        if self.tables:
+            self.tables.write(line if self.first else ",\n" + line)
         self.json_bytes += len(line) + (0 if self.first else 2)
         self.first = False
         if self.jsonl:
@@ -173,6 +182,9 @@ class Writers:
         if self.json:
             self.json.write("\n]\n")
             self.json.close()
+        if self.tables:
+            self.tables.write("\n]}\n")
+            self.tables.close()
         if self.jsonl:
             self.jsonl.close()
         if self.csv:

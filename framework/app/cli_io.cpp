@@ -2,11 +2,11 @@
 
 #include <aton/errors.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace aton::app {
 
@@ -16,69 +16,93 @@ std::string os_error(const std::string& what, const std::string& path) {
 }
 }  // namespace
 
-InputText::InputText(const std::string& path) {
-  std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (!in) throw Error(os_error("cannot open", path));
-  mapped_ = MappedFile::map(fileno(in));
-  if (mapped_) {
-    view_ = mapped_->view();
-    if (in != stdin) std::fclose(in);
-    return;
+namespace {
+constexpr std::size_t kBlockSize = 1 << 18;
+}  // namespace
+
+InputText::InputText(const std::string& path) : path_(path) {
+  if (path == "-") {
+    fd_ = STDIN_FILENO;
+  } else {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(os_error("cannot open", path));
+    owns_fd_ = true;
   }
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) read_.append(buffer, n);
-  bool failed = std::ferror(in);
-  if (in != stdin) std::fclose(in);
-  if (failed) throw Error(os_error("cannot read", path));
-  view_ = read_;
+  mapped_ = MappedFile::map(fd_);
+  if (mapped_) {
+    data_ = mapped_->view().data();
+    end_ = mapped_->view().size();
+    eof_ = true;
+  } else {
+    buffer_.resize(kBlockSize);
+    data_ = buffer_.data();
+  }
 }
+
+InputText::~InputText() {
+  if (owns_fd_) ::close(fd_);
+}
+
+bool InputText::more() {
+  if (eof_) return false;
+  if (pos_ > 0) {  // keep the unread tail, at the buffer's start
+    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+    consumed_ += pos_;
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  if (end_ == buffer_.size()) {
+    buffer_.resize(buffer_.size() * 2);  // one value fills the buffer
+  } else if (buffer_.size() > kBlockSize && end_ < kBlockSize / 2) {
+    buffer_.resize(kBlockSize);  // that value is gone: give the memory back
+    buffer_.shrink_to_fit();
+  }
+  data_ = buffer_.data();
+  std::size_t before = end_;
+  while (end_ < buffer_.size()) {
+    ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(os_error("cannot read", path_ == "-" ? "stdin" : path_));
+    if (n == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += static_cast<std::size_t>(n);
+  }
+  return end_ > before;
+}
+
+namespace {
+constexpr std::size_t kOutputBuffer = 1 << 16;
+}  // namespace
 
 Output::Output(const std::string& path) : path_(path) {
-  if (path == "-") {
-    file_ = stdout;
-    return;
-  }
-  auto target = std::filesystem::path(path);
-  std::string temp_name = ".";
-  temp_name += target.filename().string();
-  temp_name += ".tmp-";
-  temp_name += std::to_string(getpid());
-  temp_path_ = (target.parent_path() / temp_name).string();
-  file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (!file_) throw Error(os_error("cannot write", temp_path_));
-}
-
-Output::~Output() {
-  if (file_ && file_ != stdout) {
-    std::fclose(file_);
-    if (!committed_) std::remove(temp_path_.c_str());
-  }
+  if (path != "-") file_.emplace(path);
 }
 
 void Output::write(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-    throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  if (buffer_.size() + text.size() < kOutputBuffer) {
+    buffer_.append(text);
+    return;
+  }
+  flush();
+  put(text);  // a large piece (a chunk) goes out without a copy
 }
 
 void Output::flush() {
-  if (std::fflush(file_) != 0) throw Error(os_error("cannot write", path_ == "-" ? "stdout" : path_));
+  put(buffer_);
+  buffer_.clear();
+}
+
+void Output::put(std::string_view text) {
+  if (file_) file_->write(text);
+  else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+    throw Error(os_error("cannot write", "stdout"));
 }
 
 void Output::commit() {
   flush();
-  if (file_ == stdout) return;
-  if (std::fclose(file_) != 0) {
-    file_ = nullptr;
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot write", path_));
-  }
-  file_ = nullptr;
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    std::remove(temp_path_.c_str());
-    throw Error(os_error("cannot rename the output into place at", path_));
-  }
-  committed_ = true;
+  if (file_ && !file_->commit(false)) throw Error("cannot replace " + path_);  // Replace::yes: never false
 }
 
 }  // namespace aton::app

@@ -42,7 +42,9 @@ int run_decode(int argc, char** argv) {
   std::string input = "-", output = "-";
   po::options_description options;
   options.add_options()
-      ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
+      ("output,o", po::value(&output)->default_value(output),
+       "where to write; - is stdout. A file is replaced whole once complete (a symlink: the file it points "
+       "to); a device or FIFO is written through");
   po::variables_map vm;
   if (auto done = parse_command_line(argc, argv, "decode", kHelp, kExamples, options, input, vm)) return *done;
   std::string source_name = input == "-" ? "stdin" : input;

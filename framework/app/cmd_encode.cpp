@@ -24,10 +24,13 @@ constexpr const char* kHelp = R"(Usage: aton encode [INPUT|-] [options]
 Encodes a JSON document of records into ATON, written as the streaming
 encoder's chunks joined by newlines (the guide's "File Writing" shape).
 INPUT is {"<table>": [records...], ...} or a top-level array of records
-(its table is named by --table, else "records"). Without INPUT, or with -,
-reads stdin. A file is mapped, read once, and let go of behind the records
-already encoded, so memory stays flat however large it is; stdin is read
-into memory first. Reading and encoding run on two threads.
+(its table is named by --table, else "records"); without --table the first
+member that is an array is the table, and a second one is an error. Without
+INPUT, or with -, reads stdin. The input is read once, front to back, and
+memory stays flat however large it is: a file is mapped and let go of
+behind the records already encoded; stdin (or a pipe, a device) is read in
+blocks, each record held to --max-record-bytes. Reading and encoding run on
+two threads.
 
 Options:
 )";
@@ -39,7 +42,9 @@ Examples:
   printf '{"records":[{"id":1,"name":"First","value":10.5}]}' | aton encode -
 
 Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input, or data
-the encoder refuses (several tables and no --table, an unknown table).
+the encoder refuses (several tables and no --table, an unknown table, no
+table at all as in {}, a record longer than --max-record-bytes, a file
+truncated while it was read); the output file is then not written.
 )";
 
 // Records handed to the encoder thread at a time: enough to make the
@@ -50,6 +55,7 @@ int run_encode(int argc, char** argv) {
   std::string input = "-", output = "-", compression = "balanced", on_new_key = "extend";
   std::string table;
   std::size_t chunk_size = 100, sample_size = 1000;
+  JsonReadOptions read_options;
   po::options_description options;
   options.add_options()
       ("table,t", po::value(&table), "the table to encode (required when the document has several)")
@@ -60,11 +66,15 @@ int run_encode(int argc, char** argv) {
        "records analysed to choose the schema, defaults and dictionary")
       ("on-new-key", po::value(&on_new_key)->default_value(on_new_key),
        "a key first seen after the sample: extend (declare it with @schema+) | error")
-      ("output,o", po::value(&output)->default_value(output), "where to write; - is stdout");
+      ("max-record-bytes", po::value(&read_options.max_record_bytes)->default_value(read_options.max_record_bytes),
+       "the most bytes one record may take on stdin or a pipe (a longer one is an error)")
+      ("output,o", po::value(&output)->default_value(output),
+       "where to write; - is stdout. A file is replaced whole once complete (a symlink: the file it points "
+       "to); a device or FIFO is written through");
   po::variables_map vm;
   if (auto done = parse_command_line(argc, argv, "encode", kHelp, kExamples, options, input, vm)) return *done;
-  if (chunk_size == 0 || sample_size == 0) {
-    std::cerr << "aton encode: --chunk-size and --sample-size must be at least 1\n";
+  if (chunk_size == 0 || sample_size == 0 || read_options.max_record_bytes == 0) {
+    std::cerr << "aton encode: --chunk-size, --sample-size and --max-record-bytes must be at least 1\n";
     return kExitUsage;
   }
   EncoderOptions encoder_options;
@@ -86,7 +96,6 @@ int run_encode(int argc, char** argv) {
   std::string source_name = input == "-" ? "stdin" : input;
   try {
     InputText input_text(input);
-    std::string_view text = input_text.view();
     std::optional<std::string_view> chosen;
     if (!table.empty()) chosen = table;
     // Records stream from the parser to the encoder on another thread, in
@@ -99,12 +108,16 @@ int run_encode(int argc, char** argv) {
       encoder.emplace(encoder_options, std::string(table_name), *out,
                       [&](std::size_t offset) { input_text.release_before(offset); });
     };
-    std::string name = for_each_batch(text, chosen, kBatchRecords, [&](std::string_view table_name, RecordBatch& batch) {
+    std::string name = for_each_batch(input_text, chosen, kBatchRecords, [&](std::string_view table_name, RecordBatch& batch) {
       if (!encoder) start(table_name);
       encoder->push(batch);
-    });
+    }, read_options);
     if (!encoder) start(name);  // an empty table still gives its header
     encoder->finish();
+    // The encoder thread read the records' strings in place: zeros if the file shrank meanwhile.
+    if (input_text.truncated())
+      throw EncodingError("the file was truncated while it was read (it shrank under the reader, as log rotation "
+                          "by copytruncate does); nothing is written as complete: encode a copy that does not change");
     out->commit();
     return kExitOk;
   } catch (const JsonError& e) {

@@ -103,23 +103,31 @@ int run_run(int argc, char** argv) {
     host::RunContext run([&](const std::string& plugin, aton_log_level level, std::string_view message) {
       reporter.log(plugin, level, message);
     });
+    // Declared before the watcher, so it outlives the watcher's thread: a
+    // signal handled while the run ends must not cancel a destroyed pipeline.
+    std::unique_ptr<host::Pipeline> made;
     // Installed before the plugins start, so a signal during create() is
     // seen too; the pipeline is cancelled as soon as it exists.
     std::atomic<host::Pipeline*> running{nullptr};
     host::SignalWatcher signals([&](int signal) {
-      run.cancel();
+      // The pipeline first: it records the signal as the reason before the
+      // plugins see the run cancelled (a sink that gives up on seeing it
+      // would otherwise be reported as the cause).
       if (auto* p = running.load())
         p->cancel(std::string("interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+      run.cancel();
     });
     auto interrupted = [&] { return signals.received() == SIGTERM ? 143 : kExitInterrupted; };
-    std::unique_ptr<host::Pipeline> made;
     // Where a stopped run can go on from, said after its error.
     auto resume_hint = [&] {
       if (!made) return;
       if (auto held = made->held_checkpoint())
-        reporter.error("the checkpoint " + held->file.string() + " holds the chunks before chunk " +
-                       std::to_string(held->next_chunk) + ": `aton run " + args.config +
-                       " --resume` continues from there");
+        reporter.error(held->finishing
+                           ? "every chunk reached every sink but not every sink finished: `aton run " + args.config +
+                                 " --resume` completes the output (" + held->file.string() + " records it)"
+                           : "the checkpoint " + held->file.string() + " holds the chunks before chunk " +
+                                 std::to_string(held->next_chunk) + ": `aton run " + args.config +
+                                 " --resume` continues from there");
     };
     try {
       made = std::make_unique<host::Pipeline>(spec, run, &reporter, checkpoint ? &*checkpoint : nullptr);

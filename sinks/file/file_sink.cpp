@@ -1,16 +1,25 @@
 // The file sink: the guide's "File Writing" shape (chunk texts joined by a
-// newline, none after the last), written to a temporary file beside the
-// target and renamed into place by finish(), so a failed run never leaves a
-// half file at the target path. With `per_chunk`, each chunk goes to its own
-// file instead, each one renamed into place as soon as it is complete.
+// newline, none after the last), written with aton::OutputFile: to a
+// temporary file beside the target, renamed into place by finish(), so a
+// failed run never leaves a half file at the target path. A symlink is
+// followed (the file it names is replaced); a device or FIFO is written
+// through. With `per_chunk`, each chunk goes to its own file instead, named
+// with its zero-padded chunk id, each renamed into place once complete.
 //
-// Resumable runs: the state after a chunk is the temporary file's name and
-// committed length (with fsync, the file is fsynced first, so a checkpoint
-// never counts bytes a power cut could lose). A resume cuts the temporary
-// file back to that length and appends; suspend() keeps it. With
-// per_chunk every chunk is final once written: there is nothing to keep.
-#include "atomic_file.hpp"
+// Resumable runs: the state after a chunk is the temporary file's name,
+// identity (device, inode and birth time) and committed length (with fsync,
+// the file is fsynced first, so a checkpoint never counts bytes a power cut
+// could lose).
+// A resume adopts that very file only (OutputFile::adopt: no symlink, no
+// other file planted under its name), cuts it back to that length and
+// appends; suspend() keeps it. When the file is gone because the
+// interrupted run had renamed it into place already (the target is that
+// file), finish() has nothing left to do. A device or FIFO cannot take bytes
+// back: a resume goes on writing to it, like the stdout sink. With per_chunk
+// every chunk is final once written: there is nothing to keep.
+#include "parent_folders.hpp"
 
+#include <aton/output_file.hpp>
 #include <aton/plugin.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -38,6 +47,9 @@ Mode parse_mode(const std::string& text) {
 }
 
 constexpr std::string_view kChunkIdField = "{chunk_id}";
+// per_chunk names hold the chunk id in at least this many digits, so that a
+// shell glob lists them in chunk order (docs/sinks.md).
+constexpr std::size_t kChunkIdWidth = 6;
 
 void refuse_existing(const fs::path& path) {
   std::error_code ec;
@@ -86,6 +98,7 @@ class FileSink : public aton::sdk::Sink {
       return;
     }
     if (mode_ == Mode::fail_if_exists) refuse_existing(path);  // again: it may have appeared since the check
+    create_parent_folders(path);
     file_.emplace(fs::path(path));
     if (mode_ == Mode::append) {
       bool ends_with_newline = false;
@@ -97,11 +110,16 @@ class FileSink : public aton::sdk::Sink {
   void write(const aton_chunk& chunk) override {
     std::string_view data(chunk.data, chunk.size);
     if (!pattern_.empty()) {
-      AtomicFile part(part_path(chunk.chunk_id));
+      fs::path path = part_path(chunk.chunk_id);
+      create_parent_folders(path);
+      aton::OutputFile part(path);
       part.write(data);
-      part.commit(durable_, replace());
+      commit(part);
       return;
     }
+    if (complete_)
+      throw std::runtime_error("the output " + file_->target().string() +
+                               " is complete already (the interrupted run renamed it into place)");
     if (separator_pending_) file_->write("\n");
     file_->write(data);
     separator_pending_ = true;
@@ -109,7 +127,7 @@ class FileSink : public aton::sdk::Sink {
 
   void finish() override {
     if (!file_) return;
-    file_->commit(durable_, replace());
+    commit(*file_);
     file_->remove_stale_temps();  // the target is whole now: a killed run's partial file is garbage
   }
 
@@ -123,10 +141,21 @@ class FileSink : public aton::sdk::Sink {
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
     w.StartObject();
-    w.Key("temp");
-    w.String(file_->temp().c_str());
-    w.Key("length");
-    w.Uint64(file_->length());
+    if (file_->direct()) {
+      w.Key("direct");
+      w.Bool(true);
+    } else {
+      w.Key("temp");
+      w.String(file_->temp().c_str());
+      w.Key("device");
+      w.Uint64(file_->id().device);
+      w.Key("inode");
+      w.Uint64(file_->id().inode);
+      w.Key("born_ns");
+      w.Uint64(file_->id().born_ns);
+      w.Key("length");
+      w.Uint64(file_->length());
+    }
     w.Key("separator_pending");
     w.Bool(separator_pending_);
     w.EndObject();
@@ -139,15 +168,32 @@ class FileSink : public aton::sdk::Sink {
     if (state.HasParseError() || !state.IsObject())
       throw std::runtime_error("the saved state is not a JSON object");
     if (!file_) return;  // per_chunk: the chunks written are final already
-    auto temp = state.FindMember("temp");
-    auto length = state.FindMember("length");
     auto separator = state.FindMember("separator_pending");
-    if (temp == state.MemberEnd() || !temp->value.IsString() || length == state.MemberEnd() ||
-        !length->value.IsUint64() || separator == state.MemberEnd() || !separator->value.IsBool())
-      throw std::runtime_error("the saved state lacks temp, length or separator_pending "
-                               "(was it saved with per_chunk?)");
-    file_->adopt(fs::path(temp->value.GetString()), length->value.GetUint64());
+    if (separator == state.MemberEnd() || !separator->value.IsBool())
+      throw std::runtime_error("the saved state lacks separator_pending (was it saved with per_chunk?)");
+    const std::string target = file_->target().string();
+    if (file_->direct() && !state.HasMember("direct"))
+      throw std::runtime_error(target + " is a device or FIFO now, not the file the interrupted run wrote; run "
+                               "again without --resume");
+    if (!file_->direct() && state.HasMember("direct"))
+      throw std::runtime_error("the interrupted run wrote through " + target +
+                               " (a device or FIFO), which is a file now; run again without --resume");
     separator_pending_ = separator->value.GetBool();
+    if (file_->direct()) return;  // a stream takes nothing back: the next chunks follow what it got
+    auto lacks = [](const char* name) {
+      return std::runtime_error(std::string("the saved state lacks \"") + name +
+                                "\" (saved by an older aton?); run again without --resume");
+    };
+    auto count = [&](const char* name) {
+      auto it = state.FindMember(name);
+      if (it == state.MemberEnd() || !it->value.IsUint64()) throw lacks(name);
+      return it->value.GetUint64();
+    };
+    auto temp = state.FindMember("temp");
+    if (temp == state.MemberEnd() || !temp->value.IsString()) throw lacks("temp");
+    aton::FileId id{count("device"), count("inode"), count("born_ns")};
+    complete_ = file_->adopt(fs::path(temp->value.GetString()), id, count("length")) ==
+                aton::OutputFile::Adoption::already_in_place;
   }
 
   void suspend() noexcept {
@@ -155,13 +201,18 @@ class FileSink : public aton::sdk::Sink {
   }
 
  private:
-  AtomicFile::Replace replace() const {
-    return mode_ == Mode::fail_if_exists ? AtomicFile::Replace::no : AtomicFile::Replace::yes;
+  void commit(aton::OutputFile& file) {
+    auto replace = mode_ == Mode::fail_if_exists ? aton::OutputFile::Replace::no : aton::OutputFile::Replace::yes;
+    if (!file.commit(durable_, replace))
+      throw std::runtime_error("cannot write " + file.target().string() +
+                               ": it already exists (mode fail_if_exists); remove it or choose "
+                               "mode overwrite or append");
   }
 
   fs::path part_path(std::uint64_t chunk_id) const {
     std::string path = pattern_;
     std::string id = std::to_string(chunk_id);
+    if (id.size() < kChunkIdWidth) id.insert(0, kChunkIdWidth - id.size(), '0');
     for (auto at = path.find(kChunkIdField); at != std::string::npos;
          at = path.find(kChunkIdField, at + id.size()))
       path.replace(at, kChunkIdField.size(), id);
@@ -171,8 +222,9 @@ class FileSink : public aton::sdk::Sink {
   Mode mode_;
   bool durable_;
   std::string pattern_;
-  std::optional<AtomicFile> file_;
+  std::optional<aton::OutputFile> file_;
   bool separator_pending_ = false;
+  bool complete_ = false;  // resumed after the interrupted run had renamed its output into place
 };
 
 const aton_option kOptions[] = {
@@ -185,7 +237,8 @@ const aton_option kOptions[] = {
      "Makes the data durable (fsync of the file and its folder) before it is renamed into place.",
      nullptr},
     {"per_chunk", "path", nullptr, 0,
-     "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\".",
+     "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\"; {chunk_id} becomes the "
+     "chunk id zero-padded to 6 digits (part-000012.aton).",
      nullptr},
 };
 

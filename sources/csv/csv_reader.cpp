@@ -1,5 +1,6 @@
 #include "csv_reader.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -11,25 +12,18 @@
 
 namespace aton::csv_source {
 
-CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::string name)
-    : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
-      owns_file_(!path.empty()),
+CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::string name,
+                     sources::InputFile::CancelCheck cancelled, std::size_t max_row_bytes)
+    : file_(path, std::move(cancelled)),
       name_(std::move(name)),
+      max_row_bytes_(std::max<std::size_t>(max_row_bytes, 1)),
       delimiter_(delimiter),
       quote_(quote),
-      buffer_(1 << 16) {
-  if (!file_)
-    throw std::runtime_error(name_ + ": cannot open: " + std::strerror(errno) + " (check the source's \"path\")");
-}
-
-CsvReader::~CsvReader() {
-  if (owns_file_) std::fclose(file_);
-}
+      buffer_(1 << 16) {}
 
 void CsvReader::seek(std::uint64_t offset, std::uint64_t line, bool skip_lf) {
-  if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
-  if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
-    throw std::runtime_error(name_ + ": cannot seek to byte " + std::to_string(offset) + ": " + std::strerror(errno));
+  if (file_.is_stdin()) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
+  file_.seek(offset);
   consumed_ = offset;
   pos_ = size_ = 0;
   eof_ = false;
@@ -42,11 +36,10 @@ bool CsvReader::fill() {
   if (eof_) return false;
   consumed_ += size_;
   pos_ = 0;
-  size_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-  if (size_ < buffer_.size()) {
-    if (std::ferror(file_)) throw std::runtime_error(name_ + ": cannot read: " + std::strerror(errno));
-    eof_ = size_ == 0;
-  }
+  // A pipe gives what it has, so rows flow as a slow writer writes them.
+  size_ = file_.regular() ? file_.read_full(buffer_.data(), buffer_.size())
+                          : file_.read_some(buffer_.data(), buffer_.size());
+  eof_ = size_ == 0;
   if (!started_) {
     started_ = true;
     if (size_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
@@ -71,6 +64,13 @@ std::size_t CsvReader::field_end(std::size_t i) const {
   return i;
 }
 
+void CsvReader::row_too_long(std::uint64_t line) const {
+  throw std::runtime_error(name_ + ": line " + std::to_string(line) + ": a row of more than " +
+                           std::to_string(max_row_bytes_) +
+                           " bytes (max_record_bytes) and still not complete: is this a CSV file, or is a quote "
+                           "never closed? (raise the source's \"max_record_bytes\" for longer rows)");
+}
+
 void CsvReader::end_field(CsvRow& row, bool quoted) {
   auto end = static_cast<std::uint32_t>(row.text.size());
   row.fields.push_back({field_begin_, end - field_begin_, quoted});
@@ -85,6 +85,7 @@ bool CsvReader::next(CsvRow& row) {
   enum class State { FieldStart, Unquoted, Quoted, AfterQuote } state = State::FieldStart;
   bool begun = false;
   std::uint64_t quote_line = 0;
+  const std::uint64_t row_start = bytes();
 
   auto end_row = [&](char c) {
     ++line_;
@@ -94,6 +95,8 @@ bool CsvReader::next(CsvRow& row) {
   };
 
   for (;;) {
+    // Each pass takes a field or at most a block: the bound is checked often enough.
+    if (bytes() - row_start > max_row_bytes_) row_too_long(row.line);
     if (pos_ == size_ && !fill()) break;
     char c = buffer_[pos_];
     if (skip_lf_) {

@@ -5,12 +5,18 @@
 // LF, CRLF (and a lone CR) line ends; a UTF-8 byte order mark at the start.
 // A quote inside an unquoted field is kept as a character. Text after a
 // closing quote other than a delimiter or line end, and a quoted field still
-// open at the end of the input, are errors with their line.
+// open at the end of the input, are errors with their line. So is a row of
+// more than max_row_bytes bytes, so that an input that never ends a row
+// (/dev/zero, a binary file, a quote never closed) cannot fill memory.
+//
+// Reads go through sources::InputFile: a pipe or device is read once, and
+// every read asks the run whether it is stopping.
 #pragma once
+
+#include "../common/input_file.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,13 +41,15 @@ class CsvReader {
  public:
   // Reads `path`, or stdin when it is empty. Throws std::runtime_error
   // when the file cannot be opened.
-  CsvReader(const std::string& path, char delimiter, char quote, std::string name);
-  ~CsvReader();
+  CsvReader(const std::string& path, char delimiter, char quote, std::string name,
+            sources::InputFile::CancelCheck cancelled = {},
+            std::size_t max_row_bytes = sources::kDefaultMaxRecordBytes);
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
   // Reads the next row into `row` (its buffers are reused); false at the end.
-  // Throws std::runtime_error ("<name>: line N: ...") on malformed input.
+  // Throws std::runtime_error ("<name>: line N: ...") on malformed input or
+  // a row longer than max_row_bytes, and sources::Cancelled.
   bool next(CsvRow& row);
 
   std::uint64_t bytes() const { return consumed_ + pos_; }
@@ -57,10 +65,11 @@ class CsvReader {
   bool fill();
   std::size_t field_end(std::size_t i) const;
   void end_field(CsvRow& row, bool quoted);
+  [[noreturn]] void row_too_long(std::uint64_t line) const;
 
-  std::FILE* file_;
-  bool owns_file_;
+  sources::InputFile file_;
   std::string name_;
+  std::size_t max_row_bytes_;
   char delimiter_, quote_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, size_ = 0;

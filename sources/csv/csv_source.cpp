@@ -6,6 +6,7 @@
 // modification time (a changed file is refused). Standard input cannot
 // resume.
 #include "../common/input_check.hpp"
+#include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
 #include "csv_reader.hpp"
 #include "csv_values.hpp"
@@ -72,14 +73,21 @@ class CsvSource : public sdk::Source {
     skip_bad_rows_ = config.string("on_error", "fail") == "skip";
     bool infer = config.boolean("infer_types", true);
 
+    max_row_bytes_ = static_cast<std::size_t>(
+        config.integer("max_record_bytes", static_cast<std::int64_t>(sources::kDefaultMaxRecordBytes)));
+    // Polled by every read, on the main thread here and the source thread later.
+    cancelled_ = sources::run_cancelled(host_);
+
     // A header row unless told otherwise; `columns` alone means none.
     bool header = config.has("header") ? config.boolean("header") : !config.has("columns");
-    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_);
+    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_);
     read_names(config, header);
     columns_.assign(names_.size(), infer ? ColumnType::Infer : ColumnType::Str);
     read_types(config);
 
-    if (!path_.empty()) {
+    // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
+    read_once_ = path_.empty() || sources::reads_once(path_);
+    if (!read_once_) {
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
@@ -104,7 +112,7 @@ class CsvSource : public sdk::Source {
   }
 
   std::string save_position() {
-    if (path_.empty()) return {};  // standard input cannot seek: no checkpoints
+    if (read_once_) return {};  // stdin, a FIFO or a device cannot seek: no checkpoints
     if (!identity_) identity_ = sources::InputIdentity::of(path_, name_);
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
@@ -126,6 +134,9 @@ class CsvSource : public sdk::Source {
 
   void restore_position(std::string_view text) {
     if (path_.empty()) throw std::runtime_error(name_ + ": standard input cannot be resumed");
+    if (read_once_)
+      throw std::runtime_error(name_ + ": not a regular file (a pipe or a device): it cannot be read again from a "
+                                       "position, so it cannot be resumed");
     rapidjson::Document saved;
     saved.Parse(text.data(), text.size());
     if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name_ + ": the saved position is not JSON");
@@ -243,10 +254,11 @@ class CsvSource : public sdk::Source {
   }
 
   // The first pass: the rows the real pass will emit. Malformed input is
-  // left for the real pass to report, with the total unknown.
+  // left for the real pass to report, with the total unknown; a stopping
+  // run stops it.
   std::int64_t count_rows(bool header) {
     try {
-      CsvReader counter(path_, delimiter_, quote_, name_);
+      CsvReader counter(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_);
       CsvRow row;
       std::int64_t rows = 0;
       bool skip_header = header;
@@ -259,6 +271,8 @@ class CsvSource : public sdk::Source {
         if (row.fields.size() == names_.size() || !skip_bad_rows_) ++rows;
       }
       return rows;
+    } catch (const sources::Cancelled&) {
+      throw;
     } catch (const std::exception&) {
       return -1;
     }
@@ -272,6 +286,9 @@ class CsvSource : public sdk::Source {
   std::string path_, name_, table_;
   char delimiter_ = ',', quote_ = '"';
   bool skip_bad_rows_ = false;
+  bool read_once_ = true;
+  std::size_t max_row_bytes_ = sources::kDefaultMaxRecordBytes;
+  sources::InputFile::CancelCheck cancelled_;
   std::unique_ptr<CsvReader> reader_;
   std::vector<std::string> names_;
   std::vector<ColumnType> columns_;
@@ -304,8 +321,12 @@ const aton_option kOptions[] = {
      "{\"enum\":[\"fail\",\"skip\"]}"},
     {"count", "boolean", "true", 0,
      "Count the rows first (a fast pass over the file) so that chunks carry total_chunks and progress; "
-     "standard input cannot be counted.",
+     "standard input, a FIFO or a device is read once and not counted.",
      nullptr},
+    {"max_record_bytes", "integer", "67108864", 0,
+     "The most bytes one row may take; a longer one is an error, so that an input that never ends a row "
+     "cannot fill memory.",
+     "{\"minimum\":1}"},
 };
 
 }  // namespace

@@ -13,15 +13,12 @@ namespace {
 constexpr std::size_t kReleaseLag = 4u << 20;
 }  // namespace
 
-InputStream::InputStream(const std::string& path, std::size_t block_size, Access access)
-    : file_(path.empty() ? stdin : std::fopen(path.c_str(), "rb")),
-      owns_file_(!path.empty()),
+InputStream::InputStream(const std::string& path, std::size_t block_size, Access access,
+                         sources::InputFile::CancelCheck cancelled)
+    : file_(path, std::move(cancelled)),
       name_(path.empty() ? "<stdin>" : path),
       block_size_(std::max<std::size_t>(block_size, 1)) {
-  if (!file_)
-    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno) +
-                             " (check the source's \"path\")");
-  if (access == Access::MapFiles && owns_file_) map_ = MappedFile::map(fileno(file_));
+  if (access == Access::MapFiles && !file_.is_stdin() && file_.regular()) map_ = MappedFile::map(file_.fd());
   if (map_) {
     data_ = map_->view().data();
     end_ = map_->view().size();
@@ -32,9 +29,7 @@ InputStream::InputStream(const std::string& path, std::size_t block_size, Access
   }
 }
 
-InputStream::~InputStream() {
-  if (owns_file_) std::fclose(file_);
-}
+InputStream::~InputStream() = default;
 
 bool InputStream::more() {
   if (eof_) return false;
@@ -54,11 +49,13 @@ bool InputStream::more() {
     buffer_.shrink_to_fit();
   }
   data_ = buffer_.data();
+  // A regular file fills the block; a pipe gives what it has, so records
+  // flow as a slow writer writes them.
   std::size_t want = buffer_.size() - end_;
-  std::size_t n = std::fread(buffer_.data() + end_, 1, want, file_);
-  if (n < want && std::ferror(file_)) throw std::runtime_error("cannot read " + name_ + ": " + std::strerror(errno));
+  std::size_t n = file_.regular() ? file_.read_full(buffer_.data() + end_, want)
+                                  : file_.read_some(buffer_.data() + end_, want);
   end_ += n;
-  eof_ = n < want;  // fread stops short only at the end (or an error)
+  eof_ = file_.regular() ? n < want : n == 0;  // read_full stops short only at the end
   return n > 0;
 }
 
@@ -99,7 +96,7 @@ InputStream::Lines InputStream::lines_at_cursor() {
 }
 
 void InputStream::seek(std::size_t offset, Lines lines) {
-  if (!owns_file_) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
+  if (file_.is_stdin()) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
   if (map_) {
     if (offset > end_)
       throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": it has " +
@@ -116,9 +113,7 @@ void InputStream::seek(std::size_t offset, Lines lines) {
     line_ = lines.line;
     line_start_ = lines.line_start;
   }
-  if (::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
-    throw std::runtime_error("cannot seek to byte " + std::to_string(offset) + " of " + name_ + ": " +
-                             std::strerror(errno));
+  file_.seek(offset);
   pos_ = end_ = lines_to_ = 0;
   eof_ = false;
   consumed_ = offset;
@@ -129,10 +124,9 @@ void InputStream::seek(std::size_t offset, Lines lines) {
 void InputStream::count_lines_before(std::size_t offset) {
   line_ = 1;
   line_start_ = 0;
-  if (::fseeko(file_, 0, SEEK_SET) != 0)
-    throw std::runtime_error("cannot seek in " + name_ + ": " + std::strerror(errno));
+  file_.seek(0);
   for (std::size_t done = 0; done < offset;) {
-    std::size_t n = std::fread(buffer_.data(), 1, std::min(buffer_.size(), offset - done), file_);
+    std::size_t n = file_.read_full(buffer_.data(), std::min(buffer_.size(), offset - done));
     if (n == 0) throw std::runtime_error("cannot read " + name_ + " up to byte " + std::to_string(offset));
     for (std::size_t i = 0; i < n; ++i)
       if (buffer_[i] == '\n') {

@@ -16,13 +16,18 @@
 // It knows where it stands (byte offset, line, column) for error messages;
 // lines are counted lazily: only when asked, or when a block's bytes leave
 // memory.
+//
+// Reads go through sources::InputFile: anything but a regular file (a FIFO,
+// /dev/stdin, a device) is read in blocks, once, and every read asks the run
+// whether it is stopping (see input_file.hpp).
 #pragma once
+
+#include "../common/input_file.hpp"
 
 #include <aton/mapped_file.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,7 +46,9 @@ class InputStream {
 
   // Opens `path`, or reads stdin when `path` is empty. Throws
   // std::runtime_error naming the file when it cannot be opened.
-  explicit InputStream(const std::string& path, std::size_t block_size = kBlockSize, Access access = Access::Blocks);
+  // `cancelled`: see sources::InputFile.
+  explicit InputStream(const std::string& path, std::size_t block_size = kBlockSize, Access access = Access::Blocks,
+                       sources::InputFile::CancelCheck cancelled = {});
   ~InputStream();
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
@@ -62,6 +69,12 @@ class InputStream {
   bool more();
   // Whether the end of the input is in the window: more() adds nothing.
   bool ended() const { return eof_; }
+  // Throws sources::Cancelled when the run is stopping.
+  void check_cancelled() const { file_.check_cancelled(); }
+  // Mapped: whether the file shrank under the mapping (see MappedFile);
+  // the bytes past its new end read as zeros.
+  bool truncated() const { return map_ && map_->truncated(); }
+  const std::string& name() const { return name_; }
 
   // The byte at the cursor, reading on when the window is empty; '\0' at the end.
   char peek() { return pos_ < end_ || more() ? data_[pos_] : '\0'; }
@@ -95,8 +108,7 @@ class InputStream {
   void count_lines_to(std::size_t index);  // an index into data_, >= lines_to_
   void count_lines_before(std::size_t offset);  // blocks: reads the file's start again
 
-  std::FILE* file_;
-  bool owns_file_;
+  sources::InputFile file_;
   bool eof_ = false;
   std::string name_;
   std::size_t block_size_;

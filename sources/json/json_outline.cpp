@@ -18,21 +18,12 @@
 namespace aton::json_source {
 namespace {
 
-using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
-File open(const std::string& path) {
-  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-  return f;
-}
-
 // Calls on_block(data, size) for each block of the file.
 template <class F>
-void for_each_block(const std::string& path, F&& on_block) {
-  File f = open(path);
+void for_each_block(const std::string& path, const sources::InputFile::CancelCheck& cancelled, F&& on_block) {
+  sources::InputFile file(path, cancelled);
   std::vector<char> buffer(1 << 16);
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), f.get())) on_block(buffer.data(), n);
-  if (std::ferror(f.get())) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  while (std::size_t n = file.read_full(buffer.data(), buffer.size())) on_block(buffer.data(), n);
 }
 
 constexpr auto kStructural = [] {
@@ -314,25 +305,16 @@ class OutlineScanner {
 
 }  // namespace
 
-JsonOutline scan_json_outline(const std::string& path) {
+JsonOutline scan_json_outline(const std::string& path, const sources::InputFile::CancelCheck& cancelled) {
   OutlineScanner scanner;
-  for_each_block(path, [&](const char* data, std::size_t size) { scanner.feed(data, size); });
+  for_each_block(path, cancelled, [&](const char* data, std::size_t size) { scanner.feed(data, size); });
   return scanner.outline;
 }
 
-char first_significant_byte(const std::string& path) {
-  File f = open(path);
-  int c;
-  while ((c = std::fgetc(f.get())) != EOF)
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != 0xEF && c != 0xBB && c != 0xBF)
-      return static_cast<char>(c);
-  return 0;
-}
-
-std::int64_t count_json_lines(const std::string& path) {
+std::int64_t count_json_lines(const std::string& path, const sources::InputFile::CancelCheck& cancelled) {
   std::int64_t lines = 0;
   bool content = false;  // the line being read holds more than whitespace
-  for_each_block(path, [&](const char* data, std::size_t size) {
+  for_each_block(path, cancelled, [&](const char* data, std::size_t size) {
     const char* p = data;
     const char* end = data + size;
     while (p < end) {

@@ -2,7 +2,14 @@
 // them. A scanner that tracks only strings and nesting depth, inside the
 // records array 64 bytes at a time from bit masks (about 1.5 GB/s here).
 // It does not validate: the real pass reports malformed input.
+//
+// Only for regular files (sources::reads_once says which): anything else
+// cannot be read twice. Each block read asks `cancelled` first (see
+// sources::InputFile), so the pass stops at once when the run does, however
+// large the file.
 #pragma once
+
+#include "../common/input_file.hpp"
 
 #include <cstdint>
 #include <string>
@@ -24,14 +31,11 @@ struct JsonOutline {
   std::string names() const;  // "users, orders"
 };
 
-// Throws std::runtime_error when the file cannot be read.
-JsonOutline scan_json_outline(const std::string& path);
-
-// The first byte of the JSON text past whitespace and a BOM ('[' or '{'
-// for the layouts read), 0 for an empty file.
-char first_significant_byte(const std::string& path);
+// Throws std::runtime_error when the file cannot be read, and
+// sources::Cancelled.
+JsonOutline scan_json_outline(const std::string& path, const sources::InputFile::CancelCheck& cancelled = {});
 
 // Lines that hold anything but whitespace: the records of a JSON Lines file.
-std::int64_t count_json_lines(const std::string& path);
+std::int64_t count_json_lines(const std::string& path, const sources::InputFile::CancelCheck& cancelled = {});
 
 }  // namespace aton::json_source

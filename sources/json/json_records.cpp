@@ -72,9 +72,13 @@ void skip_json_value(JsonReader& r) {
 
 }  // namespace
 
-RecordReader::RecordReader(InputStream& in, Layout layout, std::optional<std::string> table,
-                           std::string name)
-    : in_(in), layout_(layout), wanted_(std::move(table)), name_(std::move(name)) {
+RecordReader::RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name,
+                           std::size_t max_record_bytes)
+    : in_(in),
+      layout_(layout),
+      wanted_(std::move(table)),
+      name_(std::move(name)),
+      max_record_bytes_(std::max<std::size_t>(max_record_bytes, 1)) {
   advance();
 }
 
@@ -86,6 +90,8 @@ std::size_t RecordReader::read(sdk::RecordBuilder& out, std::size_t max) {
     ++records_;
     if (layout_ == Layout::Json) state_ = State::AfterRecord;
   }
+  // Records that read the zeros of a truncated mapping are never passed on.
+  check_truncated();
   in_.release_consumed();
   return n;
 }
@@ -247,6 +253,13 @@ void RecordReader::read_key() {
 void RecordReader::end_of_tables() {
   if (wanted_ && !found_table_)
     fail("no table \"" + *wanted_ + "\" in the input; it has: " + (keys_.empty() ? "none" : join(keys_)));
+  // {} and a lone record hold no table: an error, as in `aton encode`
+  // (an empty table is written [] or {"name": []}).
+  if (!found_table_)
+    fail("the top-level object holds no array of records" +
+         (keys_.empty() ? std::string(" (it is empty)") : " (it has: " + join(keys_) + ")") +
+         ": expected an array of records, an object of tables {\"name\": [records]}, or JSON Lines "
+         "(\"format\": \"jsonl\")");
   state_ = State::Trailing;
 }
 
@@ -255,12 +268,34 @@ void RecordReader::end_of_tables() {
 // window is a mapping. A record cut short by the end of a block is taken
 // again over a longer window; the host took nothing of the first try.
 void RecordReader::parse_record(sdk::RecordBuilder& out) {
-  if (in_.peek() != '{')
-    fail("record " + std::to_string(records_ + 1) + " is not an object but " + describe(in_.peek(), in_.at_end()));
+  const std::string record = "record " + std::to_string(records_ + 1);
+  if (in_.peek() != '{') {
+    // Say first whether it is JSON at all: `this is not json` is malformed
+    // JSON there, `true` a record that is not an object.
+    for (;;) {
+      bool capped = false;
+      std::string_view window = capped_window(capped);
+      JsonReader reader(window, kMaxDepth);
+      try {
+        skip_json_value(reader);
+      } catch (const JsonError& e) {
+        if (!reader.ran_out()) json_failed(e.reason(), e.offset(), false, true);
+        if (!in_.ended() && !capped && (in_.stable() || window.size() < max_record_bytes_)) {
+          in_.more();
+          continue;
+        }
+      }
+      break;  // JSON, or too long to tell: say what it starts with
+    }
+    fail(record + " is not an object but " + describe(in_.peek(), in_.at_end()));
+  }
   const std::uint32_t flags = in_.stable() ? ATON_TEXT_STABLE : 0u;
   for (;;) {
-    sdk::RecordBuilder::JsonRead read = out.json_value(in_.window(), flags);
+    bool capped = false;
+    sdk::RecordBuilder::JsonRead read = out.json_value(capped_window(capped), flags);
     if (read.ok) return in_.consume(read.end);
+    if (read.ran_out && (capped || (!in_.stable() && in_.window().size() >= max_record_bytes_)) && !in_.ended())
+      too_large(record);
     if (read.ran_out && !in_.ended()) {
       in_.more();
       continue;
@@ -269,12 +304,35 @@ void RecordReader::parse_record(sdk::RecordBuilder& out) {
   }
 }
 
+// A mapped file holds a record in place whatever its size (a 100 MB string
+// is a view of the mapping); blocks grow for it, so there it is held to
+// max_record_bytes.
+std::string_view RecordReader::capped_window(bool& capped) const {
+  std::string_view window = in_.window();
+  capped = !in_.stable() && window.size() > max_record_bytes_;
+  return capped ? window.substr(0, max_record_bytes_) : window;
+}
+
+void RecordReader::too_large(const std::string& what) const {
+  fail(what + " is longer than max_record_bytes (" + std::to_string(max_record_bytes_) +
+       " bytes) and still not complete: is this the right input? (raise the source's \"max_record_bytes\" for "
+       "larger records)");
+}
+
+void RecordReader::check_truncated() const {
+  if (in_.truncated())
+    throw std::runtime_error(name_ + ": the file was truncated while it was read (it shrank under the reader, as "
+                                     "log rotation by copytruncate does); the run stops and nothing read from it "
+                                     "is kept: read a copy that does not change");
+}
+
 void RecordReader::skip_value() { read_whole(skip_json_value); }
 
 template <class Read>
 void RecordReader::read_whole(Read&& read) {
   for (;;) {
-    std::string_view window = in_.window();
+    bool capped = false;
+    std::string_view window = capped_window(capped);
     JsonReader reader(window, kMaxDepth);
     // more() may move the window even when it finds the input ended: read
     // the value again after any call.
@@ -282,11 +340,13 @@ void RecordReader::read_whole(Read&& read) {
       read(reader);
     } catch (const JsonError& e) {
       if (!reader.ran_out() || in_.ended()) json_failed(e.reason(), e.offset(), reader.ran_out(), false);
+      if (capped || (!in_.stable() && window.size() >= max_record_bytes_)) too_large("a value");
       in_.more();
       continue;
     }
     // A value that ends with the window may go on in the next block (a number).
     if (reader.offset() == window.size() && !in_.ended()) {
+      if (capped || (!in_.stable() && window.size() >= max_record_bytes_)) too_large("a value");
       in_.more();
       continue;
     }
@@ -296,6 +356,7 @@ void RecordReader::read_whole(Read&& read) {
 }
 
 void RecordReader::json_failed(const std::string& what, std::size_t offset, bool ran_out, bool record) const {
+  check_truncated();  // the zeros of a truncated mapping: say that, not what they look like
   std::string where = record ? " in record " + std::to_string(records_ + 1) : "";
   std::size_t at = in_.Tell() + offset;  // the reader's offset is in the window
   if (ran_out)

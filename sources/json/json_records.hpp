@@ -37,8 +37,15 @@ class RecordReader {
   // table is read and a second, different one is an error (the caller has
   // usually settled this already from a first pass over the file).
   // Reads up to the first record, so table() is known when this returns.
-  // Errors are std::runtime_error: "<name>: byte B (line L, column C): ...".
-  RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name);
+  // An object with no array of records at all ({} or a lone record) is an
+  // error, as in `aton encode`. Read in blocks (stdin, a pipe, a device),
+  // a record or skipped value longer than `max_record_bytes` is an error
+  // naming the limit, so memory stays bounded on any input; a mapped file
+  // holds records in place, whatever their size.
+  // Errors are std::runtime_error: "<name>: byte B (line L, column C): ...";
+  // a file truncated under the mapping says so (InputStream::truncated).
+  RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name,
+               std::size_t max_record_bytes = sources::kDefaultMaxRecordBytes);
 
   // Emits up to `max` records; fewer only at the end of the input.
   std::size_t read(sdk::RecordBuilder& out, std::size_t max);
@@ -87,6 +94,11 @@ class RecordReader {
   }
   void skip_ws_slow();
   void skip_bom();
+  // The window a value is read from: at most max_record_bytes_, and
+  // whether that cut it short.
+  std::string_view capped_window(bool& capped) const;
+  [[noreturn]] void too_large(const std::string& what) const;
+  void check_truncated() const;
   [[noreturn]] void fail(const std::string& what) const;
   [[noreturn]] void fail_at(std::size_t offset, const std::string& what) const;  // offset: at or after the cursor
 
@@ -94,6 +106,7 @@ class RecordReader {
   Layout layout_;
   std::optional<std::string> wanted_;  // the `table` option
   std::string name_;                   // the input, for messages
+  std::size_t max_record_bytes_;
   State state_ = State::Start;
   bool tables_ = false;        // the input is an object of tables
   bool found_table_ = false;   // the wanted table was seen

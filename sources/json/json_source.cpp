@@ -6,6 +6,7 @@
 // line count for messages, and the input's size and modification time (a
 // changed file is refused). Standard input cannot resume.
 #include "../common/input_check.hpp"
+#include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
 #include "input_stream.hpp"
 #include "json_outline.hpp"
@@ -40,7 +41,7 @@ class JsonSource : public sdk::Source {
         problems.add(sdk::Problems::key("path"), "cannot read " + path + ": " + *why);
   }
 
-  explicit JsonSource(const sdk::Context& context) {
+  explicit JsonSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     path_ = config.string("path");
     if (path_ == "-") path_.clear();
@@ -50,44 +51,47 @@ class JsonSource : public sdk::Source {
     std::optional<std::string> table;
     if (config.has("table")) table = config.string("table");
     bool count = config.boolean("count", true);
+    auto max_record_bytes = static_cast<std::size_t>(
+        config.integer("max_record_bytes", static_cast<std::int64_t>(sources::kDefaultMaxRecordBytes)));
     std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
+    // Polled by every read, on the main thread here and the source thread later.
+    sources::InputFile::CancelCheck cancelled = sources::run_cancelled(host_);
 
-    if (!path_.empty()) {
+    // A FIFO, /dev/stdin or a device gives its bytes once: no first pass.
+    read_once_ = path_.empty() || sources::reads_once(path_);
+    std::optional<JsonOutline> outline;
+    if (!read_once_) {
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
-      // The first pass: the total, and for an object of tables which one to read.
-      if (layout == Layout::Lines) {
-        if (count) total_records_ = count_json_lines(path_);
-      } else if (count || (!table && first_significant_byte(path_) == '{')) {
-        JsonOutline outline = scan_json_outline(path_);
-        if (outline.top == '[') {
-          if (count) total_records_ = outline.records;
-        } else if (outline.top == '{') {
-          // Only arrays are tables: other members ("meta": {...}) are skipped.
-          std::vector<std::string> arrays;
-          for (const auto& t : outline.tables)
-            if (t.is_array) arrays.push_back(t.name);
-          if (!table && arrays.empty() && !outline.tables.empty())
-            throw std::runtime_error(name + ": the top-level object holds no array of records: expected an array "
-                                            "of records, an object of tables {\"name\": [records]}, or JSON Lines "
-                                            "(\"format\": \"jsonl\")");
-          if (!table && arrays.size() > 1) {
-            std::string names;
-            for (const auto& a : arrays) names += (names.empty() ? "" : ", ") + a;
-            throw std::runtime_error(name + ": the input has several tables (" + names +
-                                     "): choose one with the source's \"table\" option");
-          }
-          if (!table && arrays.size() == 1) table = arrays.front();
-          const JsonOutline::Table* t = table ? outline.find(*table) : nullptr;
-          if (count) total_records_ = t ? t->records : 0;
+      // The first pass counts; the table is chosen by the reading pass (the
+      // first array of records), so without `count` the file is read once.
+      if (count && layout == Layout::Lines) total_records_ = count_json_lines(path_, cancelled);
+      if (count && layout == Layout::Json) {
+        outline = scan_json_outline(path_, cancelled);
+        // Several tables and no `table`: said before any record is read,
+        // since the pass has seen them all (the reading pass would say it
+        // at the second table).
+        std::vector<std::string> arrays;
+        for (const auto& t : outline->tables)
+          if (t.is_array) arrays.push_back(t.name);
+        if (outline->top == '{' && !table && arrays.size() > 1) {
+          std::string names;
+          for (const auto& a : arrays) names += (names.empty() ? "" : ", ") + a;
+          throw std::runtime_error(name + ": the input has several tables (" + names +
+                                   "): choose one with the source's \"table\" option");
         }
       }
     }
-    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles);
-    reader_ = std::make_unique<RecordReader>(*input_, layout, table, name);
+    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles, cancelled);
+    reader_ = std::make_unique<RecordReader>(*input_, layout, table, name, max_record_bytes);
     table_ = !reader_->table().empty() ? reader_->table() : table ? *table : "records";
     if (table_.empty()) table_ = "records";
+    if (outline && outline->top == '[') total_records_ = outline->records;
+    if (outline && outline->top == '{') {
+      const JsonOutline::Table* t = outline->find(table_);
+      total_records_ = t ? t->records : 0;
+    }
   }
 
   std::string table() const override { return table_; }
@@ -101,7 +105,7 @@ class JsonSource : public sdk::Source {
   }
 
   std::string save_position() {
-    if (path_.empty()) return {};  // standard input cannot seek: no checkpoints
+    if (read_once_) return {};  // stdin, a FIFO or a device cannot seek: no checkpoints
     if (!identity_) identity_ = sources::InputIdentity::of(path_, "json: " + path_);
     RecordReader::Resume at = reader_->resume_point();
     rapidjson::StringBuffer out;
@@ -140,6 +144,9 @@ class JsonSource : public sdk::Source {
   void restore_position(std::string_view text) {
     const std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
     if (path_.empty()) throw std::runtime_error("json: standard input cannot be resumed");
+    if (read_once_)
+      throw std::runtime_error(name + ": not a regular file (a pipe or a device): it cannot be read again from a "
+                                      "position, so it cannot be resumed");
     rapidjson::Document saved;
     saved.Parse(text.data(), text.size());
     if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name + ": the saved position is not JSON");
@@ -180,7 +187,9 @@ class JsonSource : public sdk::Source {
   }
 
  private:
+  const aton_host_api* host_;
   std::string path_;
+  bool read_once_ = true;
   std::string table_;
   std::int64_t total_records_ = -1;
   std::int64_t total_bytes_ = -1;
@@ -202,8 +211,12 @@ const aton_option kOptions[] = {
      nullptr},
     {"count", "boolean", "true", 0,
      "Count the records first (a fast pass over the file) so that chunks carry total_chunks and "
-     "progress; standard input cannot be counted.",
+     "progress; standard input, a FIFO or a device is read once and not counted.",
      nullptr},
+    {"max_record_bytes", "integer", "67108864", 0,
+     "Read in blocks (stdin, a FIFO, a device): the most bytes one record (or line) may take; a longer one is an "
+     "error, so that an input that never ends a record cannot fill memory. A mapped file holds records in place.",
+     "{\"minimum\":1}"},
 };
 
 }  // namespace

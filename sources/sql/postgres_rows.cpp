@@ -3,6 +3,7 @@
 #include "sql_text.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <cmath>
@@ -36,8 +37,9 @@ void iso_8601(std::string_view text, bool has_date, std::string& out) {
 
 }  // namespace
 
-PostgresRows::PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size)
-    : uri_(redact_uri(uri)), fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
+PostgresRows::PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size,
+                           std::function<bool()> cancelled)
+    : uri_(redact_uri(uri)), cancelled_(std::move(cancelled)), fetch_("FETCH FORWARD " + std::to_string(fetch_size) + " FROM aton_rows") {
   conn_ = PQconnectdb(uri.c_str());
   if (!conn_) throw std::runtime_error("sql: cannot connect to " + uri_ + ": out of memory");
   // A constructor that throws runs no destructor: close the connection here.
@@ -49,11 +51,7 @@ PostgresRows::PostgresRows(const std::string& uri, const std::string& query, boo
     PQclear(exec("SET TimeZone = 'UTC'", false));
     PQclear(exec("SET DateStyle = 'ISO, YMD'", false));
     PQclear(exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false));
-    if (count) {
-      pg_result* r = exec("SELECT COUNT(*) FROM (" + query + ") AS aton_count", true);
-      total_ = std::stoll(PQgetvalue(r, 0, 0));
-      PQclear(r);
-    }
+    if (count) total_ = this->count(query);
     PQclear(exec("DECLARE aton_rows NO SCROLL CURSOR FOR " + query, false));
   } catch (...) {
     PQfinish(conn_);
@@ -76,6 +74,43 @@ pg_result* PostgresRows::exec(const std::string& sql, bool rows) {
     throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
   }
   return r;
+}
+
+// COUNT(*) scans the whole result, which may take minutes; it runs in
+// create(), on the main thread, before the stages that watch for SIGINT and
+// SIGTERM start. So it is sent without waiting, and its answer awaited on
+// the connection's socket in steps of 100 ms that ask whether the run is
+// stopping; if it is, PQcancel asks the server to stop the query (it stops
+// it at once, pg_sleep included) and the source gives up.
+std::int64_t PostgresRows::count(const std::string& query) {
+  const std::string sql = "SELECT COUNT(*) FROM (" + query + ") AS aton_count";
+  if (!PQsendQuery(conn_, sql.c_str()))
+    throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+  for (;;) {
+    if (!PQconsumeInput(conn_)) throw std::runtime_error("sql: " + uri_ + ": " + trim_message(PQerrorMessage(conn_)));
+    if (!PQisBusy(conn_)) break;
+    if (cancelled_ && cancelled_()) {
+      if (PGcancel* cancel = PQgetCancel(conn_)) {
+        char error[256];
+        PQcancel(cancel, error, sizeof error);  // best effort: closing the connection ends it too
+        PQfreeCancel(cancel);
+      }
+      throw std::runtime_error("sql: " + uri_ + ": stopped while the server counted the rows (the query was cancelled)");
+    }
+    pollfd wait{PQsocket(conn_), POLLIN, 0};
+    ::poll(&wait, 1, 100);
+  }
+  // One result, then NULL; an error result carries the server's message.
+  PGresult* result = PQgetResult(conn_);
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  if (!result || PQresultStatus(result) != PGRES_TUPLES_OK) {
+    std::string message = trim_message(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+    PQclear(result);
+    throw std::runtime_error("sql: " + uri_ + ": the server says: " + message);
+  }
+  std::int64_t total = std::stoll(PQgetvalue(result, 0, 0));
+  PQclear(result);
+  return total;
 }
 
 std::size_t PostgresRows::read(sdk::RecordBuilder& out, std::size_t max) {

@@ -11,6 +11,7 @@
 
 #include "row_stream.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,10 @@ class PostgresRows : public RowStream {
  public:
   // Throws std::runtime_error with libpq's or the server's message (bad URI,
   // unreachable server, failed authentication, SQL error, missing table).
-  PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size);
+  // `cancelled` (may be empty) is asked while the server counts the rows,
+  // which may take long: a stopping run cancels the query (see count()).
+  PostgresRows(const std::string& uri, const std::string& query, bool count, long fetch_size,
+               std::function<bool()> cancelled = {});
   ~PostgresRows() override;
 
   std::size_t read(sdk::RecordBuilder& out, std::size_t max) override;
@@ -31,10 +35,14 @@ class PostgresRows : public RowStream {
 
  private:
   pg_result* exec(const std::string& sql, bool rows);
+  // SELECT COUNT(*) of the query, so that a stopping run stops it at once
+  // (kept apart from exec(): its own protocol of sending and waiting).
+  std::int64_t count(const std::string& query);
   void emit_value(sdk::RecordBuilder& out, int column, const char* text, std::size_t size);
   void emit_json(sdk::RecordBuilder& out, const char* text, std::size_t size);
 
   std::string uri_;  // redacted, for messages
+  std::function<bool()> cancelled_;
   pg_conn* conn_ = nullptr;
   pg_result* batch_ = nullptr;
   int row_ = 0, rows_ = 0;

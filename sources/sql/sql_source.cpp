@@ -9,6 +9,7 @@
 // for a SQLite file, its size and modification time: a different count or
 // a changed file is refused.
 #include "../common/input_check.hpp"
+#include "../common/input_file.hpp"  // run_cancelled only
 #include "../common/input_identity.hpp"
 #include "postgres_rows.hpp"
 #include "sql_text.hpp"
@@ -46,7 +47,7 @@ class SqlSource : public sdk::Source {
                                                          "postgresql:// URI)");
   }
 
-  explicit SqlSource(const sdk::Context& context) {
+  explicit SqlSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     std::string database = config.string("database");
     bool has_query = config.has("query"), has_table = config.has("table");
@@ -117,7 +118,8 @@ class SqlSource : public sdk::Source {
 
  private:
   std::unique_ptr<RowStream> open(const std::string& query, bool count) const {
-    if (is_postgres_uri(database_)) return std::make_unique<PostgresRows>(database_, query, count, fetch_size_);
+    if (is_postgres_uri(database_))
+      return std::make_unique<PostgresRows>(database_, query, count, fetch_size_, sources::run_cancelled(host_));
     return std::make_unique<SqliteRows>(database_, query, count);
   }
 
@@ -128,6 +130,7 @@ class SqlSource : public sdk::Source {
     return sources::InputIdentity::of(database_, "sql: " + database_);
   }
 
+  const aton_host_api* host_;
   std::string table_;
   std::string database_, query_;
   std::int64_t fetch_size_ = 1000;

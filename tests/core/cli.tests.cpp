@@ -43,7 +43,7 @@ TEST_CASE("aton encode then aton decode gives the input back", "[cli]") {
 TEST_CASE("aton encode refuses several tables without --table naming them", "[cli][errors]") {
   auto r = run_aton({"encode", "-"}, with_input(R"({"users":[{"id":1}],"orders":[{"id":2}]})"));
   CHECK(r.exit_code == 4);
-  CHECK(contains(r.err, "Multiple tables found (users, orders)"));
+  CHECK(contains(r.err, "the input has several tables (users, orders): choose one with --table"));
   auto chosen = run_aton({"encode", "-", "--table", "orders"}, with_input(R"({"users":[{"id":1}],"orders":[{"id":2}]})"));
   CHECK(chosen.exit_code == 0);
   CHECK(contains(chosen.out, "orders(1):\n2"));

@@ -9,7 +9,8 @@ if(NOT TARGET aton_fuzz_plugin_code)
     ${PROJECT_SOURCE_DIR}/sources/csv/csv_values.cpp
     ${PROJECT_SOURCE_DIR}/sources/json/json_records.cpp
     ${PROJECT_SOURCE_DIR}/sources/json/json_outline.cpp
-    ${PROJECT_SOURCE_DIR}/sources/json/input_stream.cpp)
+    ${PROJECT_SOURCE_DIR}/sources/json/input_stream.cpp
+    ${PROJECT_SOURCE_DIR}/sources/common/input_file.cpp)
   target_include_directories(aton_fuzz_plugin_code PUBLIC ${PROJECT_SOURCE_DIR}/sources)
   target_link_libraries(aton_fuzz_plugin_code PUBLIC aton_sdk aton_core)  # the json reader uses aton::JsonReader
 endif()

@@ -6,7 +6,8 @@
 // "score": "<i>.5" as number text}. fail_at makes next_batch fail when it
 // reaches that record; depth nests a field that deep (to provoke the host's
 // limit); late_key_at adds a key after the encoder's sample (to provoke
-// on_new_key: error).
+// on_new_key: error); announce reports a total other than count (a source
+// that ends short of, or past, the total it announced).
 #include <aton/plugin.hpp>
 
 #include <string>
@@ -21,6 +22,7 @@ class GenSource : public aton::sdk::Source {
         depth_(context.config.integer("depth", 0)),
         late_key_at_(context.config.integer("late_key_at", -1)),
         total_known_(context.config.boolean("total_known", true)),
+        announced_(context.config.integer("announce", -1)),
         table_(context.config.string("table", "records")) {}
 
   std::string table() const override { return table_; }
@@ -42,7 +44,7 @@ class GenSource : public aton::sdk::Source {
     p.struct_size = sizeof p;
     p.records = next_;
     p.bytes = next_ * 10;
-    p.total_records = total_known_ ? static_cast<std::int64_t>(count_) : -1;
+    p.total_records = !total_known_ ? -1 : announced_ >= 0 ? announced_ : static_cast<std::int64_t>(count_);
     p.total_bytes = total_known_ ? -1 : static_cast<std::int64_t>(count_ * 10);
     return p;
   }
@@ -78,6 +80,7 @@ class GenSource : public aton::sdk::Source {
   std::int64_t depth_;
   std::int64_t late_key_at_;
   bool total_known_;
+  std::int64_t announced_;
   std::string table_;
   std::size_t next_ = 0;
 };
@@ -89,6 +92,7 @@ const aton_option kOptions[] = {
     {"late_key_at", "integer", "-1", 0, "From this record on, add a key \"late\" (-1: never).", nullptr},
     {"total_known", "boolean", "true", 0, "Report the total up front.", nullptr},
     {"table", "string", "\"records\"", 0, "The table's name.", nullptr},
+    {"announce", "integer", "-1", 0, "The total to report (-1: count).", nullptr},
 };
 
 }  // namespace

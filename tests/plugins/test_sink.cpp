@@ -8,13 +8,18 @@
 // from an aborted one. `log` gets one JSON line per chunk with its metadata,
 // then "finish" or "abort". delay_ms makes it a slow consumer (it sleeps in
 // slices and gives up when the run is cancelled); fail_at fails write() at
-// that chunk; fail_finish fails finish().
+// that chunk; fail_finish fails finish(). hold_while makes the sink wait
+// while that file exists (bounded: 60 s) or until the run is cancelled: in
+// write() of chunk hold_at, or, when hold_at is -1, in finish(), after it
+// logs "holding" (or "finishing"). A test can then act at that moment (kill
+// the run while the other sinks have finished) without guessing a delay.
 // It can resume (ABI 1.1) only without `path`: its state is the next chunk
 // id, checked on the next write; with a path, restore_state() refuses.
 #include <aton/plugin.hpp>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -29,7 +34,9 @@ class TestSink : public aton::sdk::Sink {
         path_(context.config.string("path")),
         delay_ms_(context.config.integer("delay_ms", 0)),
         fail_at_(context.config.integer("fail_at", -1)),
-        fail_finish_(context.config.boolean("fail_finish", false)) {
+        fail_finish_(context.config.boolean("fail_finish", false)),
+        hold_while_(context.config.string("hold_while")),
+        hold_at_(context.config.integer("hold_at", -1)) {
     if (!path_.empty()) {
       out_.open(path_ + ".partial", std::ios::binary | std::ios::trunc);
       if (!out_) throw std::runtime_error("cannot open " + path_ + ".partial");
@@ -46,6 +53,7 @@ class TestSink : public aton::sdk::Sink {
       throw std::runtime_error("test_sink: chunk " + std::to_string(c.chunk_id) + " where " +
                                std::to_string(next_chunk_id_) + " was due");
     ++next_chunk_id_;
+    if (!hold_while_.empty() && c.chunk_id == static_cast<std::uint64_t>(hold_at_)) hold("holding");
     if (fail_at_ >= 0 && c.chunk_id == static_cast<std::uint64_t>(fail_at_))
       throw std::runtime_error("test_sink: planned failure at chunk " + std::to_string(c.chunk_id));
     for (std::int64_t waited = 0; waited < delay_ms_; waited += 5) {
@@ -79,6 +87,7 @@ class TestSink : public aton::sdk::Sink {
 
   void finish() override {
     if (fail_finish_) throw std::runtime_error("test_sink: planned failure in finish");
+    if (!hold_while_.empty() && hold_at_ < 0) hold("finishing");
     if (out_.is_open()) {
       out_.close();
       if (std::rename((path_ + ".partial").c_str(), path_.c_str()) != 0)
@@ -96,11 +105,22 @@ class TestSink : public aton::sdk::Sink {
   }
 
  private:
+  void hold(const char* what) {
+    if (log_.is_open()) log_ << what << std::endl;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::filesystem::exists(hold_while_) && std::chrono::steady_clock::now() < deadline) {
+      if (host_ && host_->is_cancelled(host_->host)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
   const aton_host_api* host_;
   std::string path_;
   std::int64_t delay_ms_;
   std::int64_t fail_at_;
   bool fail_finish_;
+  std::string hold_while_;
+  std::int64_t hold_at_;
   std::uint64_t next_chunk_id_ = 0;
   std::ofstream out_;
   std::ofstream log_;
@@ -112,6 +132,8 @@ const aton_option kOptions[] = {
     {"delay_ms", "integer", "0", 0, "Sleep this long per chunk: a slow consumer.", "{\"minimum\":0}"},
     {"fail_at", "integer", "-1", 0, "Fail write() at this chunk (-1: never).", nullptr},
     {"fail_finish", "boolean", "false", 0, "Fail finish().", nullptr},
+    {"hold_while", "path", nullptr, 0, "Wait while this file exists (or until cancelled), at hold_at.", nullptr},
+    {"hold_at", "integer", "-1", 0, "The chunk whose write() waits (-1: finish() waits).", nullptr},
 };
 
 }  // namespace

@@ -144,11 +144,11 @@ TEST_CASE("per_chunk writes one file per chunk each holding that chunk", "[sinks
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   REQUIRE(file_names(dir / "parts") ==
-          std::vector<std::string>{"part-0.aton", "part-1.aton", "part-2.aton"});
-  std::string joined = read_file(dir / "parts/part-0.aton") + "\n" + read_file(dir / "parts/part-1.aton") +
-                       "\n" + read_file(dir / "parts/part-2.aton");
+          std::vector<std::string>{"part-000000.aton", "part-000001.aton", "part-000002.aton"});
+  std::string joined = read_file(dir / "parts/part-000000.aton") + "\n" + read_file(dir / "parts/part-000001.aton") +
+                       "\n" + read_file(dir / "parts/part-000002.aton");
   CHECK(joined == read_file(dir / "whole.aton"));
-  CHECK_THAT(read_file(dir / "parts/part-1.aton"), Catch::StartsWith("users+("));
+  CHECK_THAT(read_file(dir / "parts/part-000001.aton"), Catch::StartsWith("users+("));
   require_decodes_to(joined, input);
 }
 

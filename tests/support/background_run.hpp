@@ -31,6 +31,7 @@ class BackgroundRun {
   // or nothing on timeout (the child is then killed).
   std::optional<int> wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   bool running();
+  pid_t pid() const noexcept { return pid_; }
 
   std::string err() const;
 

@@ -45,60 +45,9 @@ struct Build {
   void end_array() { b.end_array(); }
 };
 
-// The members of a top-level object whose values are arrays: the tables,
-// in order, once each. One quick pass that parses nothing: strings are
-// skipped with memchr, only the text between them is looked at.
-std::vector<std::string> table_names(std::string_view text) {
-  std::vector<std::string> tables;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  std::size_t depth = 0;
-  std::string_view last_string;
-  bool after_key = false;
-  while (p < end) {
-    char c = *p;
-    if (c == '"') {
-      const char* start = ++p;
-      while (true) {
-        p = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
-        if (!p) return tables;  // unterminated: the parser will say where
-        const char* q = p;
-        while (q > start && q[-1] == '\\') --q;
-        if ((p - q) % 2 == 0) break;  // not escaped
-        ++p;
-      }
-      last_string = std::string_view(start, static_cast<std::size_t>(p - start));
-      ++p;
-      continue;
-    }
-    switch (c) {
-      case ':':
-        after_key = depth == 1;
-        ++p;
-        continue;
-      case '[':
-        if (after_key) {
-          std::string name(last_string);
-          if (std::find(tables.begin(), tables.end(), name) == tables.end()) tables.push_back(name);
-        }
-        [[fallthrough]];
-      case '{':
-        ++depth;
-        break;
-      case ']':
-      case '}':
-        if (depth > 0) --depth;
-        break;
-      case ' ': case '\t': case '\n': case '\r':
-        ++p;
-        continue;
-      default:
-        break;
-    }
-    after_key = false;
-    ++p;
-  }
-  return tables;
+void expect_end(JsonReader& reader) {
+  reader.skip_whitespace();
+  if (!reader.at_end()) reader.unexpected("The document root must not be followed by other values.");
 }
 
 std::string join(const std::vector<std::string>& names) {
@@ -107,56 +56,291 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-void expect_end(JsonReader& reader) {
-  reader.skip_whitespace();
-  if (!reader.at_end()) reader.unexpected("The document root must not be followed by other values.");
-}
-
-// Reads the records of one table's array (the cursor at its '['), built in
-// place into the current batch, which goes to on_batch when full.
-class RecordStream {
+// A JsonText over a string in memory: one stable window.
+class ViewText final : public JsonText {
  public:
-  RecordStream(JsonReader& reader, const JsonReadOptions& options, std::size_t batch_size,
-               const std::function<void(std::string_view, RecordBatch&)>& on_batch)
-      : reader_(reader), builder_(batch_.arena, options.max_depth), batch_size_(batch_size), on_batch_(on_batch) {}
+  explicit ViewText(std::string_view text) : text_(text) {}
+  std::string_view window() const override { return text_.substr(pos_); }
+  void consume(std::size_t n) override { pos_ += n; }
+  bool more() override { return false; }
+  bool ended() const override { return true; }
+  bool stable() const override { return true; }
+  std::size_t offset() const override { return pos_; }
 
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+// Reads a document from a JsonText one step at a time: each step (a member
+// name, a record, a value skipped) runs a JsonReader over the window at the
+// cursor and, when the window ends inside what it reads, reads on and runs
+// again. A stable text is read by a reader over the whole text (its error
+// positions are the text's own); a text read in blocks keeps the count of
+// the lines it has consumed, so its errors name the text's line and column
+// too, and holds one value to max_record_bytes.
+class DocumentReader {
+ public:
+  DocumentReader(JsonText& text, const JsonReadOptions& options, std::size_t batch_size,
+                 const std::function<void(std::string_view, RecordBatch&)>& on_batch)
+      : text_(text),
+        options_(options),
+        builder_(batch_.arena, options.max_depth),
+        batch_size_(batch_size),
+        on_batch_(on_batch) {}
+
+  std::string read(std::optional<std::string_view> table) {
+    skip_bom();
+    skip_ws();
+    char c = peek();
+    if (c == '\0' && at_end()) fail("The document is empty.");
+    if (c == '[') {  // a bare array of records
+      std::string name(table.value_or("records"));
+      read_table(name, 0);
+      expect_end();
+      return name;
+    }
+    if (c != '{') {
+      skip_value(0);  // a malformed document is a JSON error first
+      expect_end();
+      throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
+    }
+    take();
+    std::vector<std::string> keys, arrays;
+    std::optional<std::string> chosen;
+    if (table) chosen = std::string(*table);
+    bool found = false;
+    skip_ws();
+    if (peek() == '}') {
+      take();
+    } else {
+      for (;;) {
+        std::string key = member_name();
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+        bool is_array = peek() == '[';
+        if (is_array && std::find(arrays.begin(), arrays.end(), key) == arrays.end()) arrays.push_back(key);
+        if (is_array && !chosen) chosen = key;  // the first array is the table
+        if (is_array && key == *chosen) {
+          found = true;
+          read_table(key, 1);
+        } else if (is_array && !table) {
+          throw EncodingError("the input has several tables (" + join(arrays) + "): choose one with --table");
+        } else {
+          skip_value(1);
+        }
+        skip_ws();
+        char next = peek();
+        if (next == ',') {
+          take();
+          skip_ws();
+          continue;
+        }
+        if (next == '}') {
+          take();
+          break;
+        }
+        fail("Missing a comma or '}' after an object member.");
+      }
+    }
+    expect_end();
+    if (!table && !found)
+      throw EncodingError("the top-level object holds no array of records" +
+                          (keys.empty() ? std::string(" (it is empty)") : " (it has: " + join(keys) + ")") +
+                          ": expected an array of records or an object of tables {\"name\": [records]}");
+    if (!found)
+      throw EncodingError("table '" + std::string(*table) + "' not found; the data has: " +
+                          (arrays.empty() ? std::string("no tables") : join(arrays)));
+    return *chosen;
+  }
+
+ private:
+  // The records of one table's array (the cursor at its '['), built into
+  // the current batch, which goes to on_batch when full.
   void read_table(std::string_view name, std::size_t depth) {
-    reader_.advance();
-    reader_.skip_whitespace();
-    if (reader_.peek() == ']') return reader_.advance();
-    Build<true> target{builder_};
-    while (true) {
-      if (reader_.peek() != '{') {
-        IgnoreEvents ignore;
-        reader_.value(ignore, depth + 1);  // a malformed value is a JSON error first
+    take();
+    skip_ws();
+    if (peek() == ']') return take();
+    for (;;) {
+      if (peek() != '{') {
+        skip_value(depth + 1);  // a malformed value is a JSON error first
         throw EncodingError("record " + std::to_string(records_ + 1) + " of table '" + std::string(name) +
                             "' is not a JSON object");
       }
-      builder_.set_arena(batch_.arena);
-      reader_.value(target, depth + 1);
-      batch_.records.push_back(builder_.values().back());
-      builder_.clear();
+      read_record(depth + 1);
       ++records_;
       if (batch_.records.size() >= batch_size_) flush(name);
-      if (!reader_.next_item(false)) break;
+      skip_ws();
+      char c = peek();
+      if (c == ',') {
+        take();
+        skip_ws();
+        continue;
+      }
+      if (c == ']') {
+        take();
+        break;
+      }
+      fail("Missing a comma or ']' after an array element.");
     }
     flush(name);
   }
 
- private:
+  void read_record(std::size_t depth) {
+    builder_.set_arena(batch_.arena);
+    const bool in_place = text_.stable();
+    step([&](JsonReader& r) {
+      builder_.clear();  // what a try cut short by the window left
+      if (in_place) {
+        Build<true> target{builder_};
+        r.value(target, depth);
+      } else {
+        Build<false> target{builder_};
+        r.value(target, depth);
+      }
+    }, "record " + std::to_string(records_ + 1));
+    batch_.records.push_back(builder_.values().back());
+    builder_.clear();
+  }
+
   void flush(std::string_view name) {
+    // Records that read the zeros of a truncated mapping are never passed on.
+    if (text_.truncated())
+      throw EncodingError("the file was truncated while it was read (it shrank under the reader, as log "
+                          "rotation by copytruncate does); nothing is written as complete: encode a copy that "
+                          "does not change");
     if (batch_.records.empty()) return;
-    batch_.text_end = reader_.offset();
+    batch_.text_end = text_.offset();
     on_batch_(name, batch_);
     batch_.clear();  // whatever on_batch left there
   }
 
-  JsonReader& reader_;
+  void skip_value(std::size_t depth) {
+    step([&](JsonReader& r) {
+      IgnoreEvents ignore;
+      r.value(ignore, depth);
+    }, "a value");
+  }
+
+  std::string member_name() {
+    std::string name;
+    step([&](JsonReader& r) {
+      bool in_text = false;
+      name.assign(r.member_name(in_text));
+    }, "a member name");
+    skip_ws();
+    return name;
+  }
+
+  // Runs read(reader) at the cursor until it completes within the window,
+  // then consumes what it read.
+  template <class Read>
+  void step(Read&& read, const std::string& what) {
+    for (;;) {
+      std::string_view window = text_.window();
+      const bool stable = text_.stable();
+      const std::size_t limit = options_.max_record_bytes;
+      bool capped = !stable && window.size() > limit;
+      if (capped) window = window.substr(0, limit);
+      // Stable: a reader over the whole text, so errors carry its positions.
+      const char* base = stable ? window.data() - text_.offset() : window.data();
+      std::string_view span(base, static_cast<std::size_t>(window.data() + window.size() - base));
+      JsonReader reader(span, options_.max_depth);
+      reader.seek(static_cast<std::size_t>(window.data() - base));
+      std::size_t start = reader.offset();
+      try {
+        read(reader);
+      } catch (const JsonError& e) {
+        if (text_.truncated()) flush("");
+        if (!reader.ran_out() || text_.ended()) throw relocated(e, stable);
+        if (capped || window.size() >= limit) too_large(what);
+        text_.more();
+        continue;
+      }
+      // A value that ends with the window may go on in the next block (a number).
+      if (reader.offset() == span.size() && !text_.ended()) {
+        if (capped || window.size() >= limit) too_large(what);
+        text_.more();
+        continue;
+      }
+      consume(reader.offset() - start);
+      return;
+    }
+  }
+
+  [[noreturn]] void too_large(const std::string& what) const {
+    throw relocated(JsonError(what + " is longer than --max-record-bytes (" +
+                                  std::to_string(options_.max_record_bytes) +
+                                  " bytes) and still not complete: is this the right input? (raise "
+                                  "--max-record-bytes for larger records)",
+                              0, 1, 1),
+                    false);
+  }
+
+  // A window reader's error in the text's terms.
+  JsonError relocated(const JsonError& e, bool stable) const {
+    if (stable) return e;
+    std::size_t offset = text_.offset() + e.offset();
+    std::size_t line = line_ + e.line() - 1;
+    std::size_t column = e.line() == 1 ? text_.offset() - line_start_ + e.column() : e.column();
+    return JsonError(e.reason(), offset, line, column);
+  }
+
+  void consume(std::size_t n) {
+    if (!text_.stable()) {  // count the lines leaving memory
+      std::string_view gone = text_.window().substr(0, n);
+      for (const char* p = gone.data(), *end = p + gone.size();
+           (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));) {
+        ++line_;
+        line_start_ = text_.offset() + static_cast<std::size_t>(++p - gone.data());
+      }
+    }
+    text_.consume(n);
+  }
+
+  void skip_ws() {
+    for (;;) {
+      std::string_view w = text_.window();
+      std::size_t i = 0;
+      while (i < w.size() && (w[i] == ' ' || w[i] == '\n' || w[i] == '\r' || w[i] == '\t')) ++i;
+      consume(i);
+      if (i < w.size() || !text_.more()) return;
+    }
+  }
+
+  void skip_bom() {
+    while (text_.window().size() < 3 && text_.more()) {
+    }
+    if (text_.window().starts_with("\xEF\xBB\xBF")) consume(3);
+  }
+
+  char peek() {
+    while (text_.window().empty())
+      if (!text_.more()) return '\0';
+    return text_.window().front();
+  }
+  bool at_end() { return peek() == '\0' && text_.window().empty(); }
+  void take() { consume(1); }
+
+  void expect_end() {
+    skip_ws();
+    if (!at_end()) fail("The document root must not be followed by other values.");
+  }
+
+  // A JSON error at the cursor, as the reader words it there.
+  [[noreturn]] void fail(const std::string& what) {
+    peek();
+    step([&](JsonReader& r) { r.unexpected(what); }, "a value");
+    throw JsonError(what, text_.offset(), line_, text_.offset() - line_start_ + 1);  // not reached
+  }
+
+  JsonText& text_;
+  const JsonReadOptions& options_;
   RecordBatch batch_;
   ValueBuilder builder_;
   std::size_t batch_size_;
   const std::function<void(std::string_view, RecordBatch&)>& on_batch_;
   std::size_t records_ = 0;
+  std::size_t line_ = 1, line_start_ = 0;  // blocks: the line at the cursor and where it starts
 };
 
 }  // namespace
@@ -169,63 +353,18 @@ std::string for_each_record(std::string_view text, std::optional<std::string_vie
   }, options);
 }
 
+std::string for_each_batch(JsonText& text, std::optional<std::string_view> table, std::size_t batch_size,
+                           const std::function<void(std::string_view, RecordBatch&)>& on_batch,
+                           const JsonReadOptions& options) {
+  DocumentReader reader(text, options, batch_size, on_batch);
+  return reader.read(table);
+}
+
 std::string for_each_batch(std::string_view text, std::optional<std::string_view> table, std::size_t batch_size,
                            const std::function<void(std::string_view, RecordBatch&)>& on_batch,
                            const JsonReadOptions& options) {
-  JsonReader reader(text, options.max_depth);
-  reader.skip_bom();
-  reader.skip_whitespace();
-  if (reader.at_end()) reader.unexpected("The document is empty.");
-  RecordStream records(reader, options, batch_size, on_batch);
-  IgnoreEvents ignore;
-  if (reader.peek() == '[') {  // a bare array of records
-    std::string name(table.value_or("records"));
-    records.read_table(name, 0);
-    expect_end(reader);
-    return name;
-  }
-  if (reader.peek() != '{') {
-    reader.value(ignore, 0);  // a malformed document is a JSON error first
-    expect_end(reader);
-    throw EncodingError("the data must be an object of tables, {\"name\": [records...]}, or an array of records");
-  }
-  // An object of tables. Without a chosen table the document must have one
-  // only, which a quick pass finds before any record is read.
-  std::vector<std::string> seen;
-  if (!table) {
-    seen = table_names(text);
-    if (seen.size() > 1) throw EncodingError("Multiple tables found (" + join(seen) + "): specify the table to encode");
-    if (seen.empty()) {
-      reader.value(ignore, 0);
-      expect_end(reader);
-      throw EncodingError("the data has no tables (no member is an array of records)");
-    }
-    table = seen.front();
-  }
-  bool found = false;
-  reader.advance();
-  reader.skip_whitespace();
-  if (reader.peek() == '}') {
-    reader.advance();
-  } else {
-    std::string key;
-    do {
-      bool in_text = false;
-      key.assign(reader.member_name(in_text));
-      if (reader.peek() == '[' && key == *table) {
-        found = true;
-        records.read_table(key, 1);
-      } else {
-        if (reader.peek() == '[' && std::find(seen.begin(), seen.end(), key) == seen.end()) seen.push_back(key);
-        reader.value(ignore, 1);
-      }
-    } while (reader.next_item(true));
-  }
-  expect_end(reader);
-  if (!found)
-    throw EncodingError("table '" + std::string(*table) + "' not found; the data has: " +
-                        (seen.empty() ? std::string("no tables") : join(seen)));
-  return std::string(*table);
+  ViewText view(text);
+  return for_each_batch(view, table, batch_size, on_batch, options);
 }
 
 void read_json_value(JsonReader& reader, ValueBuilder& builder, bool in_place) {

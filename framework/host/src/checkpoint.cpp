@@ -1,12 +1,14 @@
 #include <aton/host/checkpoint.hpp>
 
 #include <aton/host/pipeline.hpp>
+#include <aton/output_file.hpp>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,10 +42,6 @@ std::string hex(std::uint64_t value) {
   return out;
 }
 
-std::string os_error(std::string_view what, const fs::path& path, int error) {
-  return std::string(what) + " " + path.string() + ": " + std::strerror(error);
-}
-
 [[noreturn]] void refuse(const fs::path& file, const std::string& why) {
   throw ResumeError("cannot resume from the checkpoint " + file.string() + ": " + why);
 }
@@ -64,16 +62,6 @@ std::size_t count_member(const rapidjson::Value& object, const char* name, const
   const auto& v = member(object, name, file);
   if (!v.IsUint64()) refuse(file, std::string("\"") + name + "\" is not a count");
   return static_cast<std::size_t>(v.GetUint64());
-}
-
-void sync_folder(const fs::path& folder) {
-  fs::path dir = folder.empty() ? fs::path(".") : folder;
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw Error(os_error("cannot open the folder", dir, errno));
-  int rc = ::fsync(fd);
-  int error = errno;
-  ::close(fd);
-  if (rc != 0) throw Error(os_error("cannot fsync the folder", dir, error));
 }
 
 }  // namespace
@@ -115,6 +103,10 @@ std::string checkpoint_text(const Checkpoint& c) {
     w.EndObject();
   }
   w.EndArray();
+  if (c.finishing) {
+    w.Key("finishing");
+    w.Bool(true);
+  }
   w.EndObject();
   std::string text(buffer.GetString(), buffer.GetSize());
   text += '\n';
@@ -165,6 +157,11 @@ Checkpoint parse_checkpoint(std::string_view text, const fs::path& file) {
     if (!s.IsObject()) refuse(file, "a sink is not an object");
     c.sinks.push_back({string_member(s, "plugin", file), string_member(s, "state", file)});
   }
+  auto finishing = doc.FindMember("finishing");
+  if (finishing != doc.MemberEnd()) {
+    if (!finishing->value.IsBool()) refuse(file, "\"finishing\" is not a boolean");
+    c.finishing = finishing->value.GetBool();
+  }
   return c;
 }
 
@@ -182,49 +179,48 @@ Checkpoint load_checkpoint(const fs::path& file) {
 }
 
 void write_file_atomically(const fs::path& file, std::string_view text, bool durable) {
-  // A fixed name: a write cut short by a kill leaves a file the next write
-  // replaces, rather than one per process.
-  fs::path temp = file;
-  temp += ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(os_error("cannot create", temp, errno));
-  std::string_view left = text;
-  while (!left.empty()) {
-    ssize_t n = ::write(fd, left.data(), left.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(os_error("cannot write", temp, error));
+  OutputFile out(file, 0644);
+  out.write(text);
+  if (!out.commit(durable)) throw Error("cannot replace " + file.string());  // Replace::yes: never false
+}
+
+void check_checkpoint_path(const ResolvedPipeline& spec) {
+  if (!spec.checkpoint.enabled || why_not_resumable(spec)) return;
+  const fs::path& file = spec.checkpoint.path;
+  const std::string where = spec.config_file.string() + ": /checkpoint/path: ";
+  const std::string way_out = ": set checkpoint.path to a writable place, or checkpoint.enabled to false";
+  struct stat st;
+  if (::stat(file.c_str(), &st) == 0) {
+    std::string head;
+    if (S_ISREG(st.st_mode)) {
+      // Its first bytes are enough: a checkpoint begins with its format's name.
+      std::ifstream in(file, std::ios::binary);
+      head.resize(64);
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
     }
-    left.remove_prefix(static_cast<std::size_t>(n));
+    std::string start = "{\"format\":\"";
+    start += kFormat;
+    if (head.rfind(start, 0) != 0) {
+      const char* kind = S_ISREG(st.st_mode) ? "a file" : S_ISDIR(st.st_mode) ? "a folder" : "a device, FIFO or socket";
+      throw ConfigError(where + file.string() + " is " + kind +
+                        " that is not an aton checkpoint: a run would overwrite it with checkpoint text and remove "
+                        "it at the end; give checkpoint.path a name of its own, or set checkpoint.enabled to false");
+    }
+  } else if (errno != ENOENT) {
+    throw ConfigError(where + io_error("cannot reach", file, errno) + way_out);
   }
-  if (durable && ::fsync(fd) != 0) {
-    int error = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot fsync", temp, error));
-  }
-  if (::close(fd) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot close", temp, error));
-  }
-  if (::rename(temp.c_str(), file.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temp.c_str());
-    throw Error(os_error("cannot rename the new checkpoint to", file, error));
-  }
-  if (durable) sync_folder(file.parent_path());
+  fs::path folder = file.parent_path();
+  if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw ConfigError(where + "the folder " + folder.string() + " of " + file.string() + " does not exist" + way_out);
+  if (::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+    throw ConfigError(where + io_error("cannot write in the folder", folder, errno) + way_out);
 }
 
 void remove_checkpoint(const fs::path& file) {
-  fs::path temp = file;
-  temp += ".tmp";
-  ::unlink(temp.c_str());  // left by a write cut short, if any
   if (::unlink(file.c_str()) != 0 && errno != ENOENT)
-    throw Error(os_error("cannot remove the finished run's checkpoint", file, errno));
+    throw Error(io_error("cannot remove the finished run's checkpoint", file, errno));
+  remove_stale_temps(file);  // of checkpoint writes a kill cut short, if any
 }
 
 std::string pipeline_fingerprint(const ResolvedPipeline& spec) {

@@ -72,6 +72,12 @@ ResolvedPipeline resolve_checked(const PipelineConfig& config, PluginCatalog& ca
     if (problems.empty()) throw unloadable.front().second;
     for (const auto& [pointer, why] : unloadable) problems.add(pointer + "/plugin", why.what());
   }
+  // Where the run writes is judged once everything else holds: the paths
+  // come from the sinks' resolved configs.
+  if (problems.empty()) {
+    check_sink_paths(out);
+    check_checkpoint_path(out);
+  }
   return out;
 }
 
@@ -101,6 +107,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
       batches_(spec.queue_capacity) {
   encoder_options_.validate();
   check_resumable(spec, resume);
+  // Before any plugin starts: a second run must not create its files.
+  if (checkpointing_ || resume_) lock_.emplace(lock_file_for(spec.checkpoint.path));
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
@@ -119,6 +127,9 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
   }
   delivered_.assign(sinks_.size(), 0);
   sink_states_.resize(sinks_.size());
+  last_sink_states_.resize(sinks_.size());
+  if (resume_)
+    for (std::size_t i = 0; i < sinks_.size(); ++i) last_sink_states_[i] = resume_->sinks[i].state;
   if (resume_) restore(*resume_);
   source_->save_positions(checkpointing_);
 }
@@ -172,8 +183,11 @@ void Pipeline::check_resumable(const ResolvedPipeline& spec, const Checkpoint* r
       throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config");
   resume_ = *resume;
   checkpoint_started_ = true;  // the checkpoint resumed from holds until a newer one
+  checkpoint_finishing_ = resume->finishing;
   checkpoint_next_chunk_ = resume->next_chunk;
   checkpoint_written_ = resume->next_chunk;
+  next_chunk_out_ = resume->next_chunk;
+  records_out_ = resume->records;
 }
 
 // Gives every plugin its saved state. A sink already restored may now hold
@@ -183,12 +197,15 @@ void Pipeline::restore(const Checkpoint& checkpoint) {
   const std::string prefix = "cannot resume from the checkpoint " + checkpoint_options_.path.string() + ": ";
   std::size_t restored = 0;
   try {
-    // Validates the encoder's part before anything runs.
-    IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
-    try {
-      source_->restore_position(checkpoint.source_position, checkpoint.records);
-    } catch (const Error& e) {
-      throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
+    // A finishing checkpoint: every record was delivered, nothing is read again.
+    if (!checkpoint.finishing) {
+      // Validates the encoder's part before anything runs.
+      IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
+      try {
+        source_->restore_position(checkpoint.source_position, checkpoint.records);
+      } catch (const Error& e) {
+        throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
+      }
     }
     for (; restored < sinks_.size(); ++restored) {
       try {
@@ -209,7 +226,7 @@ void Pipeline::restore(const Checkpoint& checkpoint) {
 std::optional<Pipeline::HeldCheckpoint> Pipeline::held_checkpoint() const {
   std::lock_guard lock(mutex_);
   if (!checkpoint_started_) return std::nullopt;
-  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_};
+  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_, checkpoint_finishing_};
 }
 
 // Instances are destroyed here, on the owner's thread, after run() joined
@@ -259,10 +276,21 @@ std::vector<NamedQueueStats> Pipeline::queue_stats() const {
 RunSummary Pipeline::run() {
   started_ = std::chrono::steady_clock::now();
   if (run_.cancelled()) cancel("cancelled before the run started");
+  const bool only_finish = resume_ && resume_->finishing;
+  if (only_finish) {
+    // Every chunk had reached every sink: the sinks only finish.
+    run_.log("host", ATON_LOG_INFO,
+             "the checkpoint " + checkpoint_options_.path.string() + " records that every chunk (" +
+                 std::to_string(resume_->next_chunk) + ") reached every sink: completing their finish, "
+                 "nothing is read or written again");
+    for (auto& q : chunk_queues_) q->close();
+  }
   std::vector<std::thread> threads;
   try {
-    threads.emplace_back([this] { source_stage(); });
-    threads.emplace_back([this] { encoder_stage(); });
+    if (!only_finish) {
+      threads.emplace_back([this] { source_stage(); });
+      threads.emplace_back([this] { encoder_stage(); });
+    }
     for (std::size_t i = 0; i < sinks_.size(); ++i) threads.emplace_back([this, i] { sink_stage(i); });
   } catch (const std::exception& e) {
     fail("host", "", std::nullopt, std::string("cannot start a thread: ") + e.what());
@@ -270,15 +298,17 @@ RunSummary Pipeline::run() {
   for (auto& t : threads) t.join();
 
   bool resumable_stop;
+  bool completed;  // every sink finished: the output is complete, whatever stopped the run meanwhile
   {
     std::lock_guard lock(mutex_);
-    resumable_stop = failure_ && failure_->resumable;
+    completed = finishing_ && sinks_finished_ == sinks_.size();
+    resumable_stop = !completed && failure_ && failure_->resumable;
   }
   if (resumable_stop) write_held_back_checkpoint();
 
   std::lock_guard lock(mutex_);
   // Finished, or failed in a way no checkpoint survives: nothing to resume.
-  if (failure_ ? checkpoint_started_ && !failure_->resumable : checkpointing_ || resume_) {
+  if (completed || !failure_ ? checkpointing_ || resume_ : checkpoint_started_ && !failure_->resumable) {
     try {
       remove_checkpoint(checkpoint_options_.path);
     } catch (const std::exception& e) {
@@ -286,7 +316,10 @@ RunSummary Pipeline::run() {
     }
     checkpoint_started_ = false;
   }
-  if (failure_) {
+  if (failure_ && completed)
+    run_.log("host", ATON_LOG_WARNING,
+             failure_->message + " as the sinks were finishing; every one finished: the output is complete");
+  else if (failure_) {
     if (failure_->cancelled) throw CancelledError(failure_->message);
     throw Error(failure_->message);
   }
@@ -332,7 +365,9 @@ void Pipeline::encoder_stage() {
     else
       encoder.emplace(encoder_options_, source_->table(), total);
   };
+  bool last_marked = false;  // the newest chunk sent is marked is_last
   auto emit = [&](Chunk&& chunk) {
+    last_marked = chunk.is_last;
     std::shared_ptr<const ResumePoint> point;
     if (checkpointing_) {
       std::size_t end = chunk.metadata.end_idx;
@@ -345,6 +380,17 @@ void Pipeline::encoder_stage() {
     }
     return deliver({std::make_shared<const Chunk>(std::move(chunk)), std::move(point)});
   };
+  // A source that announced its total must deliver exactly that many: one
+  // that ends short (a pipe it read twice, a file that changed) would
+  // otherwise end the stream with total_records larger than what was sent
+  // and no chunk marked last.
+  std::size_t announced = 0;
+  auto off_total = [&](const char* how) {
+    fail("source", source_->plugin().name(), pushed / encoder_options_.chunk_size,
+         "it " + std::string(how) + " after " + std::to_string(pushed) + " records, having announced " +
+             std::to_string(announced) + " (total_records); the input changed while it was read, or could not be "
+             "read again for a counting pass");
+  };
   try {
     bool total_known = false;
     while (auto batch = batches_.pop()) {
@@ -355,11 +401,14 @@ void Pipeline::encoder_stage() {
         std::optional<std::size_t> total;
         if (at.total_records >= 0) total = static_cast<std::size_t>(at.total_records);
         total_known = total.has_value();
+        announced = total.value_or(0);
         start(total);
       } else if (!total_known && at.total_records >= 0) {
         encoder->set_total_records(static_cast<std::size_t>(at.total_records));
         total_known = true;
+        announced = static_cast<std::size_t>(at.total_records);
       }
+      if (total_known && pushed + batch->records.size() > announced) return off_total("went on");
       if (!total_known && at.total_bytes > 0)
         encoder->set_progress(std::min(1.0, static_cast<double>(at.bytes) / static_cast<double>(at.total_bytes)));
       for (const Value& record : batch->records) {
@@ -371,10 +420,15 @@ void Pipeline::encoder_stage() {
       recycle(std::move(*batch));
     }
     if (batches_.cancelled() || failed()) return;
+    if (total_known && pushed != announced) return off_total("ended");
     if (!encoder) start(pushed);
     encoder->finish();
     while (auto chunk = encoder->pop())
       if (!emit(std::move(*chunk))) return;
+    // Never finish a stream whose last chunk does not say it is the last.
+    if (!last_marked)
+      return fail("encoder", "", pushed / encoder_options_.chunk_size,
+                  "the stream's last chunk is not marked last (is_last); the run is not finished");
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
     fail("encoder", "", pushed / encoder_options_.chunk_size, e.what());
@@ -408,12 +462,16 @@ std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& 
   const Chunk& chunk = *delivery.chunk;
   std::lock_guard lock(mutex_);
   ++delivered_[sink];
-  if (checkpointing_) sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
+  if (checkpointing_) {
+    last_sink_states_[sink] = sink_state;
+    sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
+  }
   std::size_t everywhere = *std::min_element(delivered_.begin(), delivered_.end());
   if (everywhere <= reported_) return std::nullopt;
   // Chunks arrive in order on every queue, so the count written everywhere
   // grows by one, and only when the slowest sink writes: this very chunk.
   reported_ = everywhere;
+  next_chunk_out_ = chunk.chunk_id + 1;
   std::optional<Checkpoint> checkpoint;
   if (checkpointing_) checkpoint = checkpoint_after(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
@@ -481,10 +539,68 @@ void Pipeline::write_held_back_checkpoint() {
 }
 
 void Pipeline::store_checkpoint(const Checkpoint& checkpoint) {
-  write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  try {
+    write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
+  } catch (const std::exception&) {
+    // None was ever written: no checkpoint holds, whatever checkpoint_after() expected.
+    if (checkpoint_written_ == 0) {
+      std::lock_guard state(mutex_);
+      checkpoint_started_ = false;
+    }
+    throw;
+  }
   checkpoint_written_ = checkpoint.next_chunk;
   std::lock_guard state(mutex_);
   checkpoint_next_chunk_ = checkpoint.next_chunk;
+  checkpoint_finishing_ = checkpoint.finishing;
+  checkpoint_started_ = true;
+}
+
+// Whether this sink is to finish(): when every sink has every chunk and
+// nothing has stopped the run. Then, when checkpointing, the first sink
+// thread to get here writes the finishing checkpoint (the others wait for
+// it) before any sink finishes, so a stop from here on is recognisable. From
+// that checkpoint on, every sink finishes whatever stops the run meanwhile:
+// the output is complete, and finishing is what makes it final.
+bool Pipeline::begin_finish() {
+  std::lock_guard finish(finish_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (finishing_) return true;
+    if (failure_) return false;
+  }
+  if (checkpointing_ && !(resume_ && resume_->finishing)) {
+    try {
+      write_finishing_checkpoint();
+    } catch (const std::exception& e) {
+      fail("checkpoint", "", std::nullopt, std::string(e.what()) + " (set checkpoint.path to a writable place, "
+                                           "or checkpoint.enabled to false)");
+      return false;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  finishing_ = true;
+  return true;
+}
+
+void Pipeline::write_finishing_checkpoint() {
+  Checkpoint c;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      if (last_sink_states_[i].empty()) return;  // a sink wrote nothing: no state to finish from
+      c.sinks.push_back({sinks_[i]->plugin().name(), last_sink_states_[i]});
+    }
+    c.next_chunk = next_chunk_out_;
+    c.records = records_out_;
+  }
+  c.config = config_file_;
+  c.pipeline = fingerprint_;
+  c.source_plugin = source_->plugin().name();
+  c.finishing = true;
+  std::lock_guard lock(checkpoint_mutex_);
+  checkpoint_held_back_.reset();  // superseded
+  store_checkpoint(c);
 }
 
 void Pipeline::sink_stage(std::size_t index) {
@@ -514,17 +630,18 @@ void Pipeline::sink_stage(std::size_t index) {
 
   // Finish only when every sink has every chunk: a failure anywhere until
   // then means abort() everywhere.
-  bool ok;
-  bool resumable;
   {
     std::unique_lock lock(mutex_);
     if (!failure_) ++sinks_drained_;
     all_drained_.notify_all();
     all_drained_.wait(lock, [&] { return failure_ || sinks_drained_ == sinks_.size(); });
-    ok = !failure_;
-    resumable = checkpoint_started_ && failure_ && failure_->resumable;
   }
-  if (!ok) {
+  if (!begin_finish()) {
+    bool resumable;
+    {
+      std::lock_guard lock(mutex_);
+      resumable = checkpoint_started_ && failure_ && failure_->resumable;
+    }
     // A checkpoint refers to this sink's output: keep it for --resume.
     if (resumable) sink.suspend();
     else sink.abort();
@@ -532,6 +649,8 @@ void Pipeline::sink_stage(std::size_t index) {
   }
   try {
     sink.finish();
+    std::lock_guard lock(mutex_);
+    ++sinks_finished_;
   } catch (const std::exception& e) {
     fail("sink", sink.plugin().name(), std::nullopt, std::string("finish failed: ") + e.what());
   }

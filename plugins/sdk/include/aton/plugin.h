@@ -302,7 +302,10 @@ typedef struct aton_sink_api {
   /* Continues from a state save_state() described (possibly one or more
    * chunks older than what was written then: drop what came after it), in
    * an instance just made by create() with the same config, before any
-   * write(). The next write() is the chunk after that state. */
+   * write(). The next write() is the chunk after that state. After the
+   * state of the last chunk (a run stopped while its sinks were finishing)
+   * finish() comes next with no write(): complete the finish, or recognise
+   * that the interrupted run completed it, without doing it twice. */
   aton_status (*restore_state)(void* self, const char* text, size_t length);
   /* Called instead of abort() when the run stops (failure, SIGINT, SIGTERM)
    * while a checkpoint holds: keep what restore_state() needs (a temporary

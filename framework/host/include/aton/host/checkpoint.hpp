@@ -10,6 +10,13 @@
 //   also identifies the input, so the source refuses a changed input);
 // - the encoder's state after chunk k (IncrementalEncoder::checkpoint);
 // - each sink's state after it wrote chunk k (the plugins' own texts).
+// A run whose every chunk reached every sink writes one last checkpoint,
+// marked "finishing", before it calls the sinks' finish(): each sink's state
+// after the last chunk, no source position, no encoder state. A run stopped
+// after that point (kill -9 between a file's final rename and the
+// checkpoint's removal) is recognisable: --resume only completes each
+// sink's finish (a file already renamed into place is left alone) and reads
+// and writes nothing else, so `mode: append` never appends twice.
 //
 // FILE FORMAT. One JSON object on one line, then a line
 // "#fnv1a64 <16 hex digits>" over every byte before it:
@@ -17,9 +24,11 @@
 //    "pipeline":"<fingerprint>","next_chunk":12,"records":1200,
 //    "source":{"plugin":"json","position":"..."},"encoder":"...",
 //    "sinks":[{"plugin":"file","state":"..."}]}
+// and, in a finishing checkpoint only, a last member "finishing":true.
 // The plugins' texts are JSON strings, so a plugin may use any text. The
 // checksum line makes a torn or edited file detectable even though writes
-// are atomic (temporary file, fsync, rename, fsync of the folder).
+// are atomic (aton::OutputFile: a temporary file with an unguessable name
+// created without following symlinks, fsync, rename, fsync of the folder).
 //
 // Errors: every refusal to resume is a ResumeError (a ConfigError: `aton
 // run` exits 3) that names the checkpoint file and says what to do.
@@ -56,6 +65,8 @@ struct Checkpoint {
   std::string source_position;
   std::string encoder;
   std::vector<Sink> sinks;
+  // Every chunk reached every sink; the sinks were finishing (see above).
+  bool finishing = false;
 };
 
 // The checkpoint's text, checksum line included.
@@ -69,14 +80,24 @@ Checkpoint parse_checkpoint(std::string_view text, const std::filesystem::path& 
 // ("nothing to resume") or it cannot be read, as parse_checkpoint.
 Checkpoint load_checkpoint(const std::filesystem::path& file);
 
-// Writes `text` to `file` atomically: a temporary file beside it, written,
-// fsynced when `durable`, renamed over `file`, then the folder fsynced when
-// `durable`. A reader sees the old file or the new one, never a mix.
-// Throws aton::Error naming the file and the OS's reason.
+// Writes `text` to `file` atomically with aton::OutputFile: a temporary file
+// beside it (O_EXCL|O_NOFOLLOW, an unguessable name), written, fsynced when
+// `durable`, renamed over `file`, then the folder fsynced when `durable`. A
+// reader sees the old file or the new one, never a mix. Throws aton::Error
+// naming the file and the OS's reason.
 void write_file_atomically(const std::filesystem::path& file, std::string_view text, bool durable);
 
-// Removes a finished run's checkpoint; a missing file is fine. Throws
-// aton::Error when it exists and cannot be removed.
+// Refuses, before anything starts, a checkpoint.path a run could not use or
+// must not touch: an existing file that is not an aton checkpoint (the
+// input, the config, any user file: a run would overwrite it and remove it
+// at the end), a folder that is missing or not writable. Nothing is checked
+// when the run would write no checkpoint (checkpoint.enabled false, or a
+// plugin that cannot resume). Throws ConfigError "<config>: /checkpoint/path: ...".
+void check_checkpoint_path(const ResolvedPipeline& spec);
+
+// Removes a finished run's checkpoint, and the temporary files of killed
+// checkpoint writes; a missing file is fine. Throws aton::Error when it
+// exists and cannot be removed.
 void remove_checkpoint(const std::filesystem::path& file);
 
 // What identifies a pipeline for resuming: a hash of the encoder settings

@@ -64,11 +64,17 @@
 //   is cancelled, or whose sink fails, while a checkpoint holds calls
 //   suspend() instead of abort(); a run that finishes removes its
 //   checkpoint, and so does one whose source or encoder fails (the input or
-//   the settings must change, which no checkpoint survives). Resuming: the constructor
+//   the settings must change, which no checkpoint survives). When every sink
+//   has every chunk, the first sink thread there writes a finishing
+//   checkpoint (checkpoint.hpp) before any sink's finish(); from then on
+//   every sink finishes, whatever stops the run, and a run whose sinks all
+//   finished has succeeded. A run resumed from a finishing checkpoint only
+//   restores the sinks and finishes them. Resuming: the constructor
 //   checks the checkpoint's pipeline fingerprint and every plugin, restores
 //   the source's position and each sink's state, and the encoder continues
 //   with IncrementalEncoder::resume(); chunk ids and record indices go on
-//   from the checkpoint.
+//   from the checkpoint. A run that checkpoints, and every resume, holds the
+//   checkpoint's RunLock from before its plugins start until it is destroyed.
 //
 // IMPLEMENTATION RULES
 // - A stage never blocks except in a queue or in a plugin call; plugin calls
@@ -84,6 +90,7 @@
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_instance.hpp>
 #include <aton/host/plugin_library.hpp>
+#include <aton/host/run_lock.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -119,9 +126,11 @@ struct ResolvedPipeline {
 };
 
 // Finds each plugin (config's plugin_dirs added to `catalog`), validates its
-// keys and asks it to check them (ABI 1.3 check(), nothing started).
-// Throws InvalidConfig listing every problem of every plugin, or
-// PluginError when a plugin cannot be loaded and nothing else is wrong.
+// keys and asks it to check them (ABI 1.3 check(), nothing started), then,
+// when all that holds, where the run would write: check_sink_paths() and
+// check_checkpoint_path(). Throws InvalidConfig listing every problem of
+// every plugin, ConfigError for where the run would write, or PluginError
+// when a plugin cannot be loaded and nothing else is wrong.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
 
 // Everything `aton run` checks before it starts anything, which is what
@@ -131,9 +140,15 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
 // one InvalidConfig (exit 3), each with its JSON pointer. A plugin that
 // cannot be loaded is one of them when the config has other problems, else
 // a PluginError (exit 5). Also throws ConfigError when the file cannot be
-// read at all (not JSON, not an object, a bad --set).
+// read at all (not JSON, not an object, a bad --set), and for where the run
+// would write (checked last, once the rest holds).
 ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                                   PluginCatalog& catalog, const EnvLookup& env = process_environment());
+
+// Refuses two sinks naming the same file (their "path" or "per_chunk"
+// options, however spelled), or a sink writing the checkpoint's file: each
+// would overwrite the other. Throws ConfigError "<config>: /sinks/1/path: ...".
+void check_sink_paths(const ResolvedPipeline& spec);
 
 // Why the pipeline cannot resume ("sink 'x' (/sinks/0) cannot resume: ..."),
 // or nothing when every plugin can (ABI 1.1 with its save/restore slots).
@@ -199,6 +214,7 @@ class Pipeline {
   struct HeldCheckpoint {
     std::filesystem::path file;
     std::size_t next_chunk = 0;
+    bool finishing = false;  // every chunk reached every sink: --resume only finishes them
   };
   std::optional<HeldCheckpoint> held_checkpoint() const;
   // Whether this run records checkpoints (every plugin can resume and
@@ -226,6 +242,9 @@ class Pipeline {
   // A run that stops resumably keeps its newest checkpoint, held back or not.
   void write_held_back_checkpoint();
   void store_checkpoint(const Checkpoint& checkpoint);  // under checkpoint_mutex_
+  // Whether this sink thread is to call finish(); writes the finishing checkpoint once.
+  bool begin_finish();
+  void write_finishing_checkpoint();
 
   struct Failure {
     std::string message;
@@ -249,6 +268,7 @@ class Pipeline {
   // Returns the checkpoint to write when this made the chunk delivered everywhere.
   std::optional<Checkpoint> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
 
+  std::optional<RunLock> lock_;  // one run per checkpoint; released last
   EncoderOptions encoder_options_;
   RunContext& run_;
   PipelineObserver* observer_;
@@ -273,12 +293,20 @@ class Pipeline {
   std::vector<std::size_t> delivered_;  // chunks written, per sink
   std::size_t reported_ = 0;            // chunks written by every sink
   std::size_t records_out_ = 0;
+  std::size_t next_chunk_out_ = 0;      // the chunk id after the last one written everywhere
   std::size_t bytes_out_ = 0;
   std::chrono::steady_clock::time_point started_;
   // Each sink's saved state per chunk it wrote that is not yet everywhere.
   std::vector<std::deque<std::pair<std::size_t, std::string>>> sink_states_;
   bool checkpoint_started_ = false;  // a checkpoint holds, or is being written
+  bool checkpoint_finishing_ = false;  // the one that holds is a finishing checkpoint
   std::size_t checkpoint_next_chunk_ = 0;
+  // Each sink's state after its last write (or the one resumed from).
+  std::vector<std::string> last_sink_states_;
+  bool finishing_ = false;         // every sink is to finish(), whatever happens next
+  std::size_t sinks_finished_ = 0;
+
+  std::mutex finish_mutex_;  // the first sink thread at the finish writes the finishing checkpoint
 
   std::mutex checkpoint_mutex_;  // one checkpoint write at a time, newest wins
   std::size_t checkpoint_written_ = 0;  // next_chunk of the newest written
