@@ -22,7 +22,10 @@ constexpr const char* kHelp = R"(Usage: aton decode [INPUT|-] [options]
 Decodes ATON (a document, or a stream of chunks such as `aton encode` or the
 file sink writes) and writes {"<table>": [records...], ...} as compact JSON:
 key order kept, absent keys left out, numbers exactly as they were written.
-Without INPUT, or with -, reads stdin.
+A table written in several blocks (runs appended to one file, documents
+joined) comes out as one array, its records in document order. Chunks that
+cannot stand in the order given (a continuation after the last chunk) are
+refused. Without INPUT, or with -, reads stdin.
 
 Options:
 )";

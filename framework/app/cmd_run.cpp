@@ -6,6 +6,7 @@
 
 #include <aton/errors.hpp>
 #include <aton/host/checkpoint.hpp>
+#include <aton/host/config_problems.hpp>
 #include <aton/host/pipeline.hpp>
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_library.hpp>
@@ -127,11 +128,9 @@ int run_run(int argc, char** argv) {
   // What the run was doing, for "out of memory while ...".
   const char* doing = "reading the config";
   try {
-    host::PipelineConfig config = host::load_pipeline_config(args.config, args.overrides);
-    reporter.set_secrets(config.secrets);
     host::PluginCatalog catalog;
-    doing = "loading the plugins";
-    host::ResolvedPipeline spec = host::resolve_pipeline(config, catalog);
+    host::ResolvedPipeline spec = host::prepare_pipeline(args.config, args.overrides, catalog);
+    reporter.set_secrets(spec.secrets);
     std::optional<host::Checkpoint> checkpoint;
     if (vm.count("resume")) {
       if (auto why = host::why_not_resumable(spec)) throw host::ResumeError("--resume: " + *why);
@@ -200,6 +199,12 @@ int run_run(int argc, char** argv) {
       reporter.failed(failure_of(code, message, &e));
       return code;
     }
+  } catch (const host::InvalidConfig& e) {
+    // One line per problem, as aton validate prints them; --progress json's
+    // error event carries them all in its message.
+    for (const auto& line : e.lines()) reporter.error(line);
+    reporter.failed(failure_of(kExitInvalidConfig, e.what(), &e));
+    return kExitInvalidConfig;
   } catch (const ConfigError& e) {
     return fail(kExitInvalidConfig, e.what());
   } catch (const PluginError& e) {

@@ -61,27 +61,43 @@ void refuse_existing(const fs::path& path) {
 
 class FileSink : public aton::sdk::Sink {
  public:
+  // What can be told before anything is written (ABI 1.3; create() calls it
+  // first): the options fit together, and no file stands in the way.
+  static void check(const aton::sdk::Config& config, aton::sdk::Problems& problems) {
+    using aton::sdk::Problems;
+    std::string path = config.string("path"), pattern = config.string("per_chunk");
+    std::string mode = config.string("mode", "overwrite");
+    if (path.empty() == pattern.empty())
+      problems.add("", "give exactly one of \"path\" (one file for the whole run) and \"per_chunk\" (one file "
+                       "per chunk, e.g. \"out/part-{chunk_id}.aton\")");
+    if (!pattern.empty()) {
+      if (pattern.find(kChunkIdField) == std::string::npos)
+        problems.add(Problems::key("per_chunk"), "\"" + pattern +
+                                                     "\" must contain {chunk_id}, or every chunk would overwrite "
+                                                     "the same file");
+      if (mode == "append")
+        problems.add(Problems::key("mode"), "mode append does not apply to per_chunk; use overwrite or "
+                                            "fail_if_exists");
+    } else if (!path.empty()) {
+      std::error_code ec;
+      if (fs::is_directory(path, ec))
+        problems.add(Problems::key("path"), path + " is a folder; give the path of the file to write");
+      else if (mode == "fail_if_exists" && fs::exists(path, ec))
+        problems.add(Problems::key("path"), path + " already exists (mode fail_if_exists); remove it or choose "
+                                                   "mode overwrite or append");
+    }
+  }
+
   explicit FileSink(const aton::sdk::Context& context)
       : mode_(parse_mode(context.config.string("mode", "overwrite"))),
         durable_(context.config.boolean("fsync")),
         pattern_(context.config.string("per_chunk")) {
     std::string path = context.config.string("path");
-    if (path.empty() == pattern_.empty())
-      throw std::runtime_error(
-          "give exactly one of \"path\" (one file for the whole run) and "
-          "\"per_chunk\" (one file per chunk, e.g. \"out/part-{chunk_id}.aton\")");
     if (!pattern_.empty()) {
-      if (pattern_.find(kChunkIdField) == std::string::npos)
-        throw std::runtime_error("per_chunk \"" + pattern_ +
-                                 "\" must contain {chunk_id}, or every chunk would overwrite "
-                                 "the same file");
-      if (mode_ == Mode::append)
-        throw std::runtime_error("mode append does not apply to per_chunk; use "
-                                 "overwrite or fail_if_exists");
       if (mode_ == Mode::fail_if_exists) refuse_existing(part_path(0));
       return;
     }
-    if (mode_ == Mode::fail_if_exists) refuse_existing(path);
+    if (mode_ == Mode::fail_if_exists) refuse_existing(path);  // again: it may have appeared since the check
     create_parent_folders(path);
     file_.emplace(fs::path(path));
     if (mode_ == Mode::append) {

@@ -89,6 +89,11 @@ PostOutcome HttpPoster::post(std::string_view body, const std::vector<std::strin
   outcome.transport = transport_kind(code);
   if (code == CURLE_OK) {
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &outcome.status);
+    // Redirects are not followed; libcurl still resolves where one points.
+    char* location = nullptr;
+    if (outcome.status >= 300 && outcome.status < 400 &&
+        curl_easy_getinfo(curl_, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+      outcome.location = location;
   } else {
     outcome.transport_error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
   }

@@ -24,6 +24,7 @@ struct PostOutcome {
   long status = 0;              // the HTTP status when transport == ok
   std::string body_start;       // the first bytes of the response body
   std::optional<Millis> retry_after;
+  std::string location;  // a 3xx answer's Location, made absolute; "" when it has none
 };
 
 class HttpPoster {

@@ -23,6 +23,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -69,8 +70,35 @@ bool parse_compress(const std::string& value) {
   return value == "gzip";
 }
 
+// What is wrong with `url`, or nothing. A scheme is a scheme in any case
+// (RFC 3986: HTTP://h/x is http); libcurl reads it so too.
+std::optional<std::string> url_problem(const std::string& url) {
+  std::size_t colon = url.find("://");
+  if (colon == std::string::npos || colon == 0)
+    return std::string("has no scheme: it must start with http:// or https://");
+  std::string scheme = url.substr(0, colon);
+  if (strcasecmp(scheme.c_str(), "http") != 0 && strcasecmp(scheme.c_str(), "https") != 0)
+    return "has the scheme \"" + printable_start(scheme, 20) + "\": it must be http or https";
+  CURLU* parsed = curl_url();
+  if (!parsed) return std::nullopt;  // out of memory: the run will say so
+  CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0);
+  curl_url_cleanup(parsed);
+  if (rc != CURLUE_OK) return std::string("is not a valid URL: ") + curl_url_strerror(rc);
+  return std::nullopt;
+}
+
 class HttpSink : public aton::sdk::Sink {
  public:
+  // The url and the headers, without connecting (ABI 1.3; create() calls it
+  // first). Messages never quote the url (it may hold a secret): the
+  // pointer says which key.
+  static void check(const aton::sdk::Config& config, aton::sdk::Problems& problems) {
+    using aton::sdk::Problems;
+    if (auto why = url_problem(config.string("url"))) problems.add(Problems::key("url"), "the url " + *why);
+    for (const auto& [name, value] : config.string_map("headers"))
+      if (auto why = header_problem(name, value)) problems.add(Problems::key("headers", name), *why);
+  }
+
   explicit HttpSink(const aton::sdk::Context& context)
       : host_(context.host),
         url_(context.config.string("url")),
@@ -82,8 +110,6 @@ class HttpSink : public aton::sdk::Sink {
             std::max<std::int64_t>(0, context.config.integer("compress_min_bytes", 1024)))),
         poster_(url_, [this] { return cancelled(); }),
         random_(std::random_device{}()) {
-    if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0)
-      throw std::runtime_error("url \"" + shown_url_ + "\" must start with http:// or https://");
     policy_.retries = static_cast<int>(std::clamp<std::int64_t>(context.config.integer("retries", 5), 0, 1000));
     policy_.backoff = Millis(std::max<std::int64_t>(0, context.config.integer("backoff_ms", 200)));
     policy_.max_backoff = Millis(std::max<std::int64_t>(0, context.config.integer("max_backoff_ms", 10'000)));
@@ -91,7 +117,6 @@ class HttpSink : public aton::sdk::Sink {
 
     bool user_content_type = false;
     for (const auto& [name, value] : context.config.string_map("headers")) {
-      check_header(name, value);
       if (strcasecmp(name.c_str(), "Content-Type") == 0) user_content_type = true;
       fixed_headers_.push_back(name + ": " + value);
       remember_secret(value);
@@ -149,13 +174,8 @@ class HttpSink : public aton::sdk::Sink {
       if (outcome.transport == Transport::cancelled)
         throw std::runtime_error(chunk + " was not sent: the run is stopping");
       std::string what = describe(outcome);
-      if (verdict == Verdict::give_up) {
-        std::string why = outcome.transport == Transport::ok
-                              ? " (not retried: a 4xx other than 408 and 429 means the server "
-                                "rejected the request itself)"
-                              : " (not retried: this error does not pass by itself)";
-        fail(chunk + " was refused by " + shown_url_ + ": " + what + why);
-      }
+      if (verdict == Verdict::give_up)
+        fail(chunk + " was refused by " + shown_url_ + ": " + what + why_given_up(outcome));
       std::string tried = " after " + std::to_string(attempt) + " attempt" + (attempt > 1 ? "s" : "") +
                           " over " + seconds_text(Clock::now() - start);
       if (attempt > policy_.retries)
@@ -172,6 +192,22 @@ class HttpSink : public aton::sdk::Sink {
                                   "); retrying in " + std::to_string(wait.count()) + " ms"));
       wait_unless_cancelled(wait);
     }
+  }
+
+  // Why an answer ends the run at once. A redirect is not followed: the
+  // sink posts its chunks to its url only, never on a server's word to
+  // another address (which might not be meant to receive them).
+  static std::string why_given_up(const PostOutcome& outcome) {
+    if (outcome.transport != Transport::ok) return " (not retried: this error does not pass by itself)";
+    if (outcome.status >= 300 && outcome.status < 400)
+      return std::string(" (a redirect ") +
+             (outcome.location.empty() ? std::string("whose answer has no Location header")
+                                       : "to " + redact_url(outcome.location)) +
+             "; not followed: the http sink posts only to its url. If the data belongs at the new address, "
+             "set url to it)";
+    if (outcome.status >= 400 && outcome.status < 500)
+      return " (not retried: a 4xx other than 408 and 429 means the server rejected the request itself)";
+    return " (not retried: neither a success, a redirect nor a server error)";
   }
 
   static std::string describe(const PostOutcome& outcome) {
@@ -214,16 +250,16 @@ class HttpSink : public aton::sdk::Sink {
     }
   }
 
-  static void check_header(const std::string& name, const std::string& value) {
+  // Header names are printed (printable, cut), values never.
+  static std::optional<std::string> header_problem(const std::string& name, const std::string& value) {
     if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
-      throw std::runtime_error("header name \"" + name + "\" is not a valid HTTP header name");
+      return "header name \"" + printable_start(name, 60) + "\" is not a valid HTTP header name";
     for (const char* reserved : kReservedHeaders)
       if (strcasecmp(name.c_str(), reserved) == 0)
-        throw std::runtime_error("header \"" + name + "\" is set by the http sink for each chunk; "
-                                 "remove it from headers");
+        return "header \"" + name + "\" is set by the http sink for each chunk; remove it from headers";
     if (value.find_first_of("\r\n", 0) != std::string::npos || value.find('\0') != std::string::npos)
-      throw std::runtime_error("the value of header \"" + name +
-                               "\" contains a line break; header values must be one line");
+      return "the value of header \"" + name + "\" contains a line break; header values must be one line";
+    return std::nullopt;
   }
 
   bool cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->host); }

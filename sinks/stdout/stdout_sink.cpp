@@ -14,6 +14,7 @@
 // twice. The state only says whether a separator is due.
 #include <aton/plugin.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -58,6 +59,16 @@ class SigpipeBlocked {
 
 class StdoutSink : public aton::sdk::Sink {
  public:
+  // Standard output is open for writing (ABI 1.3; create() calls it first):
+  // `aton run ... >&-` is refused before the source reads anything.
+  static void check(const aton::sdk::Config&, aton::sdk::Problems& problems) {
+    int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+    if (flags == -1)
+      problems.add("", "standard output is closed (was aton started with >&-?); give it somewhere to write");
+    else if ((flags & O_ACCMODE) == O_RDONLY)
+      problems.add("", "standard output is open for reading only; give it somewhere to write");
+  }
+
   explicit StdoutSink(const aton::sdk::Context& context)
       : newline_at_end_(context.config.boolean("newline_at_end")) {}
 

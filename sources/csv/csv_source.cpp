@@ -5,6 +5,7 @@
 // row starts, the records and skipped rows so far, and the input's size and
 // modification time (a changed file is refused). Standard input cannot
 // resume.
+#include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
 #include "csv_reader.hpp"
@@ -29,6 +30,36 @@ constexpr std::uint64_t kSkipsLogged = 10;
 
 class CsvSource : public sdk::Source {
  public:
+  // The options that do not need the input's header, and that the input can
+  // be read; nothing is opened (ABI 1.3; create() calls it first).
+  static void check(const sdk::Config& config, sdk::Problems& problems) {
+    using sdk::Problems;
+    std::string path = config.string("path");
+    if (!path.empty() && path != "-")
+      if (auto why = sources::why_unreadable(path)) problems.add(Problems::key("path"), "cannot read " + path + ": " + *why);
+    std::string delimiter = config.string("delimiter", ",");
+    std::string quote = config.string("quote", "\"");
+    if (delimiter.size() != 1) problems.add(Problems::key("delimiter"), "must be one character");
+    if (quote.size() != 1 || quote == delimiter)
+      problems.add(Problems::key("quote"), "must be one character other than the delimiter");
+    const auto* columns = config.get("columns");
+    bool header = config.has("header") ? config.boolean("header") : !config.has("columns");
+    if (!header && (!columns || !columns->IsArray() || columns->Empty()))
+      problems.add(Problems::key("columns"), "without a header row (\"header\": false), give the column names "
+                                             "in \"columns\"");
+    // With the names given, "types" can only name one of them; with a
+    // header row, the run checks it against the row.
+    const auto* types = config.get("types");
+    if (columns && columns->IsArray() && types && types->IsObject())
+      for (const auto& t : types->GetObject()) {
+        bool found = false;
+        for (const auto& c : columns->GetArray()) found = found || (c.IsString() && c == t.name);
+        if (!found)
+          problems.add(Problems::key("types", {t.name.GetString(), t.name.GetStringLength()}),
+                       "names a column that \"columns\" does not have");
+      }
+  }
+
   explicit CsvSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     path_ = config.string("path");
@@ -37,9 +68,6 @@ class CsvSource : public sdk::Source {
     table_ = config.string("table", "records");
     std::string delimiter = config.string("delimiter", ",");
     std::string quote = config.string("quote", "\"");
-    if (delimiter.size() != 1) throw std::runtime_error(name_ + ": \"delimiter\" must be one character");
-    if (quote.size() != 1 || quote == delimiter)
-      throw std::runtime_error(name_ + ": \"quote\" must be one character other than the delimiter");
     delimiter_ = delimiter[0];
     quote_ = quote[0];
     skip_bad_rows_ = config.string("on_error", "fail") == "skip";

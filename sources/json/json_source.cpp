@@ -5,6 +5,7 @@
 // with the reader's outer-structure state (inside which table's array), the
 // line count for messages, and the input's size and modification time (a
 // changed file is refused). Standard input cannot resume.
+#include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
 #include "input_stream.hpp"
@@ -32,6 +33,14 @@ bool has_lines_suffix(const std::string& path) {
 
 class JsonSource : public sdk::Source {
  public:
+  // The input can be read; nothing is opened (ABI 1.3; create() calls it first).
+  static void check(const sdk::Config& config, sdk::Problems& problems) {
+    std::string path = config.string("path");
+    if (!path.empty() && path != "-")
+      if (auto why = sources::why_unreadable(path))
+        problems.add(sdk::Problems::key("path"), "cannot read " + path + ": " + *why);
+  }
+
   explicit JsonSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     path_ = config.string("path");

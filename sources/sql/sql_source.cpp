@@ -8,6 +8,7 @@
 // (docs/sources.md says so). The position also keeps the COUNT(*) total and,
 // for a SQLite file, its size and modification time: a different count or
 // a changed file is refused.
+#include "../common/input_check.hpp"
 #include "../common/input_file.hpp"  // run_cancelled only
 #include "../common/input_identity.hpp"
 #include "postgres_rows.hpp"
@@ -29,13 +30,25 @@ namespace {
 
 class SqlSource : public sdk::Source {
  public:
+  // What can be told without connecting (ABI 1.3; create() calls it first).
+  static void check(const sdk::Config& config, sdk::Problems& problems) {
+    bool has_query = config.has("query"), has_table = config.has("table");
+    if (has_query == has_table)
+      problems.add("", "give either \"query\" or \"table\", not " + std::string(has_query ? "both" : "neither"));
+    else if (has_query && trim_query(config.string("query")).empty())
+      problems.add(sdk::Problems::key("query"), "the query is empty");
+    // A SQLite file is opened read-only: it must exist. A SQLite URI
+    // (file:...) and a server are only known when connecting.
+    std::string database = config.string("database");
+    if (!is_postgres_uri(database) && database.rfind("file:", 0) != 0)
+      if (auto why = sources::why_unreadable(database))
+        problems.add(sdk::Problems::key("database"), no_sqlite_database(database, *why));
+  }
+
   explicit SqlSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     std::string database = config.string("database");
     bool has_query = config.has("query"), has_table = config.has("table");
-    if (has_query == has_table)
-      throw std::runtime_error("sql: give either \"query\" or \"table\", not " +
-                               std::string(has_query ? "both" : "neither"));
     std::string query = has_query ? trim_query(config.string("query"))
                                   : "SELECT * FROM " + quote_table_name(config.string("table"));
     table_ = config.string("name", has_table ? config.string("table") : "records");

@@ -146,6 +146,16 @@ std::string userinfo_problem(std::string_view uri) {
          "percent-encode them (@ as %40, / as %2F)";
 }
 
+std::string no_sqlite_database(std::string_view database, std::string_view why) {
+  bool keywords = database.find("host=") != std::string_view::npos || database.find("dbname=") != std::string_view::npos;
+  std::string out = "no SQLite database at " + redact_uri(database);
+  if (!why.empty()) out += ": " + std::string(why);
+  out += keywords ? " (a keyword/value connection string is not taken: write it as a postgresql:// URI, e.g. "
+                    "postgresql://user@host:5432/db)"
+                  : " (\"database\" is a SQLite file path or a postgresql:// URI)";
+  return out;
+}
+
 bool is_postgres_uri(std::string_view database) {
   return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
 }

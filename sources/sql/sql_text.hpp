@@ -36,6 +36,11 @@ std::string userinfo_problem(std::string_view uri);
 
 bool is_postgres_uri(std::string_view database);
 
+// "no SQLite database at <database, redacted>", then what "database" takes:
+// a keyword/value connection string ("host=h dbname=d") is named as such,
+// with the URI to write instead. `why` is the OS's reason, or empty.
+std::string no_sqlite_database(std::string_view database, std::string_view why);
+
 // Appends the standard base64 (RFC 4648, padded) of `data` to `out`.
 void append_base64(std::string_view data, std::string& out);
 

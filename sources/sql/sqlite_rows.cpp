@@ -16,11 +16,7 @@ SqliteRows::SqliteRows(const std::string& path, const std::string& query, bool c
   std::error_code ec;
   bool uri = path.rfind("file:", 0) == 0;  // a SQLite URI: file:shop.db?mode=ro
   if (!uri && !std::filesystem::exists(path, ec)) {
-    bool keywords = path.find("host=") != std::string::npos || path.find("dbname=") != std::string::npos;
-    throw std::runtime_error("sql: no SQLite database at " + path_ +
-                             (keywords ? " (a keyword/value connection string is not taken: write it as a "
-                                         "postgresql:// URI, e.g. postgresql://user@host:5432/db)"
-                                       : " (\"database\" is a SQLite file path or a postgresql:// URI)"));
+    throw std::runtime_error("sql: " + no_sqlite_database(path, {}));
   }
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   // A constructor that throws runs no destructor: close the database here.

@@ -102,7 +102,11 @@ TEST_CASE("malformed ATON is reported with its line and column", "[decoder][erro
   check_error("@schema[a:int]\nt(1):\n1 2", 3, 1, "invalid number");
   check_error("@schema[a:int]\nt(x):", 2, 3, "row count");
   check_error("@bogus[a:int]", 1, 1, "unknown directive");
-  check_error("@schema[a:int]\nt(0):\nt+(1):\n1\nu+(1):\n2", 5, 1, "has not started");
+  check_error("@schema[a:int]\nt(1):\n0\nt+(1):\n1\nu+(1):\n2", 6, 1, "has not started");
+  check_error("@schema[a:int]\nt(0):\nt+(1):\n1", 3, 1, "more than the 0 rows of the first chunk");
+  check_error("@schema[a:int]\nt(2):\n1\n2\nt+(1):\n3\nt+(1):\n4", 7, 1, "out of order");
+  check_error("@schema[a:str]\n@dict[#0:\"x\"]\nt(1):\n#0\n@dict[#0:\"y\"]\nt+(1):\n#0", 5, 7, "already declared");
+  check_error(std::string_view("@schema[a:str]\nt(1):\nab\0", 24), 3, 3, "NUL");
   check_error("@schema[a int]\nt(0):", 1, 14, "':' and a type");
   check_error("@schema[a:int]\n@defaults[b:1]\nt(0):", 3, 1, "not in @schema");
   check_error("@schema[a:int]\nt(1):\n!5", 3, 3, "must hold an object");

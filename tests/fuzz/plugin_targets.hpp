@@ -225,13 +225,30 @@ inline void config_one(const std::uint8_t* data, std::size_t size) {
     if (name == "EMPTY") return "";
     return std::nullopt;
   };
+  bool accepted = false;
   try {
     auto config = host::parse_pipeline_config(text, "/fuzz/pipeline.json", overrides, env);
+    accepted = true;
     if (config.sinks.empty()) broken("a config without sinks was accepted", std::string(all));
     if (config.encoder.chunk_size < 1 || config.queue_capacity < 1 || config.queue_capacity > 4096)
       broken("a config out of the schema's ranges was accepted", std::string(all));
     if (config.source.plugin.empty()) broken("a source without a plugin name was accepted", std::string(all));
   } catch (const ConfigError&) {
+  }
+  // The reading that goes on past problems (so that aton validate lists
+  // them all) reads whatever the text holds, and finds no problem exactly
+  // when the loading above accepts.
+  host::ConfigProblems problems("/fuzz/pipeline.json");
+  try {
+    auto config = host::read_pipeline_config(text, "/fuzz/pipeline.json", overrides, env, problems);
+    if (accepted != problems.empty())
+      broken(accepted ? "a config accepted by loading has problems when read on"
+                      : "a config refused by loading has no problem when read on",
+             std::string(all));
+    if (config.encoder.chunk_size < 1 || config.queue_capacity < 1 || config.queue_capacity > 4096)
+      broken("reading on past problems kept a value out of the schema's ranges", std::string(all));
+  } catch (const ConfigError&) {
+    if (accepted) broken("a config accepted by loading cannot be read on", std::string(all));
   }
 }
 

@@ -17,11 +17,24 @@ namespace aton {
 
 namespace {
 
-// What one table's header declared; continuation chunks reuse it.
+// What the header of a table's latest `name(N):` block declared, and what
+// its continuation chunks added; they decode with it.
 struct TableState {
   std::vector<std::string_view> columns;
   std::vector<std::optional<Value>> defaults;  // parallel to columns
   std::vector<std::optional<std::string_view>> dictionary;
+  // The stream this block starts: every chunk holds as many rows as its
+  // first, but the last, which may hold fewer (docs/FORMAT.md, 5).
+  std::size_t first_rows = 0;
+  std::size_t first_line = 0;
+  std::size_t short_line = 0;  // a chunk with fewer rows was seen here: the last
+  std::size_t short_rows = 0;
+};
+
+// A 1-based place in the text, for messages about a line already read.
+struct Place {
+  std::size_t line = 0;
+  std::size_t column = 0;
 };
 
 // Header lines seen since the last table line, waiting for the next one.
@@ -31,8 +44,11 @@ struct PendingHeader {
   std::vector<std::string_view> columns;
   std::vector<std::pair<std::string_view, Value>> defaults;
   std::vector<std::optional<std::string_view>> dictionary;
+  std::vector<Place> dictionary_at;  // parallel to dictionary: where each entry was declared
   void clear() { *this = PendingHeader(); }
 };
+
+std::string rows_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
 
 // A position inside one line of the input.
 class Cursor {
@@ -61,6 +77,7 @@ class Cursor {
     if (!consume(c)) fail(std::string("expected ") + what);
   }
   std::size_t pos() const { return pos_; }
+  std::size_t line_number() const { return line_number_; }
   std::string_view slice(std::size_t from, std::size_t to) const { return line_.substr(from, to - from); }
   std::string_view rest() const { return line_.substr(pos_); }
 
@@ -207,7 +224,7 @@ struct Decoder::Impl {
   Arena arena;
   Parser parser{arena};
   std::vector<DecodedTable> tables;
-  std::vector<TableState> states;  // parallel to tables
+  std::vector<TableState> states;  // parallel to tables: the latest block's
   PendingHeader pending;
   std::size_t line_number = 0;     // lines read over all feeds
 
@@ -218,8 +235,10 @@ struct Decoder::Impl {
   std::vector<Member> row_members;
   std::vector<std::optional<Value>> slots;
   std::vector<bool> slot_absent;
+  bool in_continuation = false;  // the rows being read are a continuation chunk's
 
   void line(std::string_view text);
+  void check_chunk_order(const Cursor& c, std::size_t table, std::size_t count);
   void header_line(Cursor& c);
   void list(Cursor& c, const std::function<void(Cursor&)>& item);
   void table_line(Cursor& c);
@@ -276,8 +295,15 @@ void Decoder::Impl::header_line(Cursor& c) {
       c.expect(':', "':' after the dictionary index");
       c.skip_spaces();
       if (c.peek() != '"') c.fail("expected a quoted string in @dict");
-      if (pending.dictionary.size() <= index) pending.dictionary.resize(index + 1);
+      if (pending.dictionary.size() <= index) {
+        pending.dictionary.resize(index + 1);
+        pending.dictionary_at.resize(index + 1);
+      }
+      if (pending.dictionary[index])
+        throw DecodingError("dictionary entry #" + std::to_string(index) + " is declared twice before one table line",
+                            c.line_number(), at + 1);
       pending.dictionary[index] = parser.string(c);
+      pending.dictionary_at[index] = {c.line_number(), at + 1};
     });
   } else {
     c.fail("unknown directive (expected @schema, @schema+, @defaults or @dict)");
@@ -308,6 +334,7 @@ void Decoder::Impl::table_line(Cursor& c) {
       }
     if (found == tables.size())
       c.fail_at(0, "continuation of table '" + std::string(name) + "', which has not started");
+    check_chunk_order(c, found, count);
     TableState& state = states[found];
     for (std::string_view column : pending.columns) {
       state.columns.push_back(column);
@@ -316,10 +343,17 @@ void Decoder::Impl::table_line(Cursor& c) {
     for (std::size_t i = 0; i < pending.dictionary.size(); ++i) {
       if (!pending.dictionary[i]) continue;
       if (state.dictionary.size() <= i) state.dictionary.resize(i + 1);
+      // An entry means one string for the whole table: rows already decoded
+      // read #i as the first one.
+      if (state.dictionary[i])
+        throw DecodingError("dictionary entry #" + std::to_string(i) + " is already declared for table '" +
+                                std::string(name) + "'; a continuation's @dict may only add entries",
+                            pending.dictionary_at[i].line, pending.dictionary_at[i].column);
       state.dictionary[i] = pending.dictionary[i];
     }
     if (!pending.defaults.empty()) c.fail_at(0, "a continuation chunk cannot declare @defaults");
     current = found;
+    in_continuation = true;
   } else {
     if (!pending.has_schema) c.fail_at(0, "table '" + std::string(name) + "' has no @schema line before it");
     if (pending.has_extension) c.fail_at(0, "@schema+ only belongs before a continuation (name+(N):)");
@@ -334,13 +368,48 @@ void Decoder::Impl::table_line(Cursor& c) {
       state.defaults[i] = value;
     }
     state.dictionary = pending.dictionary;
-    tables.push_back({std::string(name), {}});
-    states.push_back(std::move(state));
-    current = tables.size() - 1;
+    state.first_rows = count;
+    state.first_line = line_number;
+    // The same table again (two appended runs, two documents joined): a new
+    // stream whose rows go on the same table, after the ones before.
+    std::size_t found = 0;
+    while (found < tables.size() && tables[found].name != name) ++found;
+    if (found == tables.size()) {
+      tables.push_back({std::string(name), {}});
+      states.push_back(std::move(state));
+    } else {
+      states[found] = std::move(state);
+    }
+    current = found;
+    in_continuation = false;
   }
   pending.clear();
   rows_left = count;
   rows_line = line_number;
+}
+
+// Chunks carry no id, so two full chunks swapped look like any others; what
+// shows is a chunk that cannot stand where it is in its stream.
+void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::size_t count) {
+  TableState& state = states[index];
+  const std::string table = "'" + tables[index].name + "'";
+  if (state.short_line != 0)
+    c.fail_at(0, "a continuation of table " + table + " after the last chunk of its stream (line " +
+                     std::to_string(state.short_line) + ": " + rows_text(state.short_rows) +
+                     ", fewer than the " + rows_text(state.first_rows) + " of the first chunk at line " +
+                     std::to_string(state.first_line) +
+                     "): the chunks are out of order (join per_chunk files in chunk id order) or come from "
+                     "different runs");
+  if (count > state.first_rows)
+    c.fail_at(0, "a continuation of table " + table + " with " + rows_text(count) + ", more than the " +
+                     rows_text(state.first_rows) + " of the first chunk of its stream at line " +
+                     std::to_string(state.first_line) +
+                     " (every chunk holds as many rows as the first, the last one fewer): the chunks are out "
+                     "of order or come from different runs");
+  if (count < state.first_rows) {
+    state.short_line = line_number;
+    state.short_rows = count;
+  }
 }
 
 void Decoder::Impl::row(Cursor& c) {
@@ -361,8 +430,11 @@ void Decoder::Impl::row(Cursor& c) {
     while (!empty_line) {
       c.skip_spaces();
       if (index >= columns)
-        c.fail("more values than the " + std::to_string(columns) + " columns of table '" +
-               tables[current].name + "'");
+        c.fail("more values than the " + std::to_string(columns) + " columns of table '" + tables[current].name +
+               "'" +
+               (in_continuation ? std::string(" (is the @schema+ that adds the column in a later chunk? the chunks "
+                                              "may be out of order)")
+                                : std::string()));
       if (c.peek() == '~' && !c.at_end()) {
         std::size_t at = c.pos();
         c.take();
@@ -402,6 +474,12 @@ void Decoder::Impl::line(std::string_view text) {
   // hold nothing a quoted string could not.
   if (std::size_t bad = detail::first_invalid_utf8(text); bad != std::string_view::npos)
     c.fail_at(bad, "invalid UTF-8 (ATON text is UTF-8)");
+  // A NUL is never part of ATON text: a string holding one writes \u0000.
+  // Not quoted back: the message must not carry the byte itself.
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+    throw DecodingError("a raw NUL byte, which ATON text never holds (a string holding one is quoted and "
+                        "writes it as \\u0000)",
+                        line_number, nul + 1);
   if (rows_left > 0) {
     row(c);
     return;

@@ -33,6 +33,14 @@ int hex_digit(char c) {
   return -1;
 }
 
+// A \uXXXX escape of half a UTF-16 surrogate pair stands for no character:
+// the text would not be valid Unicode, so it is refused rather than changed
+// (docs/FORMAT.md, 1). `escape` points at its six checked ASCII bytes.
+std::string lone_surrogate(const char* escape, const char* rule) {
+  return "a lone UTF-16 surrogate " + std::string(escape, 6) + " (" + rule +
+         "): the text is not valid Unicode, which aton requires of every string and key";
+}
+
 }  // namespace
 
 void JsonReader::fail(const std::string& what, std::size_t offset) const {
@@ -175,11 +183,13 @@ std::string_view JsonReader::unescape(const char* start, const char* at) {
             if (p >= end_ || (*p == '\\' && end_ - p < 2)) ran_out_ = true;
             else if (*p == '\\' && p[1] == 'u') low = code_unit(p + 2);  // sets ran_out_ when cut
             if (low < 0xDC00 || low > 0xDFFF)
-              fail("The surrogate pair in string is invalid (a lone high surrogate).", static_cast<std::size_t>(p - 6 - begin_));
+              fail(lone_surrogate(p - 6, "a high surrogate must be followed by a low one, \\udc00 to \\udfff"),
+                   static_cast<std::size_t>(p - 6 - begin_));
             cp = 0x10000 + ((static_cast<char32_t>(u) - 0xD800) << 10) + (static_cast<char32_t>(low) - 0xDC00);
             p += 6;
           } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            fail("The surrogate pair in string is invalid (a lone low surrogate).", static_cast<std::size_t>(p - 6 - begin_));
+            fail(lone_surrogate(p - 6, "a low surrogate must follow a high one, \\ud800 to \\udbff"),
+                 static_cast<std::size_t>(p - 6 - begin_));
           }
           detail::append_utf8(cp, scratch_);
           break;

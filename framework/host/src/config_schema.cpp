@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
 
 namespace aton::host {
 
@@ -45,13 +46,13 @@ std::string with_article(std::string_view type) {
   return "a " + std::string(type);
 }
 
+// Adds every problem it finds; below a value of the wrong type or outside
+// its enum it looks no further (what is inside cannot be judged).
 class Checker {
  public:
-  Checker(std::string_view file, const Secrets* secrets) : file_(file), secrets_(secrets) {}
+  Checker(ConfigProblems& problems, const Secrets* secrets) : problems_(problems), secrets_(secrets) {}
 
-  [[noreturn]] void fail(const std::string& pointer, const std::string& problem) const {
-    throw ConfigError(std::string(file_) + ": " + (pointer.empty() ? "/" : pointer) + ": " + problem);
-  }
+  void report(const std::string& pointer, const std::string& problem) const { problems_.add(pointer, problem); }
 
   void check(const JsonValue& schema, const JsonValue& v, const std::string& at) const {
     if (!schema.IsObject()) return;
@@ -67,7 +68,8 @@ class Checker {
         std::string expected;
         for (std::size_t i = 0; i < types.size(); ++i)
           expected += (i ? " or " : "") + with_article(types[i]);
-        fail(at, "expected " + expected + ", got " + describe(v));
+        report(at, "expected " + expected + ", got " + describe(v));
+        return;
       }
     }
     if (const auto* choices = member(schema, "enum"); choices && choices->IsArray()) {
@@ -83,22 +85,23 @@ class Checker {
         std::string hint;
         if (v.IsString() && !holds_secret(v))
           if (auto m = closest_match(str(v), words); !m.empty()) hint = "; did you mean '" + m + "'?";
-        fail(at, "expected one of " + list + ", got " + describe(v) + hint);
+        report(at, "expected one of " + list + ", got " + describe(v) + hint);
+        return;
       }
     }
     if (v.IsNumber()) {
       if (const auto* min = member(schema, "minimum"); min && min->IsNumber() && v.GetDouble() < min->GetDouble())
-        fail(at, "expected a number >= " + to_text(*min) + ", got " + to_text(v));
+        report(at, "expected a number >= " + to_text(*min) + ", got " + to_text(v));
       if (const auto* max = member(schema, "maximum"); max && max->IsNumber() && v.GetDouble() > max->GetDouble())
-        fail(at, "expected a number <= " + to_text(*max) + ", got " + to_text(v));
+        report(at, "expected a number <= " + to_text(*max) + ", got " + to_text(v));
     }
     if (v.IsString())
       if (const auto* min = member(schema, "minLength"); min && min->IsUint() && v.GetStringLength() < min->GetUint())
-        fail(at, min->GetUint() == 1 ? std::string("expected a non-empty string")
+        report(at, min->GetUint() == 1 ? std::string("expected a non-empty string")
                                      : "expected a string of at least " + to_text(*min) + " characters");
     if (v.IsArray()) {
       if (const auto* min = member(schema, "minItems"); min && min->IsUint() && v.Size() < min->GetUint())
-        fail(at, "expected at least " + to_text(*min) + " item(s), got " + std::to_string(v.Size()));
+        report(at, "expected at least " + to_text(*min) + " item(s), got " + std::to_string(v.Size()));
       if (const auto* items = member(schema, "items"); items && items->IsObject())
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
           check(*items, v[i], pointer_append(at, std::to_string(i)));
@@ -125,7 +128,7 @@ class Checker {
     if (const auto* required = member(schema, "required"); required && required->IsArray())
       for (const auto& r : required->GetArray())
         if (r.IsString() && !v.HasMember(r))
-          fail(at, "missing required key '" + str(r) + "'");
+          report(at, "missing required key '" + str(r) + "'");
     const auto* additional = member(schema, "additionalProperties");
     bool closed = additional && additional->IsBool() && !additional->GetBool();
     for (const auto& m : v.GetObject()) {
@@ -138,13 +141,14 @@ class Checker {
         std::string list;
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
         problem += " Allowed keys here: " + (list.empty() ? std::string("none") : list) + ".";
-        fail(pointer_append(at, key), problem);
+        report(pointer_append(at, key), problem);
+        continue;
       }
       if (sub) check(*sub, m.value, pointer_append(at, key));
     }
   }
 
-  std::string_view file_;
+  ConfigProblems& problems_;
   const Secrets* secrets_;
 };
 
@@ -204,9 +208,18 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return !best.empty() && best_distance <= limit ? best : std::string();
 }
 
-void validate_against_schema(const JsonValue& schema, const JsonValue& value,
-                             std::string_view file, const std::string& base_pointer, const Secrets* secrets) {
-  Checker(file, secrets).check(schema, value, base_pointer);
+void validate_against_schema(const JsonValue& schema, const JsonValue& value, std::string_view file,
+                             const std::string& base_pointer, const Secrets* secrets) {
+  ConfigProblems problems{std::filesystem::path(file)};
+  check_against_schema(schema, value, base_pointer, problems, secrets);
+  problems.throw_if_any(secrets);
+}
+
+void check_against_schema(const JsonValue& schema, const JsonValue& value, const std::string& base_pointer,
+                          ConfigProblems& problems, const Secrets* secrets) {
+  std::size_t before = problems.size();
+  Checker(problems, secrets).check(schema, value, base_pointer);
+  if (problems.size() != before) return;  // the second pass would only repeat one of them
 
   JsonSchemaDocument schema_document(schema);
   JsonSchemaValidator validator(schema_document);
@@ -220,8 +233,7 @@ void validate_against_schema(const JsonValue& schema, const JsonValue& value,
     std::string expected;
     if (auto* rule = JsonPointer(std::string(schema_pointer.GetString()).substr(1).c_str()).Get(schema))
       if (const auto* k = member(*rule, keyword.c_str())) expected = " " + to_text(*k);
-    throw ConfigError(std::string(file) + ": " + base_pointer + at + ": does not satisfy the schema's '" +
-                      keyword + "'" + expected);
+    problems.add(base_pointer + at, "does not satisfy the schema's '" + keyword + "'" + expected);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <aton/chunk.hpp>
 #include <aton/errors.hpp>
+#include <aton/host/plugin_check.hpp>
 #include <aton/stream_encoder.hpp>
 
 #include <algorithm>
@@ -45,7 +46,13 @@ aton_chunk to_c_chunk(const Chunk& c) {
 
 }  // namespace
 
-ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) try {
+namespace {
+
+// resolve_pipeline() adding to `problems`: each entry's plugin loaded, its
+// keys checked against its options, then, when they pass, its own check().
+// An entry with a problem already (its "plugin", a ${NAME} in it) is not
+// looked at further. Throws only at the end: see prepare_pipeline().
+ResolvedPipeline resolve_checked(const PipelineConfig& config, PluginCatalog& catalog, ConfigProblems& problems) {
   if (!config.plugin_dirs.empty()) catalog.add_dirs(config.plugin_dirs);
   ResolvedPipeline out;
   out.secrets = config.secrets;
@@ -53,20 +60,71 @@ ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& c
   out.encoder = config.encoder;
   out.queue_capacity = config.queue_capacity;
   out.checkpoint = config.checkpoint;
+  std::vector<std::pair<std::string, PluginError>> unloadable;  // entry pointer, why
   auto resolve = [&](const PluginConfig& entry, aton_plugin_kind kind) {
-    Plugin plugin = catalog.load(entry.plugin, kind);
-    std::string json = resolve_plugin_config(plugin, entry, config);
-    return ResolvedPlugin{std::move(plugin), std::move(json), entry.pointer};
+    ResolvedPlugin resolved{Plugin(), std::string(), entry.pointer};
+    if (entry.plugin.empty() || problems.any_within(entry.pointer)) return resolved;
+    try {
+      resolved.plugin = catalog.load(entry.plugin, kind);
+    } catch (const PluginError& e) {
+      unloadable.emplace_back(entry.pointer, e);
+      return resolved;
+    }
+    std::size_t before = problems.size();
+    resolved.config_json = resolve_plugin_config(resolved.plugin, entry, config, problems);
+    if (problems.size() == before) check_plugin_config(resolved.plugin, resolved.config_json, entry.pointer, problems);
+    return resolved;
   };
   out.source = resolve(config.source, ATON_PLUGIN_SOURCE);
   for (const auto& s : config.sinks) out.sinks.push_back(resolve(s, ATON_PLUGIN_SINK));
-  check_sink_paths(out);
-  check_checkpoint_path(out);
+  if (!unloadable.empty()) {
+    if (problems.empty()) throw unloadable.front().second;
+    for (const auto& [pointer, why] : unloadable) problems.add(pointer + "/plugin", why.what());
+  }
+  // Where the run writes is judged once everything else holds: the paths
+  // come from the sinks' resolved configs.
+  if (problems.empty()) {
+    check_sink_paths(out);
+    check_checkpoint_path(out);
+  }
   return out;
-} catch (const ConfigError& e) {
-  throw ConfigError(config.secrets.scrub(e.what()));
-} catch (const PluginError& e) {
-  throw PluginError(config.secrets.scrub(e.what()));
+}
+
+// Runs `step`, throwing its errors with `secrets` scrubbed from them. The
+// problems of an InvalidConfig are scrubbed when it is made (throw_if_any).
+template <class Step>
+auto with_secrets_scrubbed(const Secrets& secrets, Step&& step) {
+  try {
+    return step();
+  } catch (const InvalidConfig&) {
+    throw;
+  } catch (const ConfigError& e) {
+    throw ConfigError(secrets.scrub(e.what()));
+  } catch (const PluginError& e) {
+    throw PluginError(secrets.scrub(e.what()));
+  }
+}
+
+}  // namespace
+
+ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog) {
+  return with_secrets_scrubbed(config.secrets, [&] {
+    ConfigProblems problems(config.file);
+    ResolvedPipeline out = resolve_checked(config, catalog, problems);
+    problems.throw_if_any(&config.secrets);
+    return out;
+  });
+}
+
+ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  PluginCatalog& catalog, const EnvLookup& env) {
+  ConfigProblems problems(file);
+  PipelineConfig config = read_pipeline_config(file, overrides, env, problems);
+  return with_secrets_scrubbed(config.secrets, [&] {
+    ResolvedPipeline out = resolve_checked(config, catalog, problems);
+    problems.throw_if_any(&config.secrets);
+    return out;
+  });
 }
 
 Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer,

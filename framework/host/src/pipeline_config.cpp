@@ -8,9 +8,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -159,9 +163,11 @@ void apply_override(JsonDocument& doc, const std::string& arg, const fs::path& f
 
 // ---- ${NAME} and ${NAME:-default} --------------------------------------------
 
-// Each value taken from the environment is a secret from here on.
-std::string substitute(std::string_view text, const EnvLookup& env, const fs::path& file,
-                       const std::string& pointer, Secrets& secrets) {
+// The text with every ${NAME} replaced; nothing (and the problem added)
+// when one cannot be. Each value taken from the environment is a secret
+// from here on.
+std::optional<std::string> substitute(std::string_view text, const EnvLookup& env, const std::string& pointer,
+                                      ConfigProblems& problems, Secrets& secrets) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -175,40 +181,47 @@ std::string substitute(std::string_view text, const EnvLookup& env, const fs::pa
       continue;
     }
     std::size_t close = text.find('}', i + 2);
-    if (close == std::string_view::npos)
-      fail(file, pointer, "'${' without a closing '}' (write $${ for a literal ${)");
+    if (close == std::string_view::npos) {
+      problems.add(pointer, "'${' without a closing '}' (write $${ for a literal ${)");
+      return std::nullopt;
+    }
     std::string_view inner = text.substr(i + 2, close - i - 2);
     std::size_t dash = inner.find(":-");
     std::string name(inner.substr(0, dash));
-    if (name.empty()) fail(file, pointer, "empty variable name in '${" + std::string(inner) + "}'");
+    if (name.empty()) {
+      problems.add(pointer, "empty variable name in '${" + std::string(inner) + "}'");
+      return std::nullopt;
+    }
     if (auto value = env(name)) {
       secrets.add(*value);
       out += *value;
     } else if (dash != std::string_view::npos) {
       out += inner.substr(dash + 2);
     } else {
-      fail(file, pointer, "environment variable " + name + " is not set (set it, or write ${" + name +
-                              ":-default} to give a default)");
+      problems.add(pointer, "environment variable " + name + " is not set (set it, or write ${" + name +
+                                ":-default} to give a default)");
+      return std::nullopt;
     }
     i = close + 1;
   }
   return out;
 }
 
+// A string that cannot be substituted is left as it is, its problem added.
 void substitute_all(JsonValue& v, JsonDocument::AllocatorType& allocator, const EnvLookup& env,
-                    const fs::path& file, const std::string& pointer, Secrets& secrets) {
+                    const std::string& pointer, ConfigProblems& problems, Secrets& secrets) {
   if (v.IsString()) {
     std::string_view text(v.GetString(), v.GetStringLength());
     if (text.find("${") == std::string_view::npos) return;
-    std::string replaced = substitute(text, env, file, pointer, secrets);
-    v.SetString(replaced.c_str(), static_cast<rapidjson::SizeType>(replaced.size()), allocator);
+    if (auto replaced = substitute(text, env, pointer, problems, secrets))
+      v.SetString(replaced->c_str(), static_cast<rapidjson::SizeType>(replaced->size()), allocator);
   } else if (v.IsArray()) {
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
-      substitute_all(v[i], allocator, env, file, pointer_append(pointer, std::to_string(i)), secrets);
+      substitute_all(v[i], allocator, env, pointer_append(pointer, std::to_string(i)), problems, secrets);
   } else if (v.IsObject()) {
     for (auto& m : v.GetObject())
-      substitute_all(m.value, allocator, env, file,
-                     pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}), secrets);
+      substitute_all(m.value, allocator, env, pointer_append(pointer, {m.name.GetString(), m.name.GetStringLength()}),
+                     problems, secrets);
   }
 }
 
@@ -250,13 +263,46 @@ fs::path absolute_from(const fs::path& dir, const std::string& path) {
   return p.is_absolute() ? p : (dir / p).lexically_normal();
 }
 
+// The member `name` of an object, or nothing (also when `object` is not
+// one: a config with problems is still read as far as it can be).
 const JsonValue* find(const JsonValue& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(name);
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-PluginConfig plugin_entry(const JsonValue& v, std::string pointer) {
-  return {(*find(v, "plugin")).GetString(), std::move(pointer), to_text(v)};
+// An entry whose "plugin" is not a name keeps an empty plugin: there is no
+// plugin to check its keys against.
+PluginConfig plugin_entry(const JsonValue* v, std::string pointer) {
+  const JsonValue* name = v ? find(*v, "plugin") : nullptr;
+  if (!name || !name->IsString() || name->GetStringLength() == 0) return {{}, std::move(pointer), {}};
+  return {name->GetString(), std::move(pointer), to_text(*v)};
+}
+
+// Read with plain read(2): a stream's `<< rdbuf()` swallows a failed
+// allocation and returns the text cut short, which then reads as JSON that
+// ends early instead of "out of memory while reading the config".
+std::string read_config_file(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ConfigError(file.string() + ": cannot open the config file: " + std::strerror(errno));
+  std::string text;
+  struct stat st;
+  try {
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) text.reserve(static_cast<std::size_t>(st.st_size));
+    char block[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(fd, block, sizeof block);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw ConfigError(file.string() + ": cannot read the config file: " + std::strerror(errno));
+      if (n == 0) break;
+      text.append(block, static_cast<std::size_t>(n));
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return text;
 }
 
 }  // namespace
@@ -273,42 +319,47 @@ EnvLookup process_environment() {
 
 PipelineConfig load_pipeline_config(const fs::path& file, const std::vector<std::string>& overrides,
                                     const EnvLookup& env) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(file.string() + ": cannot open the config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_pipeline_config(text.str(), file, overrides, env);
+  return parse_pipeline_config(read_config_file(file), file, overrides, env);
+}
+
+PipelineConfig read_pipeline_config(const fs::path& file, const std::vector<std::string>& overrides,
+                                    const EnvLookup& env, ConfigProblems& problems) {
+  return read_pipeline_config(read_config_file(file), file, overrides, env, problems);
 }
 
 PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file,
                                      const std::vector<std::string>& overrides, const EnvLookup& env) {
+  ConfigProblems problems(file);
+  PipelineConfig config = read_pipeline_config(text, file, overrides, env, problems);
+  problems.throw_if_any(&config.secrets);
+  return config;
+}
+
+PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
+                                    const std::vector<std::string>& overrides, const EnvLookup& env,
+                                    ConfigProblems& problems) {
   JsonDocument doc;
   parse_strict(doc, text, file);
   if (!doc.IsObject()) fail(file, "", "a pipeline config is a JSON object, got " + describe_json(doc));
   for (const auto& o : overrides) apply_override(doc, o, file);
   if (!overrides.empty()) check_depth(doc, file);
   Secrets secrets;
-  // From here on an error may quote a value: it is scrubbed of the secrets
-  // found so far.
-  auto scrubbed = [&](auto&& step) {
-    try {
-      step();
-    } catch (const ConfigError& e) {
-      throw ConfigError(secrets.scrub(e.what()));
-    }
-  };
-  scrubbed([&] { substitute_all(doc, doc.GetAllocator(), env, file, "", secrets); });
+  substitute_all(doc, doc.GetAllocator(), env, "", problems, secrets);
   collect_credentials(doc, secrets);
 
   JsonDocument schema;
   schema.Parse(kHostSchema.data(), kHostSchema.size());
-  scrubbed([&] { validate_against_schema(schema, doc, file.string(), "", &secrets); });
+  check_against_schema(schema, doc, "", problems, &secrets);
 
+  // Read as far as the checks allow: a key with a problem keeps its default.
+  auto good = [&](const JsonValue* v, const std::string& pointer) {
+    return v && !problems.any_within(pointer);
+  };
   PipelineConfig config;
   config.secrets = std::move(secrets);
   config.file = file;
   config.dir = fs::absolute(file).parent_path();
-  if (const auto* e = find(doc, "encoder")) {
+  if (const auto* e = find(doc, "encoder"); good(e, "/encoder")) {
     if (const auto* v = find(*e, "chunk_size")) config.encoder.chunk_size = v->GetUint64();
     if (const auto* v = find(*e, "sample_size")) config.encoder.sample_size = v->GetUint64();
     if (const auto* v = find(*e, "compression")) {
@@ -322,20 +373,20 @@ PipelineConfig parse_pipeline_config(std::string_view text, const fs::path& file
       config.encoder.on_new_key = std::string_view(v->GetString()) == "error" ? NewKeyPolicy::Error
                                                                               : NewKeyPolicy::Extend;
   }
-  if (const auto* q = find(doc, "queue"))
+  if (const auto* q = find(doc, "queue"); good(q, "/queue"))
     if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();
-  config.source = plugin_entry(doc["source"], "/source");
-  const auto& sinks = doc["sinks"];
-  for (rapidjson::SizeType i = 0; i < sinks.Size(); ++i)
-    config.sinks.push_back(plugin_entry(sinks[i], "/sinks/" + std::to_string(i)));
+  config.source = plugin_entry(find(doc, "source"), "/source");
+  if (const auto* sinks = find(doc, "sinks"); sinks && sinks->IsArray())
+    for (rapidjson::SizeType i = 0; i < sinks->Size(); ++i)
+      config.sinks.push_back(plugin_entry(&(*sinks)[i], "/sinks/" + std::to_string(i)));
   config.checkpoint.path = config.dir / (fs::path(file).filename().string() + ".checkpoint");
-  if (const auto* c = find(doc, "checkpoint")) {
+  if (const auto* c = find(doc, "checkpoint"); good(c, "/checkpoint")) {
     if (const auto* v = find(*c, "enabled")) config.checkpoint.enabled = v->GetBool();
     if (const auto* v = find(*c, "fsync")) config.checkpoint.fsync = v->GetBool();
     if (const auto* v = find(*c, "interval")) config.checkpoint.interval_seconds = v->GetDouble();
     if (const auto* v = find(*c, "path")) config.checkpoint.path = absolute_from(config.dir, v->GetString());
   }
-  if (const auto* dirs = find(doc, "plugin_dirs"))
+  if (const auto* dirs = find(doc, "plugin_dirs"); good(dirs, "/plugin_dirs"))
     for (const auto& d : dirs->GetArray())
       config.plugin_dirs.push_back({absolute_from(config.dir, d.GetString()), "plugin_dirs in " + file.string()});
   return config;
@@ -376,6 +427,14 @@ std::string plugin_schema(const Plugin& plugin) {
 
 std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry,
                                   const PipelineConfig& config) {
+  ConfigProblems problems(config.file);
+  std::string json = resolve_plugin_config(plugin, entry, config, problems);
+  problems.throw_if_any(&config.secrets);
+  return json;
+}
+
+std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry, const PipelineConfig& config,
+                                  ConfigProblems& problems) {
   JsonDocument doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(entry.json.c_str(), entry.json.size());
   auto& a = doc.GetAllocator();
@@ -392,7 +451,9 @@ std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entr
   std::string schema_text = plugin_schema(plugin);
   JsonDocument schema;
   schema.Parse(schema_text.c_str(), schema_text.size());
-  validate_against_schema(schema, doc, config.file.string(), entry.pointer, &config.secrets);
+  std::size_t before = problems.size();
+  check_against_schema(schema, doc, entry.pointer, problems, &config.secrets);
+  if (problems.size() != before) return {};
 
   for (const aton_option& o : plugin.options()) {
     if (std::string_view(o.type) != "path") continue;

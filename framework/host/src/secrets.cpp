@@ -97,6 +97,10 @@ void header_values(std::string_view text, std::vector<Region>& out) {
   lowered.reserve(text.size());
   for (char c : text) lowered += lower(c);
   for (std::size_t pos = lowered.find(kName); pos != std::string::npos; pos = lowered.find(kName, pos + 1)) {
+    // "/headers/Authorization: ..." ends a JSON pointer: a config problem's
+    // place, not a header. Its value, if the message quotes it, is one of the
+    // config's secrets and hidden as such.
+    if (pos > 0 && text[pos - 1] == '/') continue;
     std::size_t v = pos + kName.size();
     while (v < text.size() && text[v] == ' ') ++v;
     std::size_t e = v;

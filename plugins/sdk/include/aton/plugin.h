@@ -1,4 +1,4 @@
-/* The aton plugin ABI, version 1.2.
+/* The aton plugin ABI, version 1.3.
  *
  * A plugin is a shared library that exports exactly one symbol,
  * aton_plugin_entry(), returning a static descriptor. Everything that crosses
@@ -9,16 +9,17 @@
  * Rules (docs/PLUGINS.md explains them at length):
  * - Versioning. Every struct starts with, or carries, its size. The host
  *   refuses a plugin whose abi_major differs from its own, or whose abi_minor
- *   is newer than its own. A minor version only ever appends fields at the
- *   end of a struct (the reserved slots are there for that), so an older
- *   plugin's smaller struct_size tells the host which fields exist.
+ *   is newer than its own. A minor version only ever adds fields: in a
+ *   reserved slot (which an older plugin may leave holding anything, so the
+ *   host reads it only from a plugin whose abi_minor has it) or at the end
+ *   of a struct (which an older plugin's smaller struct_size leaves out).
  * - Ownership. Whoever allocates frees. The host owns every string it passes
  *   in, valid only for the duration of the call. The plugin owns its
  *   instances (freed by destroy) and every string it returns (valid until the
  *   next call on the same instance).
  * - Errors. Functions return an aton_status. On ATON_ERROR the text is
- *   available from last_error(self), or, for create, in the caller's buffer.
- *   Nothing throws across the boundary.
+ *   available from last_error(self), or, for create and check, in the
+ *   caller's buffer. Nothing throws across the boundary.
  * - Threads. One instance is used by one host thread at a time, but not
  *   always the same thread; different instances may run concurrently.
  *   is_cancelled() may be called from any thread.
@@ -28,7 +29,13 @@
  *   leaves them NULL and simply cannot resume; the host reads them only from
  *   a plugin whose abi_minor is at least 1. 1.2: the record builder's
  *   json_value(), which takes a value as JSON text. A source built for 1.0
- *   or 1.1 never calls it and works as before.
+ *   or 1.1 never calls it and works as before. 1.3: check(), in the first
+ *   former reserved slot of aton_source_api and aton_sink_api (after
+ *   restore_position and after suspend): a plugin checks a config without
+ *   starting anything, for `aton validate` and before `aton run` starts
+ *   any plugin. The host reads the slot only from a plugin whose abi_minor
+ *   is at least 3 (a 1.2 plugin's slot is reserved: anything may be there);
+ *   a plugin without it is simply not asked, and create() still refuses.
  */
 #ifndef ATON_PLUGIN_H
 #define ATON_PLUGIN_H
@@ -41,7 +48,7 @@ extern "C" {
 #endif
 
 #define ATON_PLUGIN_ABI_MAJOR 1
-#define ATON_PLUGIN_ABI_MINOR 2
+#define ATON_PLUGIN_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define ATON_PLUGIN_EXPORT __declspec(dllexport)
@@ -94,6 +101,39 @@ typedef struct aton_option {
    * "{\"enum\":[\"overwrite\",\"append\"]}" or "{\"minimum\":1}"; or NULL. */
   const char* schema_json;
 } aton_option;
+
+/* ---- Checking a config without starting (ABI 1.3) ---------------------- */
+
+/* check(host, config_json, config_length, problems, problems_size)
+ *
+ * Says whether create() would accept this config, without creating
+ * anything: no file written or truncated, no connection opened, no input
+ * read past what a cheap look needs (stat() of an input, never an open() of
+ * a FIFO). config_json is what create() would receive (validated against
+ * the declared options, defaults filled in, paths absolute, ${NAME}
+ * substituted). Called on the main thread, before any create() of the run
+ * (`aton run`) or instead of it (`aton validate`), possibly more than once;
+ * it must not depend on earlier calls. host: as for create (its log may go
+ * nowhere during `aton validate`).
+ *
+ * Returns ATON_OK when the config is fine; problems is then left alone.
+ * Returns ATON_ERROR when it is not, and writes into problems (host-owned,
+ * problems_size bytes) a NUL-terminated JSON array listing every problem
+ * found, not only the first:
+ *
+ *   [{"pointer": "/query", "message": "give either \"query\" or \"table\", not both"},
+ *    {"pointer": "", "message": "..."}]
+ *
+ * - pointer: an RFC 6901 JSON pointer into the plugin's own config object
+ *   ("" for the object as a whole, "/headers/X-Token" for a nested key); the
+ *   host puts the entry's place in front ("/sinks/1/query").
+ * - message: what is wrong and what to do, one line, no secrets.
+ * The host offers at least 16 KiB. When the list does not fit, the plugin
+ * keeps the items that fit whole (the text stays a JSON array). Text that is
+ * not such an array is taken as one message about the whole entry.
+ */
+typedef aton_status (*aton_check_fn)(const aton_host_api* host, const char* config_json, size_t config_length,
+                                     char* problems, size_t problems_size);
 
 /* ---- Sources ----------------------------------------------------------- */
 
@@ -207,7 +247,12 @@ typedef struct aton_source_api {
    * record emitted is the one that followed. ATON_ERROR with a message that
    * says why (the input changed, cannot seek in stdin, ...). */
   aton_status (*restore_position)(void* self, const char* text, size_t length);
-  void* reserved[6];
+
+  /* ---- ABI 1.3 (read only when abi_minor >= 3). NULL: not asked. ---- */
+
+  /* Checks a config without starting; see aton_check_fn above. */
+  aton_check_fn check;
+  void* reserved[5];
 } aton_source_api;
 
 /* ---- Sinks ------------------------------------------------------------- */
@@ -266,7 +311,12 @@ typedef struct aton_sink_api {
    * while a checkpoint holds: keep what restore_state() needs (a temporary
    * file), so `aton run --resume` can go on. Never fails. */
   void (*suspend)(void* self);
-  void* reserved[5];
+
+  /* ---- ABI 1.3 (read only when abi_minor >= 3). NULL: not asked. ---- */
+
+  /* Checks a config without starting; see aton_check_fn above. */
+  aton_check_fn check;
+  void* reserved[4];
 } aton_sink_api;
 
 /* ---- The descriptor and the entry point -------------------------------- */

@@ -24,11 +24,23 @@
 //   sink:   std::string save_state();               // after the last write
 //           void restore_state(std::string_view);     // before the first write
 //           void suspend() noexcept;                   // optional: stop, keep what resume needs
+//
+// Checking a config without starting (ABI 1.3) is opt-in the same way: give
+// the class
+//   static void check(const aton::sdk::Config& config, aton::sdk::Problems& problems);
+// which adds every problem it finds (problems.add(Problems::key("url"),
+// "...")) and starts nothing: no file written, no connection, no input read.
+// The glue fills the check slot with it, so `aton validate` lists its
+// problems and `aton run` refuses them (exit 3) before any plugin starts;
+// and create() calls it first, so the constructor never sees a config
+// check() refuses and needs no checks of its own for what check() covers.
 #pragma once
 
 #include <aton/plugin.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +53,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace aton::sdk {
 
@@ -91,6 +104,67 @@ class Config {
 
  private:
   rapidjson::Document doc_;
+};
+
+// The problems a plugin's static check() finds in its config (ABI 1.3).
+class Problems {
+ public:
+  struct Problem {
+    std::string pointer;  // into the plugin's config object; "" for all of it
+    std::string message;  // what is wrong and what to do; no secrets
+  };
+
+  // A pointer to the option `name` ("/url"), or to `inner` within it
+  // ("/headers/X-Token"), '~' and '/' escaped as RFC 6901 says.
+  static std::string key(std::string_view name) { return "/" + escaped(name); }
+  static std::string key(std::string_view name, std::string_view inner) { return key(name) + key(inner); }
+
+  void add(std::string pointer, std::string message) { list_.push_back({std::move(pointer), std::move(message)}); }
+  bool empty() const noexcept { return list_.empty(); }
+  const std::vector<Problem>& list() const noexcept { return list_; }
+
+  // The JSON array check() hands over: the items that fit whole in `limit`
+  // bytes, the terminating NUL included (at least "[]" when limit >= 3).
+  std::string json(std::size_t limit) const {
+    std::string out = "[";
+    for (const auto& p : list_) {
+      rapidjson::StringBuffer item;
+      rapidjson::Writer<rapidjson::StringBuffer> w(item);
+      w.StartObject();
+      w.Key("pointer");
+      w.String(p.pointer.data(), static_cast<rapidjson::SizeType>(p.pointer.size()));
+      w.Key("message");
+      w.String(p.message.data(), static_cast<rapidjson::SizeType>(p.message.size()));
+      w.EndObject();
+      std::size_t grown = out.size() + (out.size() > 1 ? 1 : 0) + item.GetSize();
+      if (grown + 2 > limit) break;  // "]" and the NUL must fit too
+      if (out.size() > 1) out += ',';
+      out.append(item.GetString(), item.GetSize());
+    }
+    return out + "]";
+  }
+
+  // One line: "/query: ...; /url: ...", for create() to refuse with.
+  std::string joined() const {
+    std::string out;
+    for (const auto& p : list_) {
+      if (!out.empty()) out += "; ";
+      out += (p.pointer.empty() ? std::string() : p.pointer + ": ") + p.message;
+    }
+    return out;
+  }
+
+ private:
+  static std::string escaped(std::string_view token) {
+    std::string out;
+    for (char c : token) {
+      if (c == '~') out += "~0";
+      else if (c == '/') out += "~1";
+      else out += c;
+    }
+    return out;
+  }
+  std::vector<Problem> list_;
 };
 
 // What a plugin instance is made from.
@@ -211,11 +285,49 @@ aton_status guarded(std::string& error, F&& f, const char* doing = "working") no
   return ATON_ERROR;
 }
 
+// ---- The ABI 1.3 check slot, filled only for classes with a static check ----
+
+template <class T, class = void>
+struct has_check : std::false_type {};
+template <class T>
+struct has_check<T, std::void_t<decltype(T::check(std::declval<const Config&>(), std::declval<Problems&>()))>>
+    : std::true_type {};
+
+template <class T>
+constexpr aton_check_fn check_slot() noexcept {
+  if constexpr (has_check<T>::value)
+    return [](const aton_host_api*, const char* json, std::size_t length, char* problems,
+              std::size_t problems_size) noexcept {
+      Problems found;
+      std::string failure;
+      aton_status rc = guarded(failure, [&] {
+        T::check(Config(std::string_view(json, length)), found);
+        return ATON_OK;
+      });
+      if (rc != ATON_OK) found.add("", "the check itself failed: " + failure);
+      if (found.empty()) return ATON_OK;
+      try {
+        copy_error(found.json(problems_size).c_str(), problems, problems_size);
+      } catch (...) {
+        copy_error("[]", problems, problems_size);  // out of memory: the host still sees ATON_ERROR
+      }
+      return ATON_ERROR;
+    };
+  else
+    return nullptr;
+}
+
 template <class T, class Base>
 aton_status create(const aton_host_api* host, const char* json, std::size_t length, void** out,
                    char* error, std::size_t error_size) noexcept {
   std::string message;
   aton_status rc = guarded(message, [&] {
+    if constexpr (has_check<T>::value) {
+      // The constructor never sees a config its own check refuses.
+      Problems found;
+      T::check(Config(std::string_view(json, length)), found);
+      if (!found.empty()) throw std::runtime_error(found.joined());
+    }
     auto* instance = new Instance<Base>();
     try {
       instance->object = new T(Context{host, Config(std::string_view(json, length))});
@@ -383,6 +495,7 @@ const aton_source_api* source_api() noexcept {
       &destroy<Source>,
       save_position_slot<T>(),
       restore_position_slot<T>(),
+      check_slot<T>(),
       {}};
   return &api;
 }
@@ -412,6 +525,7 @@ const aton_sink_api* sink_api() noexcept {
       save_state_slot<T>(),
       restore_state_slot<T>(),
       suspend_slot<T>(),
+      check_slot<T>(),
       {}};
   return &api;
 }

@@ -127,11 +127,26 @@ struct ResolvedPipeline {
   Secrets secrets;  // the config's: scrubbed from every failure and from the fingerprint
 };
 
-// Finds each plugin (config's plugin_dirs added to `catalog`) and validates
-// its keys, then where the run would write: check_sink_paths() and
-// check_checkpoint_path(). Throws PluginError or ConfigError, with the
-// config's secrets scrubbed from them.
+// Finds each plugin (config's plugin_dirs added to `catalog`), validates its
+// keys and asks it to check them (ABI 1.3 check(), nothing started), then,
+// when all that holds, where the run would write: check_sink_paths() and
+// check_checkpoint_path(). Throws InvalidConfig listing every problem of
+// every plugin, ConfigError for where the run would write, or PluginError
+// when a plugin cannot be loaded and nothing else is wrong; the config's
+// secrets are scrubbed from every one.
 ResolvedPipeline resolve_pipeline(const PipelineConfig& config, PluginCatalog& catalog);
+
+// Everything `aton run` checks before it starts anything, which is what
+// `aton validate` checks: load_pipeline_config() and resolve_pipeline() in
+// one pass that goes on after a problem, so that every problem found (the
+// host's keys, ${NAME}, each plugin's keys, each plugin's check()) comes in
+// one InvalidConfig (exit 3), each with its JSON pointer. A plugin that
+// cannot be loaded is one of them when the config has other problems, else
+// a PluginError (exit 5). Also throws ConfigError when the file cannot be
+// read at all (not JSON, not an object, a bad --set), and for where the run
+// would write (checked last, once the rest holds).
+ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  PluginCatalog& catalog, const EnvLookup& env = process_environment());
 
 // Refuses two sinks naming the same file (their "path" or "per_chunk"
 // options, however spelled), or a sink writing the checkpoint's file: each

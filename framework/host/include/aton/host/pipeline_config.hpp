@@ -15,10 +15,15 @@
 //     from its declared options; fills defaults, makes "path" options
 //     absolute (relative to the config's folder), drops "plugin".
 // Every error is a ConfigError "<file>: <JSON pointer>: <problem>", with
-// the config's secrets scrubbed from it (secrets.hpp).
+// the config's secrets scrubbed from it (secrets.hpp); the config's own
+// mistakes come as one InvalidConfig listing every problem of the step. The
+// variants taking ConfigProblems add the problems instead and go on, so that
+// prepare_pipeline() (pipeline.hpp) can list the host's and every plugin's
+// problems together.
 #pragma once
 
 #include <aton/encoder_options.hpp>
+#include <aton/host/config_problems.hpp>
 #include <aton/host/plugin_library.hpp>
 #include <aton/host/secrets.hpp>
 
@@ -34,7 +39,7 @@ namespace aton::host {
 
 // One "source" or "sinks" entry before its plugin's keys are checked.
 struct PluginConfig {
-  std::string plugin;   // the "plugin" key
+  std::string plugin;   // the "plugin" key; empty when it is not a name (read_pipeline_config)
   std::string pointer;  // where it sits: "/source", "/sinks/1"
   std::string json;     // the whole object, after overrides and substitution
 };
@@ -80,9 +85,24 @@ PipelineConfig parse_pipeline_config(std::string_view text, const std::filesyste
                                      const std::vector<std::string>& overrides = {},
                                      const EnvLookup& env = process_environment());
 
+// Step 1 adding the config's mistakes (the host's keys, ${NAME}) to
+// `problems` and returning what could be read: a key with a problem keeps
+// its default, an entry whose "plugin" is not a name has an empty plugin.
+// Still throws ConfigError for what stops the reading itself: the file
+// cannot be read, is not JSON or not an object, or a `--set` is malformed.
+PipelineConfig read_pipeline_config(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                    const EnvLookup& env, ConfigProblems& problems);
+PipelineConfig read_pipeline_config(std::string_view text, const std::filesystem::path& file,
+                                    const std::vector<std::string>& overrides, const EnvLookup& env,
+                                    ConfigProblems& problems);
+
 // Step 2: the JSON the plugin's create() receives.
 std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry,
                                   const PipelineConfig& config);
+// The same adding the problems of the plugin's keys to `problems`; returns
+// "" when there is any.
+std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entry, const PipelineConfig& config,
+                                  ConfigProblems& problems);
 
 // The JSON Schema a plugin's options declare (also shown by
 // `aton plugins --describe`).
