@@ -41,6 +41,7 @@ aton_chunk to_c_chunk(const Chunk& c) {
   out.end_idx = c.metadata.end_idx;
   out.total_records = c.metadata.total_records ? static_cast<std::int64_t>(*c.metadata.total_records) : -1;
   out.progress = c.metadata.progress;
+  out.tokens = c.metadata.tokens ? static_cast<std::int64_t>(*c.metadata.tokens) : -1;
   return out;
 }
 

@@ -18,6 +18,9 @@ struct ChunkMetadata {
   // source's own estimate (bytes read / bytes in all) if it gave one, else 0;
   // 1.0 on the last chunk.
   double progress = 0;
+  // Tokens in the chunk's text by the encoder's tokenizer; empty when no
+  // tokenizer is available.
+  std::optional<std::size_t> tokens;
 };
 
 struct Chunk {

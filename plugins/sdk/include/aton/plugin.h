@@ -1,4 +1,4 @@
-/* The aton plugin ABI, version 1.3.
+/* The aton plugin ABI, version 1.4.
  *
  * A plugin is a shared library that exports exactly one symbol,
  * aton_plugin_entry(), returning a static descriptor. Everything that crosses
@@ -36,6 +36,9 @@
  *   any plugin. The host reads the slot only from a plugin whose abi_minor
  *   is at least 3 (a 1.2 plugin's slot is reserved: anything may be there);
  *   a plugin without it is simply not asked, and create() still refuses.
+ *   1.4: aton_chunk.tokens, appended: the chunk text's exact token count
+ *   (-1 when the host has no tokenizer). A sink built for 1.3 or older
+ *   never reads past its own struct's end, so it works as before.
  */
 #ifndef ATON_PLUGIN_H
 #define ATON_PLUGIN_H
@@ -48,7 +51,7 @@ extern "C" {
 #endif
 
 #define ATON_PLUGIN_ABI_MAJOR 1
-#define ATON_PLUGIN_ABI_MINOR 3
+#define ATON_PLUGIN_ABI_MINOR 4
 
 #if defined(_WIN32)
 #define ATON_PLUGIN_EXPORT __declspec(dllexport)
@@ -273,6 +276,11 @@ typedef struct aton_chunk {
   uint64_t end_idx;      /* one past its last record */
   int64_t total_records; /* -1 while unknown */
   double progress;       /* 0.0 to 1.0 */
+  /* ---- ABI 1.4 ---- */
+  /* Tokens in data by the run's tokenizer (o200k_base unless configured);
+   * -1 when unknown (no tokenizer ranks installed). Present when
+   * struct_size covers it. */
+  int64_t tokens;
 } aton_chunk;
 
 typedef struct aton_sink_api {
