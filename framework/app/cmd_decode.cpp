@@ -25,7 +25,10 @@ key order kept, absent keys left out, numbers exactly as they were written.
 A table written in several blocks (runs appended to one file, documents
 joined) comes out as one array, its records in document order. Chunks that
 cannot stand in the order given (a continuation after the last chunk) are
-refused. Without INPUT, or with -, reads stdin.
+refused. Self-contained chunks (aton encode --self-contained) decode alone,
+one or any run of them; among them a missing, repeated or out-of-order
+chunk of one stream is refused, naming the chunk. Without INPUT, or with -,
+reads stdin.
 
 Options:
 )";

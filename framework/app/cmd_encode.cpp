@@ -42,6 +42,7 @@ constexpr const char* kExamples = R"(
 Examples:
   aton encode users.json
   aton encode data.json --table orders --chunk-size 500 --compression ultra -o orders.aton
+  aton encode data.json --chunk-size 200 --self-contained   # one chunk per prompt
   printf '{"records":[{"id":1,"name":"First","value":10.5}]}' | aton encode -
 
 Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input, or data
@@ -58,6 +59,7 @@ int run_encode(int argc, char** argv) {
   std::string input = "-", output = "-", compression = "balanced", on_new_key = "extend";
   std::string table;
   std::size_t chunk_size = 100, sample_size = 1000;
+  bool self_contained = false;
   JsonReadOptions read_options;
   po::options_description options;
   options.add_options()
@@ -69,6 +71,9 @@ int run_encode(int argc, char** argv) {
        "records analysed to choose the schema, defaults and dictionary")
       ("on-new-key", po::value(&on_new_key)->default_value(on_new_key),
        "a key first seen after the sample: extend (declare it with @schema+) | error")
+      ("self-contained", po::bool_switch(&self_contained),
+       "every chunk decodes alone: an @chunk[id:N, stream:\"S\"] line, the whole schema, the defaults and "
+       "the dictionary entries its rows use, then table(N): (no table+(N): continuations)")
       ("max-record-bytes", po::value(&read_options.max_record_bytes)->default_value(read_options.max_record_bytes),
        "the most bytes one record may take on stdin or a pipe (a longer one is an error)")
       ("output,o", po::value(&output)->default_value(output),
@@ -83,6 +88,7 @@ int run_encode(int argc, char** argv) {
   EncoderOptions encoder_options;
   encoder_options.chunk_size = chunk_size;
   encoder_options.sample_size = sample_size;
+  encoder_options.self_contained = self_contained;
   auto mode = parse_compression(compression);
   if (!mode) {
     std::cerr << "aton encode: unknown compression '" << compression

@@ -110,3 +110,35 @@ TEST_CASE("aton encode stops on the encoder thread's error and writes nothing", 
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) left.push_back(entry.path().filename().string());
   CHECK(left == std::vector<std::string>{"in.json"});  // no temporary file either
 }
+
+TEST_CASE("aton encode --self-contained writes chunks that aton decode reads alone - reordered ones are refused",
+          "[cli][self_contained]") {
+  std::string input = R"({"t":[{"id":1,"c":"Lyon"},{"id":2,"c":"Lyon"},{"id":3,"c":"Nice"},{"id":4,"c":"Lyon"},{"id":5}]})";
+  auto encoded = run_aton({"encode", "-", "-c", "2", "--self-contained", "-m", "ultra"}, with_input(input));
+  REQUIRE(encoded.exit_code == 0);
+  // Split at each @chunk line: three chunks, each a document.
+  std::vector<std::string> chunks;
+  for (std::size_t at = 0; at < encoded.out.size();) {
+    std::size_t next = encoded.out.find("\n@chunk[", at);
+    next = next == std::string::npos ? encoded.out.size() : next + 1;
+    chunks.push_back(encoded.out.substr(at, next - at));
+    at = next;
+  }
+  INFO(encoded.out);
+  REQUIRE(chunks.size() == 3);
+  const char* slices[] = {R"({"t":[{"id":1,"c":"Lyon"},{"id":2,"c":"Lyon"}]})",
+                          R"({"t":[{"id":3,"c":"Nice"},{"id":4,"c":"Lyon"}]})", R"({"t":[{"id":5}]})"};
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    CHECK(chunks[i].starts_with("@chunk[id:" + std::to_string(i) + ",stream:\""));
+    auto alone = run_aton({"decode", "-"}, with_input(chunks[i]));
+    CHECK(alone.exit_code == 0);
+    CHECK(alone.out == std::string(slices[i]) + "\n");
+  }
+  auto whole = run_aton({"decode", "-"}, with_input(encoded.out));
+  CHECK(whole.out == input + "\n");
+  auto reordered = run_aton({"decode", "-"}, with_input(chunks[1] + chunks[0] + chunks[2]));
+  CHECK(reordered.exit_code == 4);
+  CHECK(contains(reordered.err, "chunk 0 of stream"));
+  CHECK(contains(reordered.err, "comes after chunk 1 (line 1)"));
+  CHECK(contains(run_aton({"encode", "--help"}).out, "--self-contained"));
+}

@@ -111,3 +111,16 @@ TEST_CASE("malformed ATON is reported with its line and column", "[decoder][erro
   check_error("@schema[a:int]\n@defaults[b:1]\nt(0):", 3, 1, "not in @schema");
   check_error("@schema[a:int]\nt(1):\n!5", 3, 3, "must hold an object");
 }
+
+TEST_CASE("a malformed @chunk line is refused with its line and column", "[decoder][self_contained][errors]") {
+  check_error("@chunk[id:-1, stream:\"a\"]\n@schema[a:int]\nt(0):", 1, 11, "a chunk id is an integer, 0 or more");
+  check_error("@chunk[id:1.0, stream:\"a\"]\n@schema[a:int]\nt(0):", 1, 11, "a chunk id is an integer");
+  check_error("@chunk[id:1]\n@schema[a:int]\nt(0):", 1, 1, "@chunk needs both its id and its stream");
+  check_error("@chunk[id:1, stream:\"\"]\n@schema[a:int]\nt(0):", 1, 21, "a chunk's stream is a non-empty string");
+  check_error("@chunk[id:1, stream:\"a\", last:true]\n@schema[a:int]\nt(0):", 1, 26, "unknown @chunk item");
+  check_error("@chunk[id:1, id:2, stream:\"a\"]\n@schema[a:int]\nt(0):", 1, 14, "@chunk names its id twice");
+  check_error("@chunk[id:1, stream:\"a\"]\n@chunk[id:2, stream:\"a\"]\n@schema[a:int]\nt(0):", 2, 1,
+              "a second @chunk before one table line");
+  // Any order of header lines and items.
+  CHECK(decode_to_json("@schema[a:int]\n@chunk[stream:\"x\", id:7]\nt(1):\n1") == R"({"t":[{"a":1}]})");
+}

@@ -1,6 +1,7 @@
 // The lossless proof: decode(encode(x)) == x for random records and for the
 // hand-written edge cases of tests/data/corpus, in every compression mode,
-// at chunk sizes 1, 7 and 100, joined and chunk by chunk.
+// at chunk sizes 1, 7 and 100, with and without self-contained chunks,
+// joined and chunk by chunk (and, self-contained, each chunk alone).
 //
 // A failure reports the input shrunk to a few records (support/roundtrip).
 #include "support/random_records.hpp"
@@ -31,17 +32,19 @@ namespace {
 // drifting = 10,000 records, each encoded twice (joined, chunk by chunk).
 constexpr std::size_t kBatchRecords = 200;
 
-EncoderOptions options_for(Compression mode, std::size_t chunk_size, std::size_t sample_size) {
+EncoderOptions options_for(Compression mode, std::size_t chunk_size, std::size_t sample_size,
+                           bool self_contained = false) {
   EncoderOptions options;
+  options.self_contained = self_contained;
   options.compression = mode;
   options.chunk_size = chunk_size;
   options.sample_size = sample_size;
   return options;
 }
 
-// Both deliveries; a failure is reported with its shrunk input.
+// Every delivery; a failure is reported with its shrunk input.
 void check_roundtrip(std::span<const Value> records, const EncoderOptions& options) {
-  for (Delivery delivery : {Delivery::Joined, Delivery::ChunkByChunk}) {
+  for (Delivery delivery : aton::test::deliveries_for(options)) {
     auto failure = aton::test::roundtrip_failure(records, options, delivery);
     aton::Arena scratch;
     std::string report = failure ? aton::test::failure_report(records, options, delivery, scratch) : "";
@@ -56,12 +59,14 @@ void check_roundtrip(std::span<const Value> records, const EncoderOptions& optio
 void check_random_batch(RecordShape shape, std::uint64_t batch) {
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100});
+  auto self_contained = GENERATE(false, true);
   std::size_t sample_size = batch % 3 == 0 ? 16 : 1000;
   std::uint64_t seed = static_cast<std::uint64_t>(shape) * 1'000'003 + batch;
   aton::Arena arena;
   auto records = aton::test::RandomRecords(seed, arena).records(shape, kBatchRecords);
-  INFO("seed " << seed << ", mode " << aton::compression_name(mode) << ", chunk size " << chunk_size);
-  check_roundtrip(records, options_for(mode, chunk_size, sample_size));
+  EncoderOptions options = options_for(mode, chunk_size, sample_size, self_contained);
+  INFO("seed " << seed << ", " << aton::test::options_text(options));
+  check_roundtrip(records, options);
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -99,11 +104,13 @@ TEST_CASE("tables longer than the default sample come back exactly", "[roundtrip
   auto shape = GENERATE(RecordShape::Table, RecordShape::Drifting);
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100});
+  auto self_contained = GENERATE(false, true);
   std::uint64_t seed = 7'000 + static_cast<std::uint64_t>(shape);
   aton::Arena arena;
   auto records = aton::test::RandomRecords(seed, arena).records(shape, 1500);
-  INFO("seed " << seed << ", mode " << aton::compression_name(mode) << ", chunk size " << chunk_size);
-  check_roundtrip(records, options_for(mode, chunk_size, 1000));
+  EncoderOptions options = options_for(mode, chunk_size, 1000, self_contained);
+  INFO("seed " << seed << ", " << aton::test::options_text(options));
+  check_roundtrip(records, options);
 }
 
 TEST_CASE("values nested 500 levels deep and strings of 200 KB come back exactly", "[roundtrip]") {
@@ -131,7 +138,7 @@ TEST_CASE("values nested 500 levels deep and strings of 200 KB come back exactly
     new (&members[1]) aton::Member{"text", long_text};
     records.push_back(Value::object({members, 2}));
   }
-  check_roundtrip(records, options_for(mode, 3, 1000));
+  check_roundtrip(records, options_for(mode, 3, 1000, GENERATE(false, true)));
 }
 
 TEST_CASE("the edge-case corpus has enough focused files to mean something", "[roundtrip][corpus]") {
@@ -144,7 +151,7 @@ TEST_CASE("every table of every corpus file comes back exactly in every mode and
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100});
   // A sample of 2 makes every later key a schema extension.
   auto sample_size = GENERATE(std::size_t{1000}, std::size_t{2});
-  EncoderOptions options = options_for(mode, chunk_size, sample_size);
+  EncoderOptions options = options_for(mode, chunk_size, sample_size, GENERATE(false, true));
 
   for (const auto& file : corpus_files()) {
     aton::Arena arena;
@@ -162,7 +169,7 @@ TEST_CASE("every table of every corpus file comes back exactly in every mode and
       tables.emplace_back(std::nullopt);
 
     for (auto table : tables) {
-      for (Delivery delivery : {Delivery::Joined, Delivery::ChunkByChunk}) {
+      for (Delivery delivery : aton::test::deliveries_for(options)) {
         auto failure = aton::test::roundtrip_failure(document, table, options, delivery);
         std::string report;
         if (failure) {
@@ -174,8 +181,7 @@ TEST_CASE("every table of every corpus file comes back exactly in every mode and
                    aton::test::failure_report(records, options, delivery, scratch);
         }
         INFO(file.filename().string() << ", table " << (table ? aton::to_json(Value::string(*table)) : "(bare array)")
-                                      << ", mode " << aton::compression_name(mode) << ", chunk size "
-                                      << chunk_size << ", sample size " << sample_size << ", "
+                                      << ", " << aton::test::options_text(options) << ", "
                                       << aton::test::delivery_name(delivery) << "\n"
                                       << report);
         CHECK_FALSE(failure.has_value());
@@ -207,11 +213,12 @@ TEST_CASE("several tables decode from one text whole or with their chunks interl
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
   auto chunk_size = GENERATE(std::size_t{1}, std::size_t{2}, std::size_t{100});
   auto file = GENERATE(as<std::string>{}, "multi_table.json", "quoted_table_names.json");
-  INFO(file << ", mode " << aton::compression_name(mode) << ", chunk size " << chunk_size);
+  EncoderOptions options = options_for(mode, chunk_size, 1000, GENERATE(false, true));
+  INFO(file << ", " << aton::test::options_text(options));
   aton::Arena arena;
   Value document = aton::parse_json(read_text(std::filesystem::path(ATON_TEST_DATA "/corpus") / file), arena);
   REQUIRE(document.members().size() > 1);
-  aton::StreamEncoder encoder(options_for(mode, chunk_size, 1000));
+  aton::StreamEncoder encoder(options);
 
   std::string whole;
   for (const auto& table : document.members()) {

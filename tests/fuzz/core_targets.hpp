@@ -23,30 +23,55 @@ namespace aton::fuzz {
   std::abort();
 }
 
-// Encodes `records` in every mode at a few chunk sizes and decodes them back:
-// anything but the same records breaks the invariant.
+// Each self-contained chunk decoded alone gives its slice of `records`.
+inline void check_chunks_alone(std::string_view table, std::span<const Value> records, const EncoderOptions& options) {
+  IncrementalEncoder encoder(options, std::string(table), records.size());
+  for (const Value& r : records) encoder.push(r);
+  encoder.finish();
+  while (auto chunk = encoder.pop()) {
+    Decoder alone;
+    try {
+      alone.feed(chunk->data);
+    } catch (const DecodingError& e) {
+      broken("a self-contained chunk does not decode alone", std::string(e.what()) + "\n" + chunk->data);
+    }
+    const auto& decoded = alone.tables().at(0).records;
+    auto slice = records.subspan(chunk->metadata.start_idx, chunk->metadata.records_in_chunk);
+    bool same = decoded.size() == slice.size();
+    for (std::size_t i = 0; same && i < slice.size(); ++i) same = decoded[i] == slice[i];
+    if (!same) broken("a self-contained chunk alone != its records", chunk->data);
+  }
+}
+
+// Encodes `records` in every mode at a few chunk sizes, with and without
+// self-contained chunks, and decodes them back: anything but the same
+// records breaks the invariant.
 inline void check_roundtrip(std::string_view table, std::span<const Value> records) {
   for (Compression mode : {Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive}) {
     for (std::size_t chunk_size : {1, 3, 100}) {
-      EncoderOptions options;
-      options.compression = mode;
-      options.chunk_size = chunk_size;
-      options.sample_size = 4;  // small, so later chunks exercise schema drift
-      IncrementalEncoder encoder(options, std::string(table), records.size());
-      std::string text;
-      for (const Value& r : records) encoder.push(r);
-      encoder.finish();
-      while (auto chunk = encoder.pop()) text += chunk->data + "\n";
-      Decoder decoder;
-      try {
-        decoder.feed(text);
-      } catch (const DecodingError& e) {
-        broken("our own output does not decode", std::string(e.what()) + "\n" + text);
+      for (bool self_contained : {false, true}) {
+        EncoderOptions options;
+        options.compression = mode;
+        options.chunk_size = chunk_size;
+        options.sample_size = 4;  // small, so later chunks exercise schema drift
+        options.self_contained = self_contained;
+        IncrementalEncoder encoder(options, std::string(table), records.size());
+        std::string text;
+        for (const Value& r : records) encoder.push(r);
+        encoder.finish();
+        while (auto chunk = encoder.pop()) text += chunk->data + "\n";
+        Decoder decoder;
+        try {
+          decoder.feed(text);
+        } catch (const DecodingError& e) {
+          broken("our own output does not decode", std::string(e.what()) + "\n" + text);
+        }
+        const auto& decoded = decoder.tables().at(0).records;
+        bool same = decoded.size() == records.size();
+        for (std::size_t i = 0; same && i < records.size(); ++i) same = decoded[i] == records[i];
+        if (!same) broken("decode(encode(x)) != x", text);
+        if (self_contained) check_chunks_alone(table, records, options);
       }
-      const auto& decoded = decoder.tables().at(0).records;
-      bool same = decoded.size() == records.size();
-      for (std::size_t i = 0; same && i < records.size(); ++i) same = decoded[i] == records[i];
-      if (!same) broken("decode(encode(x)) != x", text);
     }
   }
 }

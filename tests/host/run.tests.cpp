@@ -25,12 +25,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The JSON `aton decode` prints for test_gen's first `count` records.
-std::string expected_records(std::size_t count, const std::string& table = "records") {
+// The JSON `aton decode` prints for test_gen's first `count` records (from
+// record `first` on).
+std::string expected_records(std::size_t count, const std::string& table = "records", std::size_t first = 0) {
   static const char* const kGroups[] = {"alpha", "beta", "gamma"};
   std::string out = "{\"" + table + "\":[";
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i) out += ',';
+  for (std::size_t i = first; i < count; ++i) {
+    if (i > first) out += ',';
     out += "{\"id\":" + std::to_string(i) + ",\"name\":\"user" + std::to_string(i) + "\",\"group\":\"" +
            kGroups[i % 3] + "\",\"active\":" + (i % 2 == 0 ? "true" : "false") +
            ",\"score\":" + std::to_string(i) + ".5}";
@@ -80,6 +81,35 @@ TEST_CASE("aton run loads the real plugins and its output decodes back to the in
   auto log = lines_of(read_file(dir / "chunks.jsonl"));
   REQUIRE(log.size() == 4);
   CHECK(log.back() == "finish");
+}
+
+TEST_CASE("aton run with encoder.self_contained writes chunks that decode alone and together", "[run][e2e][self_contained]") {
+  TempDir dir;
+  auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 250},
+    "encoder": {"chunk_size": 100, "compression": "ultra", "self_contained": true},
+    "sinks": [{"plugin": "file", "per_chunk": "parts/part-{chunk_id}.aton"}, {"plugin": "file", "path": "whole.aton"}]})");
+  auto run = run_aton_with_test_plugins({"run", config.string(), "--progress=none"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto decode = [](const std::string& file) {
+    auto decoded = run_aton({"decode", file});
+    INFO(decoded.err);
+    CHECK(decoded.exit_code == 0);
+    return decoded.out.substr(0, decoded.out.find_last_not_of('\n') + 1);
+  };
+  CHECK(decode((dir / "whole.aton").string()) == expected_records(250));
+  for (std::size_t part = 0; part < 3; ++part) {
+    std::string file = (dir / ("parts/part-00000" + std::to_string(part) + ".aton")).string();
+    INFO(file);
+    CHECK(read_file(file).starts_with("@chunk[id:" + std::to_string(part) + ",stream:\""));
+    CHECK(decode(file) == expected_records(std::min<std::size_t>(250, part * 100 + 100), "records", part * 100));
+  }
+  // Parts 0 and 2 joined: the missing chunk is named.
+  auto gap = dir.write("gap.aton", read_file(dir / "parts/part-000000.aton") + "\n" +
+                                       read_file(dir / "parts/part-000002.aton"));
+  auto refused = run_aton({"decode", gap.string()});
+  CHECK(refused.exit_code == 4);
+  CHECK_THAT(refused.err, Catch::Contains("chunk 1 is missing between chunk 0 (line 1) and chunk 2"));
 }
 
 TEST_CASE("the source's total flows into each chunk's total_chunks and progress", "[run][e2e]") {

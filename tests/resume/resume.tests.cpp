@@ -123,6 +123,36 @@ TEST_CASE("a run killed with SIGKILL at random points and resumed each time writ
   }
 }
 
+TEST_CASE("a self_contained run killed and resumed writes the same chunks and stream as an uninterrupted run",
+          "[resume][self_contained]") {
+  std::random_device seed_source;
+  unsigned seed = seed_source();
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  const Source& source = kSources[0];
+  TempDir whole, killed;
+  std::string input = source.make(kRecords);
+  whole.write(source.file, input);
+  killed.write(source.file, input);
+  auto config = [&] {
+    std::string text = config_json(source.config, R"({"plugin": "file", "path": "out/users.aton"})");
+    std::string plain = "\"sample_size\": 200}";
+    return text.replace(text.find(plain), plain.size(), "\"sample_size\": 200, \"self_contained\": true}");
+  }();
+  auto whole_config = whole.write("pipeline.json", config);
+  auto killed_config = killed.write("pipeline.json", config);
+  run_whole(whole_config);
+  std::string expected = read_file(whole / "out/users.aton");
+  REQUIRE(expected.find("\n@chunk[id:" + std::to_string(kChunks - 1) + ", stream:") != std::string::npos);
+  REQUIRE(expected.find("+(") == std::string::npos);
+
+  int kills = kill_and_resume(killed_config, killed / "pipeline.json.checkpoint", random, 3);
+  CHECK(kills >= 2);
+  CHECK(read_file(killed / "out/users.aton") == expected);
+  auto decoded = run_aton({"decode", (killed / "out/users.aton").string()});
+  CHECK(decoded.exit_code == 0);
+}
+
 TEST_CASE("an HTTP receiver that drops repeated chunk ids gets exactly the uninterrupted stream after kills and resumes",
           "[resume][http]") {
   std::random_device seed_source;

@@ -51,6 +51,16 @@ std::optional<std::string> run(const Value& data, std::optional<std::string_view
     if (delivery == Delivery::Joined) {
       aton = encoder.encode(data, table);
       decoder.feed(aton);
+    } else if (delivery == Delivery::EachChunkAlone) {
+      for (Chunk& chunk : encoder.stream_encode(data, table)) {
+        aton = chunk.data;
+        Decoder alone;
+        alone.feed(chunk.data);
+        auto slice = records.subspan(chunk.metadata.start_idx, chunk.metadata.records_in_chunk);
+        if (auto failure = compare(alone, name, slice, aton))
+          return "chunk " + std::to_string(chunk.chunk_id) + " decoded alone: " + *failure;
+      }
+      return std::nullopt;
     } else {
       for (Chunk& chunk : encoder.stream_encode(data, table)) {
         if (!aton.empty()) aton += "\n--- next chunk ---\n";
@@ -133,7 +143,23 @@ Value with_member(const Value& record, std::size_t index, std::optional<Value> v
 }  // namespace
 
 std::string_view delivery_name(Delivery delivery) noexcept {
-  return delivery == Delivery::Joined ? "encode() joined" : "chunk by chunk";
+  switch (delivery) {
+    case Delivery::Joined: return "encode() joined";
+    case Delivery::ChunkByChunk: return "chunk by chunk";
+    case Delivery::EachChunkAlone: return "each chunk alone";
+  }
+  return "?";
+}
+
+std::vector<Delivery> deliveries_for(const EncoderOptions& options) {
+  if (options.self_contained) return {Delivery::Joined, Delivery::ChunkByChunk, Delivery::EachChunkAlone};
+  return {Delivery::Joined, Delivery::ChunkByChunk};
+}
+
+std::string options_text(const EncoderOptions& options) {
+  return "mode " + std::string(compression_name(options.compression)) + ", chunk size " +
+         std::to_string(options.chunk_size) + ", sample size " + std::to_string(options.sample_size) +
+         (options.self_contained ? ", self_contained" : "");
 }
 
 std::optional<std::string> roundtrip_failure(const Value& data, std::optional<std::string_view> table,
@@ -225,9 +251,7 @@ std::string failure_report(std::span<const Value> records, const EncoderOptions&
                            Delivery delivery, Arena& arena) {
   std::vector<Value> small = shrink_failure(records, options, delivery, arena);
   auto why = roundtrip_failure(small, options, delivery);
-  std::string out = "mode " + std::string(compression_name(options.compression)) + ", chunk size " +
-                    std::to_string(options.chunk_size) + ", sample size " +
-                    std::to_string(options.sample_size) + ", " + std::string(delivery_name(delivery)) +
+  std::string out = options_text(options) + ", " + std::string(delivery_name(delivery)) +
                     "\nshrunk from " + std::to_string(records.size()) + " to " +
                     std::to_string(small.size()) + " records:\n" + records_json(small) + "\n";
   out += why ? *why : std::string("(the shrunk input no longer fails; the original did)");

@@ -5,7 +5,9 @@
 // either as the one text StreamEncoder::encode() gives (chunks joined by
 // '\n') or chunk by chunk (each chunk fed on its own to one Decoder, in
 // order). It fails when the decoder throws, or when the table's name or any
-// record differs (aton::Value's ==: typed, ordered, absent != null).
+// record differs (aton::Value's ==: typed, ordered, absent != null). With
+// self_contained chunks a third delivery decodes each chunk alone, with a
+// Decoder of its own, and compares it with its slice of the records.
 #pragma once
 
 #include <aton/arena.hpp>
@@ -22,9 +24,15 @@
 
 namespace aton::test {
 
-enum class Delivery { Joined, ChunkByChunk };
+enum class Delivery { Joined, ChunkByChunk, EachChunkAlone };
 
 std::string_view delivery_name(Delivery delivery) noexcept;
+
+// The deliveries that apply to `options`: EachChunkAlone only with self_contained.
+std::vector<Delivery> deliveries_for(const EncoderOptions& options);
+
+// The options as a report gives them: mode, chunk size, sample size...
+std::string options_text(const EncoderOptions& options);
 
 // What went wrong (the first differing record as JSON, the ATON text), or
 // nothing when every record came back. `data` is passed to the encoder as

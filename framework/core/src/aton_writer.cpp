@@ -182,15 +182,17 @@ void write_defaults_line(const Plan& plan, std::string& out) {
   if (any) out.append("]\n");
 }
 
-void write_dictionary_line(const Plan& plan, std::string& out) {
-  if (plan.dictionary.empty()) return;
+void write_dictionary_line(const Plan& plan, std::string& out) { write_dictionary_line(plan.dictionary, plan, out); }
+
+void write_dictionary_line(std::span<const std::string_view> entries, const Plan& plan, std::string& out) {
+  if (entries.empty()) return;
   out.append("@dict[");
-  for (std::size_t i = 0; i < plan.dictionary.size(); ++i) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out.append(plan.separator());
     out.push_back('#');
     append_index(i, out);
     out.push_back(':');
-    append_json_string(plan.dictionary[i], out);
+    append_json_string(entries[i], out);
   }
   out.append("]\n");
 }

@@ -6,6 +6,7 @@
 
 #include <aton/value.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,8 @@ void write_schema_line(const Plan& plan, std::size_t first, bool extension, std:
 void write_defaults_line(const Plan& plan, std::string& out);
 // "@dict[#0:"...", ...]" when the dictionary is not empty.
 void write_dictionary_line(const Plan& plan, std::string& out);
+// The same for `entries` (#0, #1... in this order), with the plan's separator.
+void write_dictionary_line(std::span<const std::string_view> entries, const Plan& plan, std::string& out);
 // "name(N):" or "name+(N):".
 void write_table_line(std::string_view table, std::size_t rows, bool continuation, std::string& out);
 

@@ -1,5 +1,6 @@
 #include <aton/decoder.hpp>
 
+#include "chunk_sequence.hpp"
 #include "syntax.hpp"
 #include "utf8.hpp"
 
@@ -37,8 +38,16 @@ struct Place {
   std::size_t column = 0;
 };
 
+// A self-contained chunk's `@chunk[id:N, stream:"S"]`.
+struct ChunkMark {
+  std::size_t id = 0;
+  std::string_view stream;
+  Place at;
+};
+
 // Header lines seen since the last table line, waiting for the next one.
 struct PendingHeader {
+  std::optional<ChunkMark> chunk;
   bool has_schema = false;
   bool has_extension = false;
   std::vector<std::string_view> columns;
@@ -236,10 +245,12 @@ struct Decoder::Impl {
   std::vector<std::optional<Value>> slots;
   std::vector<bool> slot_absent;
   bool in_continuation = false;  // the rows being read are a continuation chunk's
+  detail::ChunkSequence chunk_sequence;
 
   void line(std::string_view text);
   void check_chunk_order(const Cursor& c, std::size_t table, std::size_t count);
   void header_line(Cursor& c);
+  void chunk_line(Cursor& c);
   void list(Cursor& c, const std::function<void(Cursor&)>& item);
   void table_line(Cursor& c);
   void row(Cursor& c);
@@ -274,6 +285,8 @@ void Decoder::Impl::header_line(Cursor& c) {
       c.expect(':', "':' and a type after the column name");
       parser.name(c, ",]", "a type");
     });
+  } else if (c.consume("@chunk[")) {
+    chunk_line(c);
   } else if (c.consume("@defaults[")) {
     list(c, [&](Cursor& c) {
       std::string_view key = parser.name(c, ":,]", "a column name");
@@ -306,8 +319,38 @@ void Decoder::Impl::header_line(Cursor& c) {
       pending.dictionary_at[index] = {c.line_number(), at + 1};
     });
   } else {
-    c.fail("unknown directive (expected @schema, @schema+, @defaults or @dict)");
+    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict or @chunk)");
   }
+}
+
+// `@chunk[id:N, stream:"S"]`: both items, once each, in any order.
+void Decoder::Impl::chunk_line(Cursor& c) {
+  if (pending.chunk) c.fail_at(0, "a second @chunk before one table line");
+  ChunkMark mark{0, {}, {c.line_number(), 1}};
+  bool has_id = false;
+  list(c, [&](Cursor& c) {
+    c.skip_spaces();
+    std::size_t at = c.pos();
+    std::string_view key = parser.name(c, ":,]", "id or stream");
+    c.expect(':', "':' and a value after the @chunk item's name");
+    c.skip_spaces();
+    std::size_t value_at = c.pos();
+    Value v = parser.value(c, nullptr);
+    if (key == "id") {
+      if (has_id) c.fail_at(at, "@chunk names its id twice");
+      if (v.kind() != Value::Kind::Int || v.as_int() < 0) c.fail_at(value_at, "a chunk id is an integer, 0 or more");
+      mark.id = static_cast<std::size_t>(v.as_int());
+      has_id = true;
+    } else if (key == "stream") {
+      if (!mark.stream.empty()) c.fail_at(at, "@chunk names its stream twice");
+      if (!v.is_string() || v.as_string().empty()) c.fail_at(value_at, "a chunk's stream is a non-empty string");
+      mark.stream = v.as_string();
+    } else {
+      c.fail_at(at, "unknown @chunk item (expected id or stream)");
+    }
+  });
+  if (!has_id || mark.stream.empty()) c.fail_at(0, "@chunk needs both its id and its stream");
+  pending.chunk = mark;
 }
 
 void Decoder::Impl::table_line(Cursor& c) {
@@ -323,6 +366,9 @@ void Decoder::Impl::table_line(Cursor& c) {
   if (!c.consume("):")) c.fail("expected '):' after the row count");
   c.skip_spaces();
   if (!c.at_end()) c.fail("unexpected text after the table line");
+  if (pending.chunk)
+    chunk_sequence.check(pending.chunk->stream, pending.chunk->id, name, pending.chunk->at.line,
+                         pending.chunk->at.column);
 
   if (continuation) {
     if (pending.has_schema) c.fail_at(0, "a continuation chunk cannot declare a new @schema");

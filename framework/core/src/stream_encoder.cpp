@@ -3,6 +3,7 @@
 #include "aton_writer.hpp"
 #include "checkpoint.hpp"
 #include "plan.hpp"
+#include "self_contained.hpp"
 
 #include <aton/errors.hpp>
 
@@ -22,6 +23,7 @@ struct IncrementalEncoder::Impl {
   std::vector<Value> sample;
   std::size_t primed_left = 0;  // primed records not yet pushed
   std::unique_ptr<Plan> plan;
+  std::optional<detail::SelfContainedChunks> self_contained;  // options.self_contained
 
   // The chunk being built.
   detail::RowWriter row_writer;
@@ -134,7 +136,9 @@ void IncrementalEncoder::Impl::complete_chunk() {
   Chunk chunk;
   std::string& data = chunk.data;
   data.reserve(rows.size() + 256);
-  if (first) {
+  if (self_contained) {
+    self_contained->write_header(*plan, chunks_completed, rows, data);
+  } else if (first) {
     detail::write_schema_line(*plan, 0, false, data);
     detail::write_defaults_line(*plan, data);
     detail::write_dictionary_line(*plan, data);
@@ -142,7 +146,7 @@ void IncrementalEncoder::Impl::complete_chunk() {
     detail::write_schema_line(*plan, columns_declared, true, data);
   }
   columns_declared = plan->columns.size();
-  detail::write_table_line(table, rows_in_chunk, !first, data);
+  detail::write_table_line(table, rows_in_chunk, !first && !self_contained, data);
   if (!rows.empty()) {
     data.push_back('\n');
     data.append(rows, 0, rows.size() - 1);  // no newline after the last row
@@ -188,6 +192,7 @@ IncrementalEncoder::IncrementalEncoder(EncoderOptions options, std::string table
   impl_->options = options;
   impl_->table = std::move(table);
   impl_->total_records = total_records;
+  if (options.self_contained) impl_->self_contained.emplace(impl_->table, options);
 }
 
 IncrementalEncoder::~IncrementalEncoder() = default;
@@ -259,7 +264,8 @@ std::string IncrementalEncoder::checkpoint(const Chunk& chunk) const {
     s.checkpoint_plan = detail::plan_checkpoint(*s.plan, chunk.schema_columns, s.table, s.options.chunk_size);
     s.checkpoint_columns = chunk.schema_columns;
   }
-  return detail::write_checkpoint(s.checkpoint_plan, chunk.chunk_id + 1, chunk.metadata.end_idx);
+  std::string text = detail::write_checkpoint(s.checkpoint_plan, chunk.chunk_id + 1, chunk.metadata.end_idx);
+  return s.self_contained ? s.self_contained->add_to_checkpoint(std::move(text)) : text;
 }
 
 IncrementalEncoder IncrementalEncoder::resume(EncoderOptions options, std::string table,
@@ -269,6 +275,7 @@ IncrementalEncoder IncrementalEncoder::resume(EncoderOptions options, std::strin
   Impl& s = *encoder.impl_;
   s.plan = std::make_unique<Plan>();
   detail::ResumePoint at = detail::read_checkpoint(checkpoint, table, options.chunk_size, *s.plan);
+  detail::SelfContainedChunks::resume(checkpoint, s.self_contained ? &*s.self_contained : nullptr);
   s.columns_declared = s.plan->columns.size();
   s.chunks_completed = at.next_chunk_id;
   s.records_chunked = at.next_record;

@@ -228,6 +228,8 @@ std::string pipeline_fingerprint(const ResolvedPipeline& spec) {
                      ";compression=" + std::string(compression_name(spec.encoder.compression)) +
                      ";sample_size=" + std::to_string(spec.encoder.sample_size) +
                      ";on_new_key=" + (spec.encoder.on_new_key == NewKeyPolicy::Error ? "error" : "extend");
+  // Only when on, so that checkpoints made before the option existed still match.
+  if (spec.encoder.self_contained) text += ";self_contained=true";
   auto plugin = [&](const char* role, const ResolvedPlugin& p) {
     text += ";";
     text += role;

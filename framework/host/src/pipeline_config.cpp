@@ -35,7 +35,8 @@ constexpr std::string_view kHostSchema = R"({
       "chunk_size": {"type": "integer", "minimum": 1},
       "compression": {"type": "string", "enum": ["fast", "balanced", "ultra", "adaptive"]},
       "sample_size": {"type": "integer", "minimum": 1},
-      "on_new_key": {"type": "string", "enum": ["extend", "error"]}}},
+      "on_new_key": {"type": "string", "enum": ["extend", "error"]},
+      "self_contained": {"type": "boolean"}}},
     "queue": {"type": "object", "additionalProperties": false, "properties": {
       "capacity": {"type": "integer", "minimum": 1, "maximum": 4096}}},
     "sinks": {"type": "array", "minItems": 1,
@@ -372,6 +373,7 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
     if (const auto* v = find(*e, "on_new_key"))
       config.encoder.on_new_key = std::string_view(v->GetString()) == "error" ? NewKeyPolicy::Error
                                                                               : NewKeyPolicy::Extend;
+    if (const auto* v = find(*e, "self_contained")) config.encoder.self_contained = v->GetBool();
   }
   if (const auto* q = find(doc, "queue"); good(q, "/queue"))
     if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();

@@ -13,7 +13,9 @@
 // fed so far: besides malformed text, a dictionary entry declared again, a
 // raw NUL byte, and a continuation that cannot stand where it is in its
 // stream (after the stream's short last chunk, or longer than its first
-// chunk: chunks joined out of order). docs/FORMAT.md is the grammar.
+// chunk: chunks joined out of order), and a self-contained chunk
+// (`@chunk[id:N, stream:"S"]`) missing, repeated or out of order in its
+// stream. docs/FORMAT.md is the grammar.
 #pragma once
 
 #include <aton/arena.hpp>

@@ -31,6 +31,11 @@ struct EncoderOptions {
   // dictionary. Independent of chunk_size; bounded memory.
   std::size_t sample_size = 1000;
   NewKeyPolicy on_new_key = NewKeyPolicy::Extend;
+  // Every chunk a document that decodes alone (docs/FORMAT.md, 5): an
+  // @chunk line with its id and stream, the whole schema, the defaults and
+  // only the dictionary entries its rows use. Off: the guide's shapes
+  // (continuations `table+(N):`), byte for byte.
+  bool self_contained = false;
 
   // Throws EncodingError when an option is out of range.
   void validate() const;

@@ -3,7 +3,10 @@
 // StreamEncoder::stream_encode(data, table) walks a record set already in
 // memory and yields its chunks lazily, one at a time, exactly as the guide's
 // streamEncode(): chunk 0 carries @schema, @defaults, @dict and
-// `table(N):`; later chunks carry `table+(N):` and rows only.
+// `table(N):`; later chunks carry `table+(N):` and rows only. With
+// EncoderOptions::self_contained every chunk is instead a document of its
+// own: `@chunk[id:N, stream:"S"]`, the whole schema, the defaults, the
+// dictionary entries its rows use, `table(N):` (docs/FORMAT.md, 5).
 //
 // IncrementalEncoder is the same encoder for sources of unknown length (the
 // pipeline's encoder stage): records are pushed one at a time and chunks are
