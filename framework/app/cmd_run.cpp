@@ -39,6 +39,10 @@ encoder turns them into ATON chunks, and every sink plugin receives every
 chunk, in order. Stages run in parallel, joined by bounded queues, so memory
 stays bounded whatever the input size. docs/CONFIG.md lists every key.
 
+CONFIG - reads the config from standard input: its relative paths are then
+relative to the working directory, its default checkpoint is
+stdin.checkpoint there, and its source cannot read standard input too.
+
 As chunks reach every sink, the run records a checkpoint (CONFIG.checkpoint,
 or the config's checkpoint.path) at most once per checkpoint.interval (1 s),
 and its newest one when Ctrl-C, SIGTERM or a failing sink stops it; a run
@@ -58,6 +62,7 @@ Examples:
   aton run pipeline.json --set encoder.chunk_size=500 --set sinks.0.path=out.aton
   aton run pipeline.json --progress=json 2>progress.jsonl
   aton run pipeline.json --resume
+  generate-config | aton run -
 
 Exit codes: 0 ok, 1 a stage failed, 2 bad arguments, 3 invalid config or
 cannot resume (no checkpoint, another config, a changed input, a damaged
@@ -159,13 +164,14 @@ int run_run(int argc, char** argv) {
     // Where a stopped run can go on from, said after its error.
     auto resume_hint = [&] {
       if (!made) return;
+      const std::string again = args.config == host::kConfigFromStdin ? " (the same config on standard input)" : "";
       if (auto held = made->held_checkpoint())
         reporter.error(held->finishing
                            ? "every chunk reached every sink but not every sink finished: `aton run " + args.config +
-                                 " --resume` completes the output (" + held->file.string() + " records it)"
+                                 " --resume`" + again + " completes the output (" + held->file.string() + " records it)"
                            : "the checkpoint " + held->file.string() + " holds the chunks before chunk " +
                                  std::to_string(held->next_chunk) + ": `aton run " + args.config +
-                                 " --resume` continues from there");
+                                 " --resume`" + again + " continues from there");
     };
     try {
       doing = "starting the plugins";

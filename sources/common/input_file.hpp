@@ -18,6 +18,20 @@
 // 100 ms of SIGINT or SIGTERM in every phase: in create() (the header row,
 // the counting pass), and on a pipe nobody writes to.
 //
+// Handing records on as they arrive: anything but a regular file, and a
+// followed file, is streamed (streaming()): a read returns what is there,
+// and ready() says without waiting whether a read would find bytes, so a
+// reader can hand on a short batch instead of waiting for its next record.
+//
+// Following (tail -F): a followed regular file does not end at its end: a
+// read there waits for the file to grow, and goes on with a new file at the
+// path when the old one was renamed away (log rotation) or from its start
+// when it was truncated (copytruncate). The bytes read form one stream; each
+// file read (or the same one after a truncation) is a segment of it, and
+// place_of() turns an offset in the stream into the file and offset a
+// checkpoint names. Waits are woken by inotify (the file's folder) and last
+// at most 100 ms, so the run's cancellation is seen in time.
+//
 // Errors are std::runtime_error: "cannot open PATH: REASON (check the
 // source's \"path\")", "cannot read NAME: REASON", and Cancelled.
 #pragma once
@@ -27,8 +41,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace aton::sources {
 
@@ -55,36 +71,77 @@ class InputFile {
   // True when the run is stopping (sdk::Context::cancelled); may be empty.
   using CancelCheck = std::function<bool()>;
 
+  // Where a byte of a followed stream is: the file (device, inode) and the
+  // offset in it.
+  struct Place {
+    std::uint64_t device = 0, inode = 0, offset = 0;
+  };
+
   // Opens `path` read-only, or takes standard input when `path` is empty.
-  InputFile(const std::string& path, CancelCheck cancelled);
+  // `follow`: a regular file is followed as it grows and is replaced.
+  InputFile(const std::string& path, CancelCheck cancelled, bool follow = false);
   ~InputFile();
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
 
   // A regular file (see above): it may be counted, mapped and sought.
   bool regular() const { return regular_; }
+  // Reads return what has arrived (not a regular file, or followed).
+  bool streaming() const { return !regular_ || follow_; }
+  bool following() const { return follow_; }
+  // Whether a read would return without waiting: bytes are there, the input
+  // ended, or (followed) the file grew, was replaced or truncated. Never waits.
+  bool ready();
   bool is_stdin() const { return !owns_; }
   int fd() const { return fd_; }
   const std::string& name() const { return name_; }
 
   // Up to `size` bytes: at least one, or 0 at the end of the input. Waits
-  // for a pipe's bytes as long as it takes, in steps that ask `cancelled`.
+  // for a pipe's bytes as long as it takes, in steps that ask `cancelled`;
+  // a followed file has no end: the wait lasts until the run is cancelled.
   std::size_t read_some(char* buffer, std::size_t size);
   // `size` bytes, or fewer only at the end of the input.
   std::size_t read_full(char* buffer, std::size_t size);
-  // Goes to byte `offset` of a regular file; throws for anything else.
+  // Goes to byte `offset` of a regular file; throws for anything else. The
+  // stream's offsets then count from the file's start again.
   void seek(std::uint64_t offset);
+  // Followed: where byte `at` of the stream (at or after the oldest byte
+  // not yet consumed) is; the segments before `at` are forgotten.
+  Place place_of(std::uint64_t at);
+  // Followed: whether byte `at` of the stream starts a segment after the
+  // first (a new file, or the file again after a truncation).
+  bool starts_segment(std::uint64_t at) const;
+  // The file at the path now: its device and inode and size, or nothing
+  // when there is none.
+  static std::optional<Place> identify(const std::string& path);
   // Throws Cancelled when the run is stopping.
   void check_cancelled() const {
     if (cancelled_ && cancelled_()) throw Cancelled();
   }
 
  private:
+  // Followed, at the end of the file: whether it was replaced or truncated,
+  // and if so goes on with the new segment.
+  bool next_segment();
+  void wait_for_change();
+  void watch();
+
   int fd_ = -1;
   bool owns_ = true;
   bool regular_ = false;
+  bool follow_ = false;
+  std::string path_;
   std::string name_;  // the path, or <stdin>
   CancelCheck cancelled_;
+  // Followed: the stream offset of the next byte read, the segments (the
+  // stream offset where each starts, with its file), the inotify descriptor.
+  std::uint64_t total_ = 0;
+  struct Segment {
+    std::uint64_t start;
+    Place file;  // offset: unused
+  };
+  std::vector<Segment> segments_;
+  int notify_fd_ = -1;
 };
 
 // The run's cancellation as the host tells it to a plugin instance: a

@@ -1,9 +1,14 @@
 // What identifies an input file for resumable runs: its size and its
 // modification time. A source saves them with its position and, on resume,
 // refuses a file whose size or time changed, since a saved byte offset means
-// nothing in another text. Header-only; shared by the file-reading sources.
+// nothing in another text. A followed file changes by design: there the
+// file is named by device and inode (FollowedPlace). Header-only; shared by
+// the file-reading sources.
 #pragma once
 
+#include "input_file.hpp"
+
+#include <aton/plugin.h>
 #include <rapidjson/document.h>
 
 #include <sys/stat.h>
@@ -52,6 +57,45 @@ struct InputIdentity {
     if (time_it->value.GetInt64() != mtime_ns)
       throw std::runtime_error(name + ": the input changed since the checkpoint (it was modified since); run "
                                "again without --resume");
+  }
+};
+
+// A followed file's place (see InputFile): the position's offset is in the
+// file with this device and inode.
+struct FollowedPlace {
+  InputFile::Place place;
+
+  template <class Writer>
+  void write(Writer& w) const {
+    w.Key("device");
+    w.Uint64(place.device);
+    w.Key("inode");
+    w.Uint64(place.inode);
+  }
+
+  // On resume, whether to read the file at `path` from its start rather
+  // than from `offset`: as tail -F does, when the file saved is no longer
+  // there (rotated while the run was stopped) or is shorter than `offset`
+  // (truncated). Says so in a warning; throws when there is no file.
+  static bool restart(const rapidjson::Value& saved, const std::string& path, std::uint64_t offset,
+                      const std::string& name, const aton_host_api* host) {
+    auto device = saved.FindMember("device");
+    auto inode = saved.FindMember("inode");
+    if (device == saved.MemberEnd() || !device->value.IsUint64() || inode == saved.MemberEnd() ||
+        !inode->value.IsUint64())
+      throw std::runtime_error(name + ": the saved position does not name a followed file (was the run made "
+                                      "without \"follow\"?); run again without --resume");
+    auto now = InputFile::identify(path);
+    if (!now) throw std::runtime_error(name + ": cannot resume: there is no file at " + path);
+    std::string why;
+    if (now->device != device->value.GetUint64() || now->inode != inode->value.GetUint64())
+      why = "was replaced since the checkpoint (rotated)";
+    else if (now->offset < offset)
+      why = "is shorter than at the checkpoint (truncated)";
+    if (why.empty()) return false;
+    std::string message = name + ": the file " + why + ": reading the file there now from its start";
+    if (host && host->log) host->log(host->host, ATON_LOG_WARNING, message.c_str());
+    return true;
   }
 };
 

@@ -13,8 +13,8 @@
 namespace aton::csv_source {
 
 CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::string name,
-                     sources::InputFile::CancelCheck cancelled, std::size_t max_row_bytes)
-    : file_(path, std::move(cancelled)),
+                     sources::InputFile::CancelCheck cancelled, std::size_t max_row_bytes, bool follow)
+    : file_(path, std::move(cancelled), follow),
       name_(std::move(name)),
       max_row_bytes_(std::max<std::size_t>(max_row_bytes, 1)),
       delimiter_(delimiter),
@@ -30,6 +30,7 @@ void CsvReader::seek(std::uint64_t offset, std::uint64_t line, bool skip_lf) {
   started_ = true;  // past the byte order mark
   line_ = line;
   skip_lf_ = skip_lf;
+  ready_until_ = 0;
 }
 
 bool CsvReader::fill() {
@@ -37,14 +38,74 @@ bool CsvReader::fill() {
   consumed_ += size_;
   pos_ = 0;
   // A pipe gives what it has, so rows flow as a slow writer writes them.
-  size_ = file_.regular() ? file_.read_full(buffer_.data(), buffer_.size())
-                          : file_.read_some(buffer_.data(), buffer_.size());
+  size_ = file_.streaming() ? file_.read_some(buffer_.data(), buffer_.size())
+                            : file_.read_full(buffer_.data(), buffer_.size());
   eof_ = size_ == 0;
   if (!started_) {
     started_ = true;
     if (size_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
   }
   return size_ > pos_ || (size_ > 0 && fill());
+}
+
+bool CsvReader::row_ready() {
+  if (!file_.streaming()) return true;
+  for (;;) {
+    // The LF of the last row's CR is that row's: the next starts after it.
+    if (skip_lf_ && pos_ < size_) {
+      skip_lf_ = false;
+      if (buffer_[pos_] == '\n') ++pos_;
+    }
+    if (eof_ || bytes() < ready_until_) return true;
+    scan_rows();
+    if (bytes() < ready_until_) return true;
+    // A row longer than the limit: next() says so.
+    if (size_ - pos_ > max_row_bytes_ || !file_.ready()) return size_ - pos_ > max_row_bytes_;
+    // Take in what has arrived after the part of a row held.
+    std::memmove(buffer_.data(), buffer_.data() + pos_, size_ - pos_);
+    consumed_ += pos_;
+    size_ -= pos_;
+    pos_ = 0;
+    if (size_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    std::size_t got = file_.read_some(buffer_.data() + size_, buffer_.size() - size_);
+    size_ += got;
+    if (got == 0) eof_ = true;
+  }
+}
+
+// Row ends as next() finds them: a line end outside quotes, where a quote
+// opens a field only at its start and a CR's LF belongs to it.
+void CsvReader::scan_rows() {
+  const char* data = buffer_.data();
+  std::size_t i = pos_;
+  enum { FieldStart, Unquoted, Quoted, AfterQuote } state = FieldStart;
+  for (; i < size_; ++i) {
+    char c = data[i];
+    switch (state) {
+      case FieldStart:
+        if (c == quote_) {
+          state = Quoted;
+          continue;
+        }
+        state = Unquoted;
+        [[fallthrough]];
+      case Unquoted:
+      case AfterQuote:
+        if (c == delimiter_) {
+          state = FieldStart;
+        } else if (c == '\n' || c == '\r') {
+          if (c == '\r' && i + 1 < size_ && data[i + 1] == '\n') ++i;
+          ready_until_ = consumed_ + i + 1;
+          state = FieldStart;
+        } else if (state == AfterQuote) {
+          state = c == quote_ ? Quoted : Unquoted;  // a doubled quote; else next() reports it
+        }
+        break;
+      case Quoted:
+        if (c == quote_) state = AfterQuote;
+        break;
+    }
+  }
 }
 
 // The first delimiter, CR or LF at or after `i` in the buffer, or size_.
@@ -86,6 +147,7 @@ bool CsvReader::next(CsvRow& row) {
   bool begun = false;
   std::uint64_t quote_line = 0;
   const std::uint64_t row_start = bytes();
+  row.offset = row_start;
 
   auto end_row = [&](char c) {
     ++line_;

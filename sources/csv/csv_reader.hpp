@@ -10,7 +10,9 @@
 // (/dev/zero, a binary file, a quote never closed) cannot fill memory.
 //
 // Reads go through sources::InputFile: a pipe or device is read once, and
-// every read asks the run whether it is stopping.
+// every read asks the run whether it is stopping. Such an input, and a
+// followed file, gives its rows as they arrive: row_ready() says, without
+// waiting, whether next() has a whole row to give.
 #pragma once
 
 #include "../common/input_file.hpp"
@@ -32,6 +34,7 @@ struct CsvRow {
   std::string text;           // the fields' decoded bytes, back to back
   std::vector<Field> fields;
   std::uint64_t line = 0;     // the line the row starts on, from 1
+  std::uint64_t offset = 0;   // the input offset where it starts
   bool blank = false;         // an empty line
 
   std::string_view field(std::size_t i) const { return {text.data() + fields[i].begin, fields[i].size}; }
@@ -43,7 +46,7 @@ class CsvReader {
   // when the file cannot be opened.
   CsvReader(const std::string& path, char delimiter, char quote, std::string name,
             sources::InputFile::CancelCheck cancelled = {},
-            std::size_t max_row_bytes = sources::kDefaultMaxRecordBytes);
+            std::size_t max_row_bytes = sources::kDefaultMaxRecordBytes, bool follow = false);
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
@@ -51,6 +54,15 @@ class CsvReader {
   // Throws std::runtime_error ("<name>: line N: ...") on malformed input or
   // a row longer than max_row_bytes, and sources::Cancelled.
   bool next(CsvRow& row);
+  // Whether next() would return without waiting: a whole row is in the
+  // buffer (what has arrived is taken in, without waiting), or the input
+  // ended. Always true for a regular file that is not followed.
+  bool row_ready();
+  // next() returned false: the input has ended.
+  bool ended() const { return eof_ && pos_ == size_; }
+  // Followed: see sources::InputFile.
+  sources::InputFile::Place place_of(std::uint64_t offset) { return file_.place_of(offset); }
+  bool starts_segment(std::uint64_t offset) const { return file_.starts_segment(offset); }
 
   std::uint64_t bytes() const { return consumed_ + pos_; }
 
@@ -63,6 +75,8 @@ class CsvReader {
 
  private:
   bool fill();
+  // Finds the rows that end in the buffer after pos_ (see ready_until_).
+  void scan_rows();
   std::size_t field_end(std::size_t i) const;
   void end_field(CsvRow& row, bool quoted);
   [[noreturn]] void row_too_long(std::uint64_t line) const;
@@ -79,6 +93,9 @@ class CsvReader {
   bool skip_lf_ = false;        // the last row ended in CR: a following LF belongs to it
   bool eof_ = false;
   std::uint32_t field_begin_ = 0;
+  // Streaming: the input offset past the last row end found in the buffer;
+  // every row that starts before it is whole.
+  std::uint64_t ready_until_ = 0;
 };
 
 }  // namespace aton::csv_source

@@ -4,7 +4,8 @@
 // Resumable runs: the position is the byte offset and line where the next
 // row starts, the records and skipped rows so far, and the input's size and
 // modification time (a changed file is refused). Standard input cannot
-// resume.
+// resume. A followed file (`follow`) grows and is replaced: its position
+// names the file by device and inode instead (sources::FollowedPlace).
 #include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
@@ -37,6 +38,9 @@ class CsvSource : public sdk::Source {
     std::string path = config.string("path");
     if (!path.empty() && path != "-")
       if (auto why = sources::why_unreadable(path)) problems.add(Problems::key("path"), "cannot read " + path + ": " + *why);
+    if (config.boolean("follow", false) && (path.empty() || path == "-"))
+      problems.add(Problems::key("follow"), "follows a file: give its \"path\" (standard input is read as it "
+                                            "comes anyway)");
     std::string delimiter = config.string("delimiter", ",");
     std::string quote = config.string("quote", "\"");
     if (delimiter.size() != 1) problems.add(Problems::key("delimiter"), "must be one character");
@@ -80,14 +84,16 @@ class CsvSource : public sdk::Source {
 
     // A header row unless told otherwise; `columns` alone means none.
     bool header = config.has("header") ? config.boolean("header") : !config.has("columns");
-    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_);
+    header_ = header;
+    follow_ = config.boolean("follow", false);
+    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_, follow_);
     read_names(config, header);
     columns_.assign(names_.size(), infer ? ColumnType::Infer : ColumnType::Str);
     read_types(config);
 
     // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
     read_once_ = path_.empty() || sources::reads_once(path_);
-    if (!read_once_) {
+    if (!read_once_ && !follow_) {  // a followed file has no end to count to
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
@@ -97,15 +103,18 @@ class CsvSource : public sdk::Source {
 
   std::string table() const override { return table_; }
 
+  // Once a record is in hand, a row that has not fully arrived is not
+  // waited for: the batch goes on short (ended() says it is not the end).
   std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
     std::size_t n = 0;
-    while (n < max_records && next_good_row()) {
+    while (n < max_records && next_good_row(n == 0)) {
       emit(out);
       ++n;
       ++records_;
     }
     return n;
   }
+  bool ended() const override { return reader_->ended(); }
 
   aton_source_position position() const override {
     return {sizeof(aton_source_position), records_, reader_->bytes(), total_records_, total_bytes_};
@@ -113,12 +122,14 @@ class CsvSource : public sdk::Source {
 
   std::string save_position() {
     if (read_once_) return {};  // stdin, a FIFO or a device cannot seek: no checkpoints
-    if (!identity_) identity_ = sources::InputIdentity::of(path_, name_);
+    if (!identity_ && !follow_) identity_ = sources::InputIdentity::of(path_, name_);
+    std::optional<sources::FollowedPlace> followed;
+    if (follow_) followed = sources::FollowedPlace{reader_->place_of(reader_->bytes())};
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
     w.StartObject();
     w.Key("offset");
-    w.Uint64(reader_->bytes());
+    w.Uint64(followed ? followed->place.offset : reader_->bytes());
     w.Key("line");
     w.Uint64(reader_->line());
     w.Key("skip_lf");
@@ -127,7 +138,8 @@ class CsvSource : public sdk::Source {
     w.Uint64(records_);
     w.Key("skipped");
     w.Uint64(skipped_);
-    identity_->write(w);
+    if (followed) followed->write(w);
+    else identity_->write(w);
     w.EndObject();
     return out.GetString();
   }
@@ -146,10 +158,17 @@ class CsvSource : public sdk::Source {
         throw std::runtime_error(name_ + ": the saved position has no " + key);
       return it->value.GetUint64();
     };
-    identity_ = sources::InputIdentity::of(path_, name_);
-    identity_->check_saved(saved, name_);
     auto skip_lf = saved.FindMember("skip_lf");
-    reader_->seek(count("offset"), count("line"), skip_lf != saved.MemberEnd() && skip_lf->value.IsTrue());
+    if (follow_ && sources::FollowedPlace::restart(saved, path_, count("offset"), name_, host_)) {
+      // The file there now, from its start: its header row is read again
+      // (the reader made for it has read it already).
+    } else {
+      if (!follow_) {
+        identity_ = sources::InputIdentity::of(path_, name_);
+        identity_->check_saved(saved, name_);
+      }
+      reader_->seek(count("offset"), count("line"), skip_lf != saved.MemberEnd() && skip_lf->value.IsTrue());
+    }
     records_ = count("records");
     skipped_ = count("skipped");
   }
@@ -158,6 +177,7 @@ class CsvSource : public sdk::Source {
   void read_names(const sdk::Config& config, bool header) {
     if (header && next_row()) {
       for (std::size_t i = 0; i < row_.fields.size(); ++i) names_.emplace_back(row_.field(i));
+      header_names_ = names_;
     }
     if (const auto* columns = config.get("columns"); columns && columns->IsArray()) {
       names_.clear();
@@ -201,15 +221,27 @@ class CsvSource : public sdk::Source {
   }
 
   // The next row that is not a blank line (a blank line is a row only when
-  // there is a single column).
-  bool next_row() {
-    while (reader_->next(row_))
-      if (!row_.blank || names_.size() == 1) return true;
+  // there is a single column), nor, following a file, the header row again
+  // at the start of a new file. `wait`: false, when the next row has not
+  // fully arrived, there is none for now (false, and the reader has not ended).
+  bool next_row(bool wait = true) {
+    while ((wait || reader_->row_ready()) && reader_->next(row_)) {
+      if (row_.blank && names_.size() != 1) continue;
+      if (follow_ && header_ && reader_->starts_segment(row_.offset) && is_header_row()) continue;
+      return true;
+    }
     return false;
   }
 
-  bool next_good_row() {
-    while (next_row()) {
+  bool is_header_row() const {
+    if (row_.fields.size() != header_names_.size()) return false;
+    for (std::size_t i = 0; i < header_names_.size(); ++i)
+      if (row_.field(i) != header_names_[i]) return false;
+    return true;
+  }
+
+  bool next_good_row(bool wait) {
+    while (next_row(wait)) {
       if (row_.fields.size() == names_.size()) return true;
       std::string what = name_ + ": line " + std::to_string(row_.line) + ": " +
                          std::to_string(row_.fields.size()) + " fields where the header has " +
@@ -217,7 +249,7 @@ class CsvSource : public sdk::Source {
       if (!skip_bad_rows_) throw std::runtime_error(what + " (on_error: \"skip\" skips such rows)");
       if (++skipped_ <= kSkipsLogged) log(ATON_LOG_WARNING, what + "; row skipped");
     }
-    if (skipped_ > 0 && !skips_reported_) {
+    if (skipped_ > 0 && !skips_reported_ && reader_->ended()) {
       skips_reported_ = true;
       log(ATON_LOG_WARNING, name_ + ": skipped " + std::to_string(skipped_) +
                                 " rows with the wrong number of fields (on_error: \"skip\")");
@@ -287,6 +319,8 @@ class CsvSource : public sdk::Source {
   char delimiter_ = ',', quote_ = '"';
   bool skip_bad_rows_ = false;
   bool read_once_ = true;
+  bool header_ = true, follow_ = false;
+  std::vector<std::string> header_names_;  // the header row as read, before "columns"
   std::size_t max_row_bytes_ = sources::kDefaultMaxRecordBytes;
   sources::InputFile::CancelCheck cancelled_;
   std::unique_ptr<CsvReader> reader_;
@@ -327,6 +361,11 @@ const aton_option kOptions[] = {
      "The most bytes one row may take; a longer one is an error, so that an input that never ends a row "
      "cannot fill memory.",
      "{\"minimum\":1}"},
+    {"follow", "boolean", "false", 0,
+     "Follow the file as it grows and across rotation (renamed away and made again, or truncated), as tail -F "
+     "does, until the run is stopped (SIGINT, SIGTERM); a new file's header row is skipped; checkpoints name the "
+     "file by device and inode.",
+     nullptr},
 };
 
 }  // namespace

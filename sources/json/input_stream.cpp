@@ -14,11 +14,11 @@ constexpr std::size_t kReleaseLag = 4u << 20;
 }  // namespace
 
 InputStream::InputStream(const std::string& path, std::size_t block_size, Access access,
-                         sources::InputFile::CancelCheck cancelled)
-    : file_(path, std::move(cancelled)),
+                         sources::InputFile::CancelCheck cancelled, bool follow)
+    : file_(path, std::move(cancelled), follow),
       name_(path.empty() ? "<stdin>" : path),
       block_size_(std::max<std::size_t>(block_size, 1)) {
-  if (access == Access::MapFiles && !file_.is_stdin() && file_.regular()) map_ = MappedFile::map(file_.fd());
+  if (access == Access::MapFiles && !file_.is_stdin() && !file_.streaming()) map_ = MappedFile::map(file_.fd());
   if (map_) {
     data_ = map_->view().data();
     end_ = map_->view().size();
@@ -33,6 +33,7 @@ InputStream::~InputStream() = default;
 
 bool InputStream::more() {
   if (eof_) return false;
+  if (no_wait_ && !file_.ready()) throw WouldWait{};
   // The consumed bytes leave memory: count their lines first.
   count_lines_to(pos_);
   if (pos_ > 0) {
@@ -52,10 +53,10 @@ bool InputStream::more() {
   // A regular file fills the block; a pipe gives what it has, so records
   // flow as a slow writer writes them.
   std::size_t want = buffer_.size() - end_;
-  std::size_t n = file_.regular() ? file_.read_full(buffer_.data() + end_, want)
-                                  : file_.read_some(buffer_.data() + end_, want);
+  std::size_t n = file_.streaming() ? file_.read_some(buffer_.data() + end_, want)
+                                    : file_.read_full(buffer_.data() + end_, want);
   end_ += n;
-  eof_ = file_.regular() ? n < want : n == 0;  // read_full stops short only at the end
+  eof_ = file_.streaming() ? n == 0 : n < want;  // read_full stops short only at the end
   return n > 0;
 }
 

@@ -19,7 +19,12 @@
 //
 // Reads go through sources::InputFile: anything but a regular file (a FIFO,
 // /dev/stdin, a device) is read in blocks, once, and every read asks the run
-// whether it is stopping (see input_file.hpp).
+// whether it is stopping (see input_file.hpp). So is a followed file.
+//
+// Not waiting: such an input gives what has arrived. With set_no_wait(true),
+// more() throws WouldWait instead of waiting when nothing more has arrived,
+// so that a reader can hand on the records it has; the window is left as it
+// was.
 #pragma once
 
 #include "../common/input_file.hpp"
@@ -35,6 +40,9 @@
 
 namespace aton::json_source {
 
+// Thrown by more() in no-wait mode; not an error (not a std::exception).
+struct WouldWait {};
+
 class InputStream {
  public:
   enum class Access {
@@ -47,8 +55,9 @@ class InputStream {
   // Opens `path`, or reads stdin when `path` is empty. Throws
   // std::runtime_error naming the file when it cannot be opened.
   // `cancelled`: see sources::InputFile.
+  // `follow`: see sources::InputFile (read in blocks, never mapped).
   explicit InputStream(const std::string& path, std::size_t block_size = kBlockSize, Access access = Access::Blocks,
-                       sources::InputFile::CancelCheck cancelled = {});
+                       sources::InputFile::CancelCheck cancelled = {}, bool follow = false);
   ~InputStream();
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
@@ -69,6 +78,13 @@ class InputStream {
   bool more();
   // Whether the end of the input is in the window: more() adds nothing.
   bool ended() const { return eof_; }
+  // See above. A regular file that is not followed always has its bytes.
+  void set_no_wait(bool on) { no_wait_ = on; }
+  bool no_wait() const { return no_wait_; }
+  // Followed: the file and offset of input offset `offset` (see
+  // sources::InputFile::place_of).
+  sources::InputFile::Place place_of(std::size_t offset) { return file_.place_of(offset); }
+  bool following() const { return file_.following(); }
   // Throws sources::Cancelled when the run is stopping.
   void check_cancelled() const { file_.check_cancelled(); }
   // Mapped: whether the file shrank under the mapping (see MappedFile);
@@ -110,6 +126,7 @@ class InputStream {
 
   sources::InputFile file_;
   bool eof_ = false;
+  bool no_wait_ = false;
   std::string name_;
   std::size_t block_size_;
   std::vector<char> buffer_;        // block_size_ bytes, more while one value needs it

@@ -84,12 +84,20 @@ RecordReader::RecordReader(InputStream& in, Layout layout, std::optional<std::st
 
 std::size_t RecordReader::read(sdk::RecordBuilder& out, std::size_t max) {
   std::size_t n = 0;
-  while (n < max && advance()) {
-    parse_record(out);
-    ++n;
-    ++records_;
-    if (layout_ == Layout::Json) state_ = State::AfterRecord;
+  try {
+    while (n < max) {
+      // Once a record is in hand, a read that would wait gives up instead.
+      in_.set_no_wait(n > 0);
+      if (!advance()) break;
+      parse_record(out);
+      ++n;
+      ++records_;
+      if (layout_ == Layout::Json) state_ = State::AfterRecord;
+    }
+  } catch (const WouldWait&) {
+    // The next record has not (fully) arrived: hand on those that have.
   }
+  in_.set_no_wait(false);
   // Records that read the zeros of a truncated mapping are never passed on.
   check_truncated();
   in_.release_consumed();
@@ -103,7 +111,7 @@ RecordReader::Resume RecordReader::resume_point() const {
 }
 
 void RecordReader::resume_at(const Resume& at) {
-  if (at.state < static_cast<int>(State::Start) || at.state > static_cast<int>(State::End))
+  if (at.state < static_cast<int>(State::Start) || at.state > static_cast<int>(State::AfterComma))
     throw std::runtime_error(name_ + ": the saved position has an unknown reader state");
   in_.seek(at.offset, {at.line, at.line_start});
   records_ = at.records;
@@ -155,9 +163,7 @@ bool RecordReader::advance() {
         char c = in_.peek();
         if (c == ',') {
           in_.take();
-          skip_ws();
-          if (in_.peek() == ']') fail("a ',' before ']': trailing commas are not JSON");
-          state_ = State::InArray;
+          state_ = State::AfterComma;
         } else if (c == ']') {
           in_.take();
           state_ = tables_ ? State::AfterTable : State::Trailing;
@@ -166,6 +172,11 @@ bool RecordReader::advance() {
         }
         continue;
       }
+      case State::AfterComma:
+        skip_ws();
+        if (in_.peek() == ']') fail("a ',' before ']': trailing commas are not JSON");
+        state_ = State::InArray;
+        continue;
       case State::FirstKey:
         skip_ws();
         if (in_.peek() == '}') {
@@ -217,6 +228,14 @@ void RecordReader::read_key() {
     bool in_text = false;
     current_key_.assign(r.string(in_text));
   });
+  // The key is consumed and the state still says Key: from here the read
+  // cannot start again, so it waits for what it needs.
+  struct Waiting {
+    InputStream& in;
+    bool was = in.no_wait();
+    ~Waiting() { in.set_no_wait(was); }
+  } waiting{in_};
+  in_.set_no_wait(false);
   skip_ws();
   if (in_.peek() != ':') fail("expected ':' after \"" + current_key_ + "\", found " + describe(in_.peek(), in_.at_end()));
   in_.take();

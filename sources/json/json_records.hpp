@@ -47,8 +47,13 @@ class RecordReader {
   RecordReader(InputStream& in, Layout layout, std::optional<std::string> table, std::string name,
                std::size_t max_record_bytes = sources::kDefaultMaxRecordBytes);
 
-  // Emits up to `max` records; fewer only at the end of the input.
+  // Emits up to `max` records; fewer at the end of the input, or when the
+  // input streams (a pipe, a followed file) and the next record has not
+  // fully arrived: the records that have are handed on rather than held
+  // while the writer is quiet. The first record is waited for.
   std::size_t read(sdk::RecordBuilder& out, std::size_t max);
+  // The input has ended: read() emits nothing more.
+  bool ended() const { return state_ == State::End; }
 
   // The chosen table, or empty for an array or JSON Lines.
   const std::string& table() const { return table_name_; }
@@ -72,7 +77,12 @@ class RecordReader {
   static constexpr std::size_t kMaxDepth = ValueBuilder::kDefaultMaxDepth;
 
  private:
-  enum class State { Start, FirstInArray, InArray, AfterRecord, FirstKey, Key, AfterTable, Line, Trailing, End };
+  // Checkpoints hold a state's number: new states go last. Each step that
+  // consumes input sets the state before it reads on, so that a read cut
+  // short (WouldWait) starts again from the state alone; read_key() is the
+  // exception, and reads on waiting once it took a key.
+  enum class State { Start, FirstInArray, InArray, AfterRecord, FirstKey, Key, AfterTable, Line, Trailing, End,
+                     AfterComma };
 
   // Reads the structure up to the next record: true when one follows.
   bool advance();

@@ -4,7 +4,9 @@
 // Resumable runs: the position is the byte offset past the last record read
 // with the reader's outer-structure state (inside which table's array), the
 // line count for messages, and the input's size and modification time (a
-// changed file is refused). Standard input cannot resume.
+// changed file is refused). Standard input cannot resume. A followed file
+// (JSON Lines, `follow`) grows and is replaced: its position names the
+// file by device and inode instead (sources::FollowedPlace).
 #include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
@@ -31,6 +33,11 @@ bool has_lines_suffix(const std::string& path) {
   return ext == ".jsonl" || ext == ".ndjson";
 }
 
+Layout layout_of(const sdk::Config& config, const std::string& path) {
+  std::string format = config.string("format", "auto");
+  return format == "jsonl" || (format == "auto" && has_lines_suffix(path)) ? Layout::Lines : Layout::Json;
+}
+
 class JsonSource : public sdk::Source {
  public:
   // The input can be read; nothing is opened (ABI 1.3; create() calls it first).
@@ -39,15 +46,22 @@ class JsonSource : public sdk::Source {
     if (!path.empty() && path != "-")
       if (auto why = sources::why_unreadable(path))
         problems.add(sdk::Problems::key("path"), "cannot read " + path + ": " + *why);
+    if (config.boolean("follow", false)) {
+      if (path.empty() || path == "-")
+        problems.add(sdk::Problems::key("follow"), "follows a file: give its \"path\" (standard input is read as "
+                                                   "it comes anyway)");
+      else if (layout_of(config, path) != Layout::Lines)
+        problems.add(sdk::Problems::key("follow"), "follows JSON Lines only: set \"format\": \"jsonl\" (or name "
+                                                   "the file .jsonl or .ndjson)");
+    }
   }
 
   explicit JsonSource(const sdk::Context& context) : host_(context.host) {
     const auto& config = context.config;
     path_ = config.string("path");
     if (path_ == "-") path_.clear();
-    std::string format = config.string("format", "auto");
-    Layout layout = format == "jsonl" || (format == "auto" && has_lines_suffix(path_)) ? Layout::Lines
-                                                                                        : Layout::Json;
+    Layout layout = layout_of(config, path_);
+    follow_ = config.boolean("follow", false);
     std::optional<std::string> table;
     if (config.has("table")) table = config.string("table");
     bool count = config.boolean("count", true);
@@ -60,7 +74,7 @@ class JsonSource : public sdk::Source {
     // A FIFO, /dev/stdin or a device gives its bytes once: no first pass.
     read_once_ = path_.empty() || sources::reads_once(path_);
     std::optional<JsonOutline> outline;
-    if (!read_once_) {
+    if (!read_once_ && !follow_) {  // a followed file has no end to count to
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
@@ -83,7 +97,8 @@ class JsonSource : public sdk::Source {
         }
       }
     }
-    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles, cancelled);
+    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles, cancelled,
+                                           follow_);
     reader_ = std::make_unique<RecordReader>(*input_, layout, table, name, max_record_bytes);
     table_ = !reader_->table().empty() ? reader_->table() : table ? *table : "records";
     if (table_.empty()) table_ = "records";
@@ -99,6 +114,7 @@ class JsonSource : public sdk::Source {
   std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
     return reader_->read(out, max_records);
   }
+  bool ended() const override { return reader_->ended(); }
 
   aton_source_position position() const override {
     return {sizeof(aton_source_position), reader_->records(), input_->Tell(), total_records_, total_bytes_};
@@ -106,8 +122,15 @@ class JsonSource : public sdk::Source {
 
   std::string save_position() {
     if (read_once_) return {};  // stdin, a FIFO or a device cannot seek: no checkpoints
-    if (!identity_) identity_ = sources::InputIdentity::of(path_, "json: " + path_);
+    if (!identity_ && !follow_) identity_ = sources::InputIdentity::of(path_, "json: " + path_);
     RecordReader::Resume at = reader_->resume_point();
+    std::optional<sources::FollowedPlace> followed;
+    if (follow_) {
+      // The offset in the file that holds the cursor, which may be an older
+      // file than the one read now; lines count on over files.
+      followed = sources::FollowedPlace{input_->place_of(at.offset)};
+      at.offset = followed->place.offset;
+    }
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
     auto strings = [&](const char* key, const std::vector<std::string>& list) {
@@ -136,7 +159,8 @@ class JsonSource : public sdk::Source {
     text("key", at.current_key);
     strings("keys", at.keys);
     strings("arrays", at.arrays);
-    identity_->write(w);
+    if (followed) followed->write(w);
+    else identity_->write(w);
     w.EndObject();
     return out.GetString();
   }
@@ -169,12 +193,18 @@ class JsonSource : public sdk::Source {
         for (const auto& s : get(key).GetArray()) out.push_back(text_of(s));
       return out;
     };
-    identity_ = sources::InputIdentity::of(path_, name);
-    identity_->check_saved(saved, name);
     RecordReader::Resume at;
     at.offset = count("offset");
-    at.line = count("line");
-    at.line_start = count("line_start");
+    if (follow_) {
+      // The file it names, if still at the path, is read on from there;
+      // else the file there now is read from its start.
+      if (sources::FollowedPlace::restart(saved, path_, at.offset, name, host_)) at.offset = 0;
+    } else {
+      identity_ = sources::InputIdentity::of(path_, name);
+      identity_->check_saved(saved, name);
+    }
+    at.line = at.offset == 0 ? 1 : count("line");
+    at.line_start = at.offset == 0 ? 0 : count("line_start");
     at.records = count("records");
     at.state = get("state").IsInt() ? get("state").GetInt() : -1;
     at.tables = get("tables").IsTrue();
@@ -190,6 +220,7 @@ class JsonSource : public sdk::Source {
   const aton_host_api* host_;
   std::string path_;
   bool read_once_ = true;
+  bool follow_ = false;
   std::string table_;
   std::int64_t total_records_ = -1;
   std::int64_t total_bytes_ = -1;
@@ -217,6 +248,11 @@ const aton_option kOptions[] = {
      "Read in blocks (stdin, a FIFO, a device): the most bytes one record (or line) may take; a longer one is an "
      "error, so that an input that never ends a record cannot fill memory. A mapped file holds records in place.",
      "{\"minimum\":1}"},
+    {"follow", "boolean", "false", 0,
+     "JSON Lines: follow the file as it grows and across rotation (renamed away and made again, or truncated), "
+     "as tail -F does, until the run is stopped (SIGINT, SIGTERM); checkpoints name the file by device and "
+     "inode.",
+     nullptr},
 };
 
 }  // namespace

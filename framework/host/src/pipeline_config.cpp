@@ -284,7 +284,8 @@ PluginConfig plugin_entry(const JsonValue* v, std::string pointer) {
 // allocation and returns the text cut short, which then reads as JSON that
 // ends early instead of "out of memory while reading the config".
 std::string read_config_file(const fs::path& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool from_stdin = file == kConfigFromStdin;
+  int fd = from_stdin ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ConfigError(file.string() + ": cannot open the config file: " + std::strerror(errno));
   std::string text;
   struct stat st;
@@ -299,10 +300,10 @@ std::string read_config_file(const fs::path& file) {
       text.append(block, static_cast<std::size_t>(n));
     }
   } catch (...) {
-    ::close(fd);
+    if (!from_stdin) ::close(fd);
     throw;
   }
-  ::close(fd);
+  if (!from_stdin) ::close(fd);
   return text;
 }
 
@@ -359,7 +360,7 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
   PipelineConfig config;
   config.secrets = std::move(secrets);
   config.file = file;
-  config.dir = fs::absolute(file).parent_path();
+  config.dir = file == kConfigFromStdin ? fs::current_path() : fs::absolute(file).parent_path();
   if (const auto* e = find(doc, "encoder"); good(e, "/encoder")) {
     if (const auto* v = find(*e, "chunk_size")) config.encoder.chunk_size = v->GetUint64();
     if (const auto* v = find(*e, "sample_size")) config.encoder.sample_size = v->GetUint64();
@@ -381,7 +382,8 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
   if (const auto* sinks = find(doc, "sinks"); sinks && sinks->IsArray())
     for (rapidjson::SizeType i = 0; i < sinks->Size(); ++i)
       config.sinks.push_back(plugin_entry(&(*sinks)[i], "/sinks/" + std::to_string(i)));
-  config.checkpoint.path = config.dir / (fs::path(file).filename().string() + ".checkpoint");
+  config.checkpoint.path =
+      config.dir / (file == kConfigFromStdin ? std::string("stdin.checkpoint") : fs::path(file).filename().string() + ".checkpoint");
   if (const auto* c = find(doc, "checkpoint"); good(c, "/checkpoint")) {
     if (const auto* v = find(*c, "enabled")) config.checkpoint.enabled = v->GetBool();
     if (const auto* v = find(*c, "fsync")) config.checkpoint.fsync = v->GetBool();

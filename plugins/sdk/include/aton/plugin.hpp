@@ -230,9 +230,15 @@ class Source {
  public:
   virtual ~Source() = default;
   virtual std::string table() const = 0;
-  // Emits up to max_records records; returns how many. Returns fewer than
-  // max_records only at the end of the input (0 means nothing was left).
+  // Emits up to max_records records; returns how many (0: nothing was
+  // left). Fewer than max_records means the end of the input, unless
+  // ended() says otherwise.
   virtual std::size_t next_batch(RecordBuilder& out, std::size_t max_records) = 0;
+  // Asked after a batch of fewer than max_records records, not empty:
+  // whether the input has ended. A source that hands on what has arrived (a
+  // pipe whose writer is quiet, a followed file) says false, and is asked
+  // for the next batch (the C ABI's ATON_OK with a short batch).
+  virtual bool ended() const { return true; }
   virtual aton_source_position position() const = 0;
 };
 
@@ -479,7 +485,7 @@ const aton_source_api* source_api() noexcept {
         return guarded(s.error, [&] {
           RecordBuilder builder(*b);
           *produced = s.object->next_batch(builder, max);
-          return *produced < max ? ATON_END : ATON_OK;
+          return *produced == max || (*produced > 0 && !s.object->ended()) ? ATON_OK : ATON_END;
         }, "reading records");
       },
       [](void* p, aton_source_position* out) noexcept {

@@ -48,7 +48,7 @@ struct PluginConfig {
 // (docs/CONFIG.md; the mechanics are in checkpoint.hpp).
 struct CheckpointOptions {
   bool enabled = true;          // false: no checkpoint is written
-  std::filesystem::path path;   // absolute; default: "<config file>.checkpoint"
+  std::filesystem::path path;   // absolute; default: "<config file>.checkpoint" (stdin.checkpoint for stdin)
   bool fsync = false;           // fsync the checkpoint (and its folder) on every write
   // The least time between two checkpoint writes; 0: after every chunk. A
   // run that stops (a signal, a sink failing) writes its newest one anyway.
@@ -72,6 +72,11 @@ struct PipelineConfig {
 // Looks up an environment variable; nothing when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_environment();
+
+// The config file name that means standard input (`aton run -`): its text
+// is read from there, its relative paths are relative to the working
+// directory, and its default checkpoint is stdin.checkpoint there.
+inline const std::filesystem::path kConfigFromStdin = "-";
 
 // Step 1. `overrides` are `--set` arguments: "encoder.chunk_size=500",
 // "sinks.0.path=out.aton" (the value is JSON if it parses, else a string).
