@@ -48,8 +48,7 @@ bool CsvReader::fill() {
   return size_ > pos_ || (size_ > 0 && fill());
 }
 
-bool CsvReader::row_ready() {
-  if (!file_.streaming()) return true;
+bool CsvReader::row_arrived() {
   for (;;) {
     // The LF of the last row's CR is that row's: the next starts after it.
     if (skip_lf_ && pos_ < size_) {

@@ -57,7 +57,7 @@ class CsvReader {
   // Whether next() would return without waiting: a whole row is in the
   // buffer (what has arrived is taken in, without waiting), or the input
   // ended. Always true for a regular file that is not followed.
-  bool row_ready();
+  bool row_ready() { return !file_.streaming() || row_arrived(); }
   // next() returned false: the input has ended.
   bool ended() const { return eof_ && pos_ == size_; }
   // Followed: see sources::InputFile.
@@ -75,6 +75,7 @@ class CsvReader {
 
  private:
   bool fill();
+  bool row_arrived();  // row_ready() of a streamed input
   // Finds the rows that end in the buffer after pos_ (see ready_until_).
   void scan_rows();
   std::size_t field_end(std::size_t i) const;

@@ -248,3 +248,41 @@ TEST_CASE("follow is refused where it cannot apply", "[sources][flow]") {
   CHECK_THROWS_WITH(SourceInstance(load_source("csv"), R"({"follow": true})", run),
                     Catch::Contains("follows a file"));
 }
+
+TEST_CASE("a followed file replaced or truncated while the run was stopped is read again from its start",
+          "[sources][flow]") {
+  TempDir dir;
+  auto path = dir / "app.jsonl";
+  append(path, "{\"id\": 1}\n{\"id\": 2}\n");
+  std::vector<std::string> warnings;
+  std::mutex warnings_mutex;
+  RunContext run([&](const std::string&, aton_log_level level, std::string_view message) {
+    std::lock_guard lock(warnings_mutex);
+    if (level == ATON_LOG_WARNING) warnings.emplace_back(message);
+  });
+  Watchdog watchdog(run, std::chrono::seconds(20));
+  Plugin plugin = load_source("json");
+  const std::string config = "{\"plugin\": \"json\", \"path\": " + quoted(path) + ", \"follow\": true}";
+  std::string saved;
+  {
+    SourceInstance source(plugin, config, run);
+    source.save_positions(true);
+    RecordBatch batch = source.next_batch(100);
+    REQUIRE(ids_of(batch) == std::vector<std::string>{"1", "2"});
+    saved = batch.resume_position;
+  }
+  SECTION("rotated") {
+    fs::rename(path, dir / "app.jsonl.1");
+    append(path, "{\"id\": 3}\n");
+  }
+  SECTION("truncated") {
+    fs::resize_file(path, 0);
+    append(path, "{\"id\": 3}\n");
+  }
+  SourceInstance resumed(plugin, config, run);
+  resumed.restore_position(saved, 2);
+  CHECK(read_ids(resumed, 1) == std::vector<std::string>{"3"});
+  std::lock_guard lock(warnings_mutex);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("reading the file there now from its start"));
+}
