@@ -9,6 +9,7 @@ ATON_DEBIAN_PACKAGES=(
   libsqlite3-dev sqlite3
   libpq-dev postgresql
   python3
+  groff-base  # the man page test renders aton.1 (scripts/package-test adds man-db)
 )
 
 aton_install_deps() {

@@ -3,6 +3,7 @@
 // README shows verbatim) outside the tree against that install only, once
 // with find_package(Aton) and once with pkg-config, and run both.
 #include "sinks/sink_test_helpers.hpp"
+#include "support/install.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -44,9 +45,7 @@ TEST_CASE("the README's C++ example builds against the installed library with fi
   TempDir dir;
   const fs::path prefix = dir / "prefix";
   const ProcessOptions slow = with_timeout(std::chrono::minutes(5));
-  auto install = run_process({"cmake", "--install", ATON_BUILD_DIR, "--prefix", prefix.string()}, slow);
-  INFO(install.out << install.err);
-  REQUIRE(install.exit_code == 0);
+  install_build_tree(prefix);
   CHECK(fs::exists(prefix / "lib/libaton.a"));
   CHECK(fs::exists(prefix / "lib/cmake/Aton/AtonConfig.cmake"));
   CHECK(fs::exists(prefix / "lib/cmake/Aton/AtonConfigVersion.cmake"));

@@ -2,6 +2,7 @@
 // plugins/examples/jsonl_sink as its own CMake project against that install
 // only, and have the installed `aton run` load it from plugin_dirs.
 #include "sinks/sink_test_helpers.hpp"
+#include "support/install.hpp"
 #include "support/process.hpp"
 
 #include <rapidjson/document.h>
@@ -20,10 +21,7 @@ TEST_CASE("a sink built against the installed SDK only is loaded from plugin_dir
   const fs::path prefix = dir / "prefix";
   const ProcessOptions slow = with_timeout(std::chrono::minutes(5));
 
-  auto install = run_process({"cmake", "--install", ATON_BUILD_DIR, "--prefix", prefix.string()}, slow);
-  INFO(install.out << install.err);
-  REQUIRE(install.exit_code == 0);
-  CHECK(fs::exists(prefix / "bin/aton"));
+  install_build_tree(prefix);
   CHECK(fs::exists(prefix / "include/aton/plugin.h"));
   CHECK(fs::exists(prefix / "include/aton/plugin.hpp"));
   CHECK(fs::exists(prefix / "lib/cmake/AtonSDK/AtonSDKConfig.cmake"));
