@@ -51,6 +51,7 @@ def config(source, path, plugin_dir, chunk_size, flush_interval):
 def writer(fifo, rate, seconds, sent):
     """Writes `rate` records a second for `seconds`, each with its time."""
     with open(fifo, "wb", buffering=0) as out:
+        time.sleep(0.5)  # aton opened the FIFO; let it finish starting, which is not latency
         start = time.monotonic()
         written = 0
         total = int(rate * seconds)
@@ -80,15 +81,24 @@ def measure(args, rate):
         thread = threading.Thread(target=writer, args=(fifo, rate, args.seconds, sent))
         thread.start()
         latencies = []
-        for line in run.stdout:
+        # The stdout sink writes each chunk with one write() and puts the
+        # newline between chunks before the next one, so a chunk's last row
+        # has no newline until then: read what each write() brought, and
+        # count its last line as whole (a pipe keeps writes up to 64 KiB whole).
+        fd = run.stdout.fileno()
+        while True:
+            data = os.read(fd, 1 << 20)
+            if not data:
+                break
             now = time.monotonic_ns()
-            text = line.strip()
-            # Rows are "seq, t"; header and table lines start with @ or a letter.
-            if not text[:1].isdigit():
-                continue
-            parts = text.split(b",")
-            if len(parts) == 2:
-                latencies.append((now - int(parts[1])) / 1e6)
+            for text in data.split(b"\n"):
+                text = text.strip()
+                # Rows are "seq, t"; header and table lines start with @ or a letter.
+                if not text[:1].isdigit():
+                    continue
+                parts = text.split(b",")
+                if len(parts) == 2:
+                    latencies.append((now - int(parts[1])) / 1e6)
         thread.join()
         err = run.stderr.read().decode(errors="replace")
         if run.wait() != 0:
