@@ -97,11 +97,16 @@ int run_run(int argc, char** argv) {
        "auto (a live line on a terminal) | line (the live line; plain lines into a pipe or file) | "
        "json (one object per chunk on stderr, and an error event if the run fails) | none")
       ("resume", "continue an interrupted run from its checkpoint")
+      ("flush-interval", po::value<std::string>()->value_name("MS"),
+       "emit a chunk short when it has not filled within MS milliseconds (0: never); the same as "
+       "--set encoder.flush_interval=MS. Default: none for a file, 1000 for a pipe, stdin or a followed file")
       ("quiet,q", "print nothing but errors")
       ("verbose,v", "also print the plugins' debug messages");
   ConfigCommandLine args;
   if (auto done = parse_config_command(argc, argv, "run", kHelp, kExamples, options, args)) return *done;
   const auto& vm = args.options;
+  if (vm.count("flush-interval"))
+    args.overrides.push_back("encoder.flush_interval=" + vm["flush-interval"].as<std::string>());
   ProgressMode mode;
   if (vm.count("quiet")) mode = ProgressMode::Quiet;
   else if (progress == "json") mode = ProgressMode::Json;

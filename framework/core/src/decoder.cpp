@@ -25,7 +25,10 @@ struct TableState {
   std::vector<std::optional<Value>> defaults;  // parallel to columns
   std::vector<std::optional<std::string_view>> dictionary;
   // The stream this block starts: every chunk holds as many rows as its
-  // first, but the last, which may hold fewer (docs/FORMAT.md, 5).
+  // first, but the last, which may hold fewer, and those marked @flushed
+  // (docs/FORMAT.md, 5). `sized`: false while every chunk so far was
+  // @flushed; the next chunk then says the size.
+  bool sized = true;
   std::size_t first_rows = 0;
   std::size_t first_line = 0;
   std::size_t short_line = 0;  // a chunk with fewer rows was seen here: the last
@@ -50,6 +53,7 @@ struct PendingHeader {
   std::optional<ChunkMark> chunk;
   bool has_schema = false;
   bool has_extension = false;
+  bool flushed = false;  // @flushed: short because its stream went quiet, not the last
   std::vector<std::string_view> columns;
   std::vector<std::pair<std::string_view, Value>> defaults;
   std::vector<std::optional<std::string_view>> dictionary;
@@ -248,7 +252,7 @@ struct Decoder::Impl {
   detail::ChunkSequence chunk_sequence;
 
   void line(std::string_view text);
-  void check_chunk_order(const Cursor& c, std::size_t table, std::size_t count);
+  void check_chunk_order(const Cursor& c, std::size_t table, std::size_t count, bool flushed);
   void header_line(Cursor& c);
   void chunk_line(Cursor& c);
   void list(Cursor& c, const std::function<void(Cursor&)>& item);
@@ -318,8 +322,12 @@ void Decoder::Impl::header_line(Cursor& c) {
       pending.dictionary[index] = parser.string(c);
       pending.dictionary_at[index] = {c.line_number(), at + 1};
     });
+  } else if (c.consume("@flushed")) {
+    c.skip_spaces();
+    if (!c.at_end()) c.fail("unexpected text after @flushed");
+    pending.flushed = true;
   } else {
-    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict or @chunk)");
+    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict, @chunk or @flushed)");
   }
 }
 
@@ -380,7 +388,7 @@ void Decoder::Impl::table_line(Cursor& c) {
       }
     if (found == tables.size())
       c.fail_at(0, "continuation of table '" + std::string(name) + "', which has not started");
-    check_chunk_order(c, found, count);
+    check_chunk_order(c, found, count, pending.flushed);
     TableState& state = states[found];
     for (std::string_view column : pending.columns) {
       state.columns.push_back(column);
@@ -414,6 +422,7 @@ void Decoder::Impl::table_line(Cursor& c) {
       state.defaults[i] = value;
     }
     state.dictionary = pending.dictionary;
+    state.sized = !pending.flushed;
     state.first_rows = count;
     state.first_line = line_number;
     // The same table again (two appended runs, two documents joined): a new
@@ -436,7 +445,7 @@ void Decoder::Impl::table_line(Cursor& c) {
 
 // Chunks carry no id, so two full chunks swapped look like any others; what
 // shows is a chunk that cannot stand where it is in its stream.
-void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::size_t count) {
+void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::size_t count, bool flushed) {
   TableState& state = states[index];
   const std::string table = "'" + tables[index].name + "'";
   if (state.short_line != 0)
@@ -446,13 +455,21 @@ void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::s
                      std::to_string(state.first_line) +
                      "): the chunks are out of order (join per_chunk files in chunk id order) or come from "
                      "different runs");
-  if (count > state.first_rows)
+  if (state.sized && count > state.first_rows)
     c.fail_at(0, "a continuation of table " + table + " with " + rows_text(count) + ", more than the " +
                      rows_text(state.first_rows) + " of the first chunk of its stream at line " +
                      std::to_string(state.first_line) +
                      " (every chunk holds as many rows as the first, the last one fewer): the chunks are out "
                      "of order or come from different runs");
-  if (count < state.first_rows) {
+  if (flushed) return;  // short by time, and more follows
+  if (!state.sized && count > 0) {
+    // Every chunk before was flushed: this one is full, or the last.
+    state.sized = true;
+    state.first_rows = count;
+    state.first_line = line_number;
+    return;
+  }
+  if (count < state.first_rows || !state.sized) {
     state.short_line = line_number;
     state.short_rows = count;
   }

@@ -37,6 +37,8 @@ struct IncrementalEncoder::Impl {
   std::size_t chunks_completed = 0;
   double progress_hint = 0;
   std::optional<Chunk> held;  // complete, waiting to learn whether it is last
+  bool short_chunks = false;  // flush() emitted a chunk short: total_chunks is unknown
+  bool open_ended = false;    // the newest chunk out went out not marked last
   std::deque<Chunk> ready;
   bool finished = false;
 
@@ -126,7 +128,7 @@ void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
 }
 
 std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
-  if (!total_records) return std::nullopt;
+  if (!total_records || short_chunks) return std::nullopt;
   std::size_t n = (*total_records + options.chunk_size - 1) / options.chunk_size;
   return n == 0 ? 1 : n;
 }
@@ -181,6 +183,7 @@ void IncrementalEncoder::Impl::release_held(bool is_last) {
     held->metadata.total_records = held->metadata.end_idx;
     held->metadata.progress = 1.0;
   }
+  open_ended = !is_last;
   ready.push_back(std::move(*held));
   held.reset();
 }
@@ -240,9 +243,36 @@ void IncrementalEncoder::finish() {
     s.fix_plan(s.sample);
     for (std::size_t i = 0; i < s.sample.size(); ++i) s.encode(s.sample[i], i);
   }
-  if (s.rows_in_chunk > 0 || s.chunks_completed == 0) s.complete_chunk();
+  if (s.rows_in_chunk > 0 || s.chunks_completed == 0 || (!s.held && s.open_ended)) s.complete_chunk();
   s.release_held(true);
   s.finished = true;
+}
+
+void IncrementalEncoder::release() {
+  Impl& s = *impl_;
+  s.release_held(s.total_records && s.records_chunked >= *s.total_records);
+}
+
+void IncrementalEncoder::flush() {
+  Impl& s = *impl_;
+  if (s.finished) return;
+  if (!s.plan && !s.sample.empty()) {
+    s.fix_plan(s.sample);
+    for (std::size_t i = 0; i < s.sample.size(); ++i) s.encode(s.sample[i], i);
+    s.sample.clear();
+    s.sample_arena = Arena();
+  }
+  if (s.rows_in_chunk > 0) {
+    s.short_chunks = true;
+    s.complete_chunk();
+    // Short and not the last: said in its text, so that a decoder does not
+    // take it for its stream's last chunk (docs/FORMAT.md, 5).
+    if (!(s.total_records && s.records_chunked >= *s.total_records)) {
+      Chunk& chunk = s.held ? *s.held : s.ready.back();
+      chunk.data.insert(0, "@flushed\n");
+    }
+  }
+  release();
 }
 
 std::optional<Chunk> IncrementalEncoder::pop() {

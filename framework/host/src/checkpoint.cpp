@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::string_view kFormat = "aton-checkpoint";
 constexpr int kVersion = 1;
+constexpr int kVersionWithSkip = 2;  // the same, with "source":{..., "skip":N}
 constexpr std::string_view kChecksumPrefix = "#fnv1a64 ";
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t hash = 14695981039346656037ull) {
@@ -74,7 +75,7 @@ std::string checkpoint_text(const Checkpoint& c) {
   w.Key("format");
   string(kFormat);
   w.Key("version");
-  w.Int(kVersion);
+  w.Int(c.source_skip ? kVersionWithSkip : kVersion);
   w.Key("config");
   string(c.config);
   w.Key("pipeline");
@@ -89,6 +90,10 @@ std::string checkpoint_text(const Checkpoint& c) {
   string(c.source_plugin);
   w.Key("position");
   string(c.source_position);
+  if (c.source_skip) {
+    w.Key("skip");
+    w.Uint64(c.source_skip);
+  }
   w.EndObject();
   w.Key("encoder");
   string(c.encoder);
@@ -137,10 +142,11 @@ Checkpoint parse_checkpoint(std::string_view text, const fs::path& file) {
   if (doc.HasParseError() || !doc.IsObject()) refuse(file, "it is damaged (not a JSON object)");
   if (string_member(doc, "format", file) != kFormat) refuse(file, "it is not an aton checkpoint");
   const auto& version = member(doc, "version", file);
-  if (!version.IsInt() || version.GetInt() != kVersion)
+  if (!version.IsInt() || (version.GetInt() != kVersion && version.GetInt() != kVersionWithSkip))
     refuse(file, "it was written by another version of aton (checkpoint version " +
                      (version.IsInt() ? std::to_string(version.GetInt()) : std::string("?")) + ", this aton reads " +
-                     std::to_string(kVersion) + "); run again without --resume");
+                     std::to_string(kVersion) + " and " + std::to_string(kVersionWithSkip) +
+                     "); run again without --resume");
   Checkpoint c;
   c.config = string_member(doc, "config", file);
   c.pipeline = string_member(doc, "pipeline", file);
@@ -150,6 +156,8 @@ Checkpoint parse_checkpoint(std::string_view text, const fs::path& file) {
   if (!source.IsObject()) refuse(file, "\"source\" is not an object");
   c.source_plugin = string_member(source, "plugin", file);
   c.source_position = string_member(source, "position", file);
+  if (source.HasMember("skip")) c.source_skip = count_member(source, "skip", file);
+  if (c.source_skip > c.records) refuse(file, "\"skip\" is more than \"records\"");
   c.encoder = string_member(doc, "encoder", file);
   const auto& sinks = member(doc, "sinks", file);
   if (!sinks.IsArray()) refuse(file, "\"sinks\" is not an array");

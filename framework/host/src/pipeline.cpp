@@ -2,11 +2,11 @@
 
 #include <aton/chunk.hpp>
 #include <aton/errors.hpp>
+#include <aton/host/flush_clock.hpp>
 #include <aton/host/plugin_check.hpp>
 #include <aton/stream_encoder.hpp>
 
 #include <algorithm>
-#include <deque>
 #include <exception>
 #include <new>
 #include <thread>
@@ -128,17 +128,24 @@ ResolvedPipeline prepare_pipeline(const std::filesystem::path& file, const std::
   });
 }
 
+namespace {
+
+// Encoder options are checked before anything else, the checkpoint included.
+const ResolvedPipeline& with_valid_encoder(const ResolvedPipeline& spec) {
+  spec.encoder.validate();
+  return spec;
+}
+
+}  // namespace
+
 Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserver* observer,
                    const Checkpoint* resume)
-    : encoder_options_(spec.encoder),
+    : tracker_(with_valid_encoder(spec), resume, run),
+      encoder_options_(spec.encoder),
       secrets_(spec.secrets),
       run_(run),
       observer_(observer),
       batches_(spec.queue_capacity) {
-  encoder_options_.validate();
-  check_resumable(spec, resume);
-  // Before any plugin starts: a second run must not create its files.
-  if (checkpointing_ || resume_) lock_.emplace(lock_file_for(spec.checkpoint.path));
   try {
     source_ = std::make_unique<SourceInstance>(spec.source.plugin, spec.source.config_json, run);
   } catch (const Error& e) {
@@ -158,12 +165,8 @@ Pipeline::Pipeline(const ResolvedPipeline& spec, RunContext& run, PipelineObserv
     chunk_queues_.push_back(std::make_unique<BoundedQueue<Delivery>>(spec.queue_capacity));
   }
   delivered_.assign(sinks_.size(), 0);
-  sink_states_.resize(sinks_.size());
-  last_sink_states_.resize(sinks_.size());
-  if (resume_)
-    for (std::size_t i = 0; i < sinks_.size(); ++i) last_sink_states_[i] = resume_->sinks[i].state;
-  if (resume_) restore(*resume_);
-  source_->save_positions(checkpointing_);
+  if (const Checkpoint* from = tracker_.resumed_from()) records_out_ = from->records;
+  tracker_.start(*source_, sinks_, encoder_options_);
 }
 
 namespace {
@@ -190,75 +193,6 @@ std::optional<std::string> why_not_resumable(const ResolvedPipeline& spec) {
   for (const auto& s : spec.sinks)
     if (!can_resume(s.plugin)) return why_not_resumable(s);
   return std::nullopt;
-}
-
-// Everything that can be checked before any plugin starts.
-void Pipeline::check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume) {
-  checkpoint_options_ = spec.checkpoint;
-  config_file_ = std::filesystem::absolute(spec.config_file).lexically_normal().string();
-  fingerprint_ = pipeline_fingerprint(spec);
-  std::optional<std::string> unsupported = why_not_resumable(spec);
-  checkpointing_ = spec.checkpoint.enabled && !unsupported;
-  if (spec.checkpoint.enabled && unsupported && !resume)
-    run_.log("host", ATON_LOG_DEBUG, "no checkpoints for this run: " + *unsupported);
-  if (!resume) return;
-
-  const std::string file = spec.checkpoint.path.string();
-  if (unsupported) throw ResumeError("--resume: " + *unsupported);
-  if (resume->pipeline != fingerprint_ || resume->source_plugin != spec.source.plugin.name() ||
-      resume->sinks.size() != spec.sinks.size())
-    throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config (" +
-                      resume->config + ", or this one with other settings or --set values); run "
-                      "without --resume to start over");
-  for (std::size_t i = 0; i < spec.sinks.size(); ++i)
-    if (resume->sinks[i].plugin != spec.sinks[i].plugin.name())
-      throw ResumeError("cannot resume from the checkpoint " + file + ": it was made for another config");
-  resume_ = *resume;
-  checkpoint_started_ = true;  // the checkpoint resumed from holds until a newer one
-  checkpoint_finishing_ = resume->finishing;
-  checkpoint_next_chunk_ = resume->next_chunk;
-  checkpoint_written_ = resume->next_chunk;
-  next_chunk_out_ = resume->next_chunk;
-  records_out_ = resume->records;
-}
-
-// Gives every plugin its saved state. A sink already restored may now hold
-// the interrupted run's output, so a failure suspends it (keeps it) while the
-// others, still fresh, are aborted.
-void Pipeline::restore(const Checkpoint& checkpoint) {
-  const std::string prefix = "cannot resume from the checkpoint " + checkpoint_options_.path.string() + ": ";
-  std::size_t restored = 0;
-  try {
-    // A finishing checkpoint: every record was delivered, nothing is read again.
-    if (!checkpoint.finishing) {
-      // Validates the encoder's part before anything runs.
-      IncrementalEncoder::resume(encoder_options_, source_->table(), checkpoint.encoder);
-      try {
-        source_->restore_position(checkpoint.source_position, checkpoint.records);
-      } catch (const Error& e) {
-        throw ResumeError(prefix + "source '" + source_->plugin().name() + "': " + e.what());
-      }
-    }
-    for (; restored < sinks_.size(); ++restored) {
-      try {
-        sinks_[restored]->restore_state(checkpoint.sinks[restored].state);
-      } catch (const Error& e) {
-        throw ResumeError(prefix + "sink '" + sinks_[restored]->plugin().name() + "': " + e.what());
-      }
-    }
-  } catch (const ResumeError&) {
-    for (std::size_t i = 0; i < sinks_.size(); ++i) i < restored ? sinks_[i]->suspend() : sinks_[i]->abort();
-    throw;
-  } catch (const Error& e) {
-    for (auto& sink : sinks_) sink->abort();
-    throw ResumeError(prefix + e.what());
-  }
-}
-
-std::optional<Pipeline::HeldCheckpoint> Pipeline::held_checkpoint() const {
-  std::lock_guard lock(mutex_);
-  if (!checkpoint_started_) return std::nullopt;
-  return HeldCheckpoint{checkpoint_options_.path, checkpoint_next_chunk_, checkpoint_finishing_};
 }
 
 // Instances are destroyed here, on the owner's thread, after run() joined
@@ -320,12 +254,12 @@ std::vector<NamedQueueStats> Pipeline::queue_stats() const {
 RunSummary Pipeline::run() {
   started_ = std::chrono::steady_clock::now();
   if (run_.cancelled()) cancel("cancelled before the run started");
-  const bool only_finish = resume_ && resume_->finishing;
+  const bool only_finish = tracker_.only_finish();
   if (only_finish) {
     // Every chunk had reached every sink: the sinks only finish.
     run_.log("host", ATON_LOG_INFO,
-             "the checkpoint " + checkpoint_options_.path.string() + " records that every chunk (" +
-                 std::to_string(resume_->next_chunk) + ") reached every sink: completing their finish, "
+             "the checkpoint " + tracker_.held()->file.string() + " records that every chunk (" +
+                 std::to_string(tracker_.resumed_from()->next_chunk) + ") reached every sink: completing their finish, "
                  "nothing is read or written again");
     for (auto& q : chunk_queues_) q->close();
   }
@@ -351,18 +285,11 @@ RunSummary Pipeline::run() {
     completed = finishing_ && sinks_finished_ == sinks_.size();
     resumable_stop = !completed && failure_ && failure_->resumable;
   }
-  if (resumable_stop) write_held_back_checkpoint();
+  if (resumable_stop) tracker_.keep_newest();
 
   std::lock_guard lock(mutex_);
   // Finished, or failed in a way no checkpoint survives: nothing to resume.
-  if (completed || !failure_ ? checkpointing_ || resume_ : checkpoint_started_ && !failure_->resumable) {
-    try {
-      remove_checkpoint(checkpoint_options_.path);
-    } catch (const std::exception& e) {
-      run_.log("host", ATON_LOG_WARNING, e.what());
-    }
-    checkpoint_started_ = false;
-  }
+  tracker_.run_ended(completed || !failure_, failure_ && failure_->resumable);
   if (failure_ && completed)
     run_.log("host", ATON_LOG_WARNING,
              failure_->message + " as the sinks were finishing; every one finished: the output is complete");
@@ -386,6 +313,7 @@ void Pipeline::source_stage() {
   const std::size_t batch_size = encoder_options_.chunk_size;
   std::size_t records = 0;
   try {
+    if (!skip_restored_records()) return;
     while (!run_.cancelled()) {
       RecordBatch batch = source_->next_batch(batch_size, spare_batch());
       records += batch.records.size();
@@ -400,32 +328,55 @@ void Pipeline::source_stage() {
   }
 }
 
+// A resumed run whose checkpoint lies inside a batch: the records from the
+// restored position to the checkpoint's end went out already; read them
+// again and drop them. False when the stage has nothing more to do (the
+// run stopped, or the input ended right there).
+bool Pipeline::skip_restored_records() {
+  std::size_t skip = tracker_.records_to_skip();
+  while (skip > 0 && !run_.cancelled()) {
+    RecordBatch batch = source_->next_batch(std::min(skip, encoder_options_.chunk_size), spare_batch());
+    skip -= batch.records.size();
+    if (batch.last && skip > 0)
+      throw SourceError("the input ended " + std::to_string(skip) + " records before the checkpoint's end; "
+                        "it changed since the interrupted run");
+    if (batch.last) {
+      // The input ends exactly where the checkpoint does: the encoder gets an empty last batch.
+      batch.first_record += batch.records.size();
+      batch.records.clear();
+      if (batches_.push(std::move(batch))) batches_.close();
+      return false;
+    }
+    recycle(std::move(batch));
+  }
+  return !run_.cancelled();
+}
+
 void Pipeline::encoder_stage() {
   std::optional<IncrementalEncoder> encoder;
-  std::size_t pushed = resume_ ? resume_->records : 0;
-  // The source's position after each batch taken and not yet matched to a
-  // chunk, keyed by the index one past the batch's last record.
-  std::deque<std::pair<std::size_t, std::string>> positions;
+  const Checkpoint* resumed = tracker_.resumed_from();
+  std::size_t pushed = resumed ? resumed->records : 0;
   auto start = [&](std::optional<std::size_t> total) {
-    if (resume_)
-      encoder.emplace(IncrementalEncoder::resume(encoder_options_, source_->table(), resume_->encoder, total));
+    if (resumed)
+      encoder.emplace(IncrementalEncoder::resume(encoder_options_, source_->table(), resumed->encoder, total));
     else
       encoder.emplace(encoder_options_, source_->table(), total);
   };
   bool last_marked = false;  // the newest chunk sent is marked is_last
-  auto emit = [&](Chunk&& chunk) {
-    last_marked = chunk.is_last;
-    std::shared_ptr<const ResumePoint> point;
-    if (checkpointing_) {
-      std::size_t end = chunk.metadata.end_idx;
-      while (!positions.empty() && positions.front().first < end) positions.pop_front();
-      // No batch ends here (a source that returned a short batch before its
-      // end): no checkpoint after this chunk; the next one that lines up has.
-      // An empty position: the source cannot say where it stands (stdin).
-      if (!positions.empty() && positions.front().first == end && !positions.front().second.empty())
-        point = std::make_shared<const ResumePoint>(ResumePoint{positions.front().second, encoder->checkpoint(chunk)});
+  FlushClock clock(encoder_options_.flush_interval);
+  std::size_t emitted_end = pushed;  // records in the chunks sent
+  bool emitted = false;              // a chunk was sent during the current batch
+  // Sends every chunk the encoder has completed; false when the run stopped.
+  auto emit_ready = [&] {
+    while (auto chunk = encoder->pop()) {
+      last_marked = chunk->is_last;
+      emitted_end = chunk->metadata.end_idx;
+      emitted = true;
+      std::shared_ptr<const ResumePoint> point;
+      if (tracker_.enabled()) point = tracker_.resume_point(*chunk, *encoder);
+      if (!deliver({std::make_shared<const Chunk>(std::move(*chunk)), std::move(point)})) return false;
     }
-    return deliver({std::make_shared<const Chunk>(std::move(chunk)), std::move(point)});
+    return true;
   };
   // A source that announced its total must deliver exactly that many: one
   // that ends short (a pipe it read twice, a file that changed) would
@@ -440,16 +391,32 @@ void Pipeline::encoder_stage() {
   };
   try {
     bool total_known = false;
-    while (auto batch = batches_.pop()) {
+    while (true) {
+      bool timed_out = false;
+      auto deadline = clock.deadline();
+      // Past the deadline with batches still queued (a source faster than
+      // the encoder) counts too: a chunk waits no longer than the interval.
+      if (deadline && FlushClock::Clock::now() >= *deadline) timed_out = true;
+      std::optional<RecordBatch> batch;
+      if (!timed_out) batch = deadline ? batches_.pop_until(*deadline, timed_out) : batches_.pop();
+      if (timed_out) {
+        // What is pending goes out now, short; the chunk ends where a batch ended.
+        encoder->flush();
+        if (!emit_ready()) return;
+        clock.flushed();
+        continue;
+      }
+      if (!batch) break;
       const aton_source_position& at = batch->position;
-      if (checkpointing_)
-        positions.emplace_back(batch->first_record + batch->records.size(), std::move(batch->resume_position));
+      if (tracker_.enabled())
+        tracker_.batch_taken(batch->first_record + batch->records.size(), std::move(batch->resume_position));
       if (!encoder) {
         std::optional<std::size_t> total;
         if (at.total_records >= 0) total = static_cast<std::size_t>(at.total_records);
         total_known = total.has_value();
         announced = total.value_or(0);
         start(total);
+        clock.first_batch(at);
       } else if (!total_known && at.total_records >= 0) {
         encoder->set_total_records(static_cast<std::size_t>(at.total_records));
         total_known = true;
@@ -458,20 +425,26 @@ void Pipeline::encoder_stage() {
       if (total_known && pushed + batch->records.size() > announced) return off_total("went on");
       if (!total_known && at.total_bytes > 0)
         encoder->set_progress(std::min(1.0, static_cast<double>(at.bytes) / static_cast<double>(at.total_bytes)));
+      emitted = false;
       for (const Value& record : batch->records) {
         encoder->push(record);
         ++pushed;
-        while (auto chunk = encoder->pop())
-          if (!emit(std::move(*chunk))) return;
+        if (!emit_ready()) return;
       }
+      // A stream does not hold a chunk back until the next record says
+      // whether it was the last: finish() closes it instead (FlushClock).
+      if (clock.streaming() && !batch->last) {
+        encoder->release();
+        if (!emit_ready()) return;
+      }
+      clock.after_batch(pushed - emitted_end, emitted, FlushClock::Clock::now());
       recycle(std::move(*batch));
     }
     if (batches_.cancelled() || failed()) return;
     if (total_known && pushed != announced) return off_total("ended");
     if (!encoder) start(pushed);
     encoder->finish();
-    while (auto chunk = encoder->pop())
-      if (!emit(std::move(*chunk))) return;
+    if (!emit_ready()) return;
     // Never finish a stream whose last chunk does not say it is the last.
     if (!last_marked)
       return fail("encoder", "", pushed / encoder_options_.chunk_size,
@@ -505,22 +478,16 @@ bool Pipeline::deliver(Delivery delivery) {
   return true;
 }
 
-std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& delivery, std::string sink_state) {
+std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& delivery) {
   const Chunk& chunk = *delivery.chunk;
   std::lock_guard lock(mutex_);
   ++delivered_[sink];
-  if (checkpointing_) {
-    last_sink_states_[sink] = sink_state;
-    sink_states_[sink].emplace_back(chunk.chunk_id, std::move(sink_state));
-  }
   std::size_t everywhere = *std::min_element(delivered_.begin(), delivered_.end());
   if (everywhere <= reported_) return std::nullopt;
   // Chunks arrive in order on every queue, so the count written everywhere
   // grows by one, and only when the slowest sink writes: this very chunk.
   reported_ = everywhere;
-  next_chunk_out_ = chunk.chunk_id + 1;
-  std::optional<Checkpoint> checkpoint;
-  if (checkpointing_) checkpoint = checkpoint_after(chunk, delivery.resume.get());
+  std::optional<Checkpoint> checkpoint = tracker_.delivered_everywhere(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
   bytes_out_ += chunk.data.size();
   if (!observer_) return checkpoint;
@@ -537,72 +504,6 @@ std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& 
   return checkpoint;
 }
 
-// Under mutex_: the checkpoint after `chunk`, which every sink has written.
-std::optional<Checkpoint> Pipeline::checkpoint_after(const Chunk& chunk, const ResumePoint* point) {
-  Checkpoint c;
-  for (std::size_t i = 0; i < sink_states_.size(); ++i) {
-    auto& states = sink_states_[i];
-    while (!states.empty() && states.front().first < chunk.chunk_id) states.pop_front();
-    if (states.empty() || states.front().first != chunk.chunk_id) return std::nullopt;
-    c.sinks.push_back({sinks_[i]->plugin().name(), states.front().second});
-  }
-  if (!point) return std::nullopt;
-  c.config = config_file_;
-  c.pipeline = fingerprint_;
-  c.next_chunk = chunk.chunk_id + 1;
-  c.records = chunk.metadata.end_idx;
-  c.source_plugin = source_->plugin().name();
-  c.source_position = point->source_position;
-  c.encoder = point->encoder;
-  checkpoint_started_ = true;
-  return c;
-}
-
-// Outside mutex_, so other sinks go on meanwhile; a write that lost the race
-// to a newer checkpoint is skipped. The interval bounds the cost: a file
-// written and renamed per chunk is most of a fast run's system time, and
-// the text (the encoder's state, a checksum) most of a small chunk's work.
-void Pipeline::write_checkpoint(Checkpoint checkpoint) {
-  std::lock_guard lock(checkpoint_mutex_);
-  if (checkpoint.next_chunk <= checkpoint_written_) return;  // a newer one is already there
-  auto now = std::chrono::steady_clock::now();
-  if (checkpoint_written_at_ &&
-      std::chrono::duration<double>(now - *checkpoint_written_at_).count() < checkpoint_options_.interval_seconds) {
-    checkpoint_held_back_ = std::move(checkpoint);
-    return;
-  }
-  store_checkpoint(checkpoint);
-  checkpoint_written_at_ = now;
-}
-
-void Pipeline::write_held_back_checkpoint() {
-  std::lock_guard lock(checkpoint_mutex_);
-  if (!checkpoint_held_back_ || checkpoint_held_back_->next_chunk <= checkpoint_written_) return;
-  try {
-    store_checkpoint(*checkpoint_held_back_);
-  } catch (const std::exception& e) {
-    run_.log("host", ATON_LOG_WARNING, std::string("the newest checkpoint was not kept: ") + e.what());
-  }
-}
-
-void Pipeline::store_checkpoint(const Checkpoint& checkpoint) {
-  try {
-    write_file_atomically(checkpoint_options_.path, checkpoint_text(checkpoint), checkpoint_options_.fsync);
-  } catch (const std::exception&) {
-    // None was ever written: no checkpoint holds, whatever checkpoint_after() expected.
-    if (checkpoint_written_ == 0) {
-      std::lock_guard state(mutex_);
-      checkpoint_started_ = false;
-    }
-    throw;
-  }
-  checkpoint_written_ = checkpoint.next_chunk;
-  std::lock_guard state(mutex_);
-  checkpoint_next_chunk_ = checkpoint.next_chunk;
-  checkpoint_finishing_ = checkpoint.finishing;
-  checkpoint_started_ = true;
-}
-
 // Whether this sink is to finish(): when every sink has every chunk and
 // nothing has stopped the run. Then, when checkpointing, the first sink
 // thread to get here writes the finishing checkpoint (the others wait for
@@ -616,9 +517,9 @@ bool Pipeline::begin_finish() {
     if (finishing_) return true;
     if (failure_) return false;
   }
-  if (checkpointing_ && !(resume_ && resume_->finishing)) {
+  {
     try {
-      write_finishing_checkpoint();
+      tracker_.write_finishing();
     } catch (const std::exception& e) {
       fail("checkpoint", "", std::nullopt, std::string(e.what()) + " (set checkpoint.path to a writable place, "
                                            "or checkpoint.enabled to false)");
@@ -630,26 +531,6 @@ bool Pipeline::begin_finish() {
   return true;
 }
 
-void Pipeline::write_finishing_checkpoint() {
-  Checkpoint c;
-  {
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < sinks_.size(); ++i) {
-      if (last_sink_states_[i].empty()) return;  // a sink wrote nothing: no state to finish from
-      c.sinks.push_back({sinks_[i]->plugin().name(), last_sink_states_[i]});
-    }
-    c.next_chunk = next_chunk_out_;
-    c.records = records_out_;
-  }
-  c.config = config_file_;
-  c.pipeline = fingerprint_;
-  c.source_plugin = source_->plugin().name();
-  c.finishing = true;
-  std::lock_guard lock(checkpoint_mutex_);
-  checkpoint_held_back_.reset();  // superseded
-  store_checkpoint(c);
-}
-
 void Pipeline::sink_stage(std::size_t index) {
   SinkInstance& sink = *sinks_[index];
   auto& queue = *chunk_queues_[index];
@@ -659,11 +540,10 @@ void Pipeline::sink_stage(std::size_t index) {
       chunk_id = delivery->chunk->chunk_id;
       aton_chunk c = to_c_chunk(*delivery->chunk);
       sink.write(c);
-      std::string state;
-      if (checkpointing_) state = sink.save_state();
-      if (auto checkpoint = delivered(index, *delivery, std::move(state))) {
+      if (tracker_.enabled()) tracker_.sink_wrote(index, *chunk_id, sink.save_state());
+      if (auto checkpoint = delivered(index, *delivery)) {
         try {
-          write_checkpoint(std::move(*checkpoint));
+          tracker_.write(std::move(*checkpoint));
         } catch (const std::exception& e) {
           fail("checkpoint", "", chunk_id, std::string(e.what()) + " (set checkpoint.path to a writable place, "
                                             "or checkpoint.enabled to false)");
@@ -687,7 +567,7 @@ void Pipeline::sink_stage(std::size_t index) {
     bool resumable;
     {
       std::lock_guard lock(mutex_);
-      resumable = checkpoint_started_ && failure_ && failure_->resumable;
+      resumable = tracker_.holds() && failure_ && failure_->resumable;
     }
     // A checkpoint refers to this sink's output: keep it for --resume.
     if (resumable) sink.suspend();

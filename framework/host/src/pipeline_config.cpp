@@ -36,7 +36,8 @@ constexpr std::string_view kHostSchema = R"({
       "compression": {"type": "string", "enum": ["fast", "balanced", "ultra", "adaptive"]},
       "sample_size": {"type": "integer", "minimum": 1},
       "on_new_key": {"type": "string", "enum": ["extend", "error"]},
-      "self_contained": {"type": "boolean"}}},
+      "self_contained": {"type": "boolean"},
+      "flush_interval": {"type": "integer", "minimum": 0}}},
     "queue": {"type": "object", "additionalProperties": false, "properties": {
       "capacity": {"type": "integer", "minimum": 1, "maximum": 4096}}},
     "sinks": {"type": "array", "minItems": 1,
@@ -364,6 +365,8 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
   if (const auto* e = find(doc, "encoder"); good(e, "/encoder")) {
     if (const auto* v = find(*e, "chunk_size")) config.encoder.chunk_size = v->GetUint64();
     if (const auto* v = find(*e, "sample_size")) config.encoder.sample_size = v->GetUint64();
+    if (const auto* v = find(*e, "flush_interval"))
+      config.encoder.flush_interval = std::chrono::milliseconds(v->GetUint64());
     if (const auto* v = find(*e, "compression")) {
       std::string_view name = v->GetString();
       config.encoder.compression = name == "fast"       ? Compression::Fast

@@ -1,6 +1,7 @@
 // How the ATON encoder compresses: the modes of the streaming encoder guide.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -36,6 +37,12 @@ struct EncoderOptions {
   // only the dictionary entries its rows use. Off: the guide's shapes
   // (continuations `table+(N):`), byte for byte.
   bool self_contained = false;
+  // How long a chunk that has records may wait to fill before it is emitted
+  // short, and the sample to reach sample_size before it closes anyway. The
+  // pipeline keeps the clock (aton/host/flush_clock.hpp), not the encoder.
+  // Nothing: the pipeline's default (none for an input of known size, 1 s
+  // for a pipe, stdin or a followed file); zero: never.
+  std::optional<std::chrono::milliseconds> flush_interval;
 
   // Throws EncodingError when an option is out of range.
   void validate() const;

@@ -18,7 +18,8 @@
 //
 // While the total is unknown, a completed chunk is held back until the next
 // record arrives or finish() is called, because only then is is_last known;
-// total_chunks and total_records are empty until the last chunk.
+// total_chunks and total_records are empty until the last chunk. A stream
+// that cannot wait calls release() or flush() instead (see there).
 #pragma once
 
 #include <aton/chunk.hpp>
@@ -58,8 +59,20 @@ class IncrementalEncoder {
   void set_total_records(std::size_t total) noexcept;
 
   // No more records: completes the last chunk (an empty table yields one
-  // chunk with the header and `table(0):`).
+  // chunk with the header and `table(0):`). When the last chunk out went
+  // out not marked last (release(), flush()), this is an empty closing
+  // chunk, `table+(0):`, marked last with the final totals.
   void finish();
+
+  // Streams that must not wait (the host's flush interval). release(): a
+  // completed chunk held back to learn whether it is the last goes out now,
+  // marked last only when the total says so. flush(): also closes the sample
+  // (schema, defaults and dictionary fixed from the records so far; a key
+  // seen later is added with @schema+ as usual) and emits the chunk being
+  // built short. After a short chunk, total_chunks stays unknown until the
+  // last chunk.
+  void release();
+  void flush();
 
   // The next completed chunk, in order, or nothing.
   std::optional<Chunk> pop();

@@ -84,12 +84,25 @@ class BoundedQueue {
       --stats_.waiting_consumers;
     }
     if (stats_.cancelled || items_.empty()) return std::nullopt;
-    std::optional<T> item(std::move(items_.front()));
-    items_.pop_front();
-    ++stats_.popped;
-    not_full_.notify_one();
-    changed_.notify_all();
-    return item;
+    return take(lock);
+  }
+
+  // pop(), waiting no later than `deadline`. Nothing then too, with
+  // *timed_out set (the queue still open and empty), so that a consumer can
+  // act on time passing (the encoder's flush interval).
+  std::optional<T> pop_until(std::chrono::steady_clock::time_point deadline, bool& timed_out) {
+    std::unique_lock lock(mutex_);
+    timed_out = false;
+    if (items_.empty() && !stats_.closed && !stats_.cancelled) {
+      ++stats_.consumer_waits;
+      ++stats_.waiting_consumers;
+      changed_.notify_all();
+      timed_out = !not_empty_.wait_until(lock, deadline,
+                                         [&] { return !items_.empty() || stats_.closed || stats_.cancelled; });
+      --stats_.waiting_consumers;
+    }
+    if (stats_.cancelled || items_.empty()) return std::nullopt;
+    return take(lock);
   }
 
   // No more items will come; consumers drain what is queued.
@@ -136,6 +149,15 @@ class BoundedQueue {
   }
 
  private:
+  std::optional<T> take(std::unique_lock<std::mutex>&) {
+    std::optional<T> item(std::move(items_.front()));
+    items_.pop_front();
+    ++stats_.popped;
+    not_full_.notify_one();
+    changed_.notify_all();
+    return item;
+  }
+
   void wake_all() {
     not_full_.notify_all();
     not_empty_.notify_all();

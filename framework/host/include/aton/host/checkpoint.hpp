@@ -6,8 +6,10 @@
 //   plugin's name and resolved config), so a checkpoint of another config is
 //   refused;
 // - next_chunk = k + 1 and records = one past chunk k's last record;
-// - the source's position after that record (the plugin's own text, which
-//   also identifies the input, so the source refuses a changed input);
+// - the source's position at a batch end at or before that record (the
+//   plugin's own text, which also identifies the input, so the source
+//   refuses a changed input) and `skip`, the records from there to chunk
+//   k's end, which --resume reads again and drops (checkpoint_tracker.hpp);
 // - the encoder's state after chunk k (IncrementalEncoder::checkpoint);
 // - each sink's state after it wrote chunk k (the plugins' own texts).
 // A run whose every chunk reached every sink writes one last checkpoint,
@@ -25,6 +27,9 @@
 //    "source":{"plugin":"json","position":"..."},"encoder":"...",
 //    "sinks":[{"plugin":"file","state":"..."}]}
 // and, in a finishing checkpoint only, a last member "finishing":true.
+// When skip is not 0, "source" has a last member "skip":N and the version
+// is 2, so that an aton that reads only version 1 (and would not skip)
+// refuses it rather than repeat N records.
 // The plugins' texts are JSON strings, so a plugin may use any text. The
 // checksum line makes a torn or edited file detectable even though writes
 // are atomic (aton::OutputFile: a temporary file with an unguessable name
@@ -63,6 +68,7 @@ struct Checkpoint {
   std::size_t records = 0;  // records in chunks 0..next_chunk-1
   std::string source_plugin;
   std::string source_position;
+  std::size_t source_skip = 0;  // records from source_position to `records`
   std::string encoder;
   std::vector<Sink> sinks;
   // Every chunk reached every sink; the sinks were finishing (see above).

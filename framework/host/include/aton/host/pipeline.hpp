@@ -1,4 +1,6 @@
 // Runs one pipeline: a source plugin, the encoder, one or more sink plugins.
+// This comment is THE MODEL; docs/ARCHITECTURE.md points here rather than
+// repeating it.
 //
 // THE MODEL
 //
@@ -6,10 +8,11 @@
 //   [source] ---------------------> [encoder] ---+---> [sink 0]
 //    thread     RecordBatch: an                  +---> [sink 1]   one thread
 //               Arena + Values,                  +---> ...        per sink
-//               chunk_size records               shared_ptr<const Chunk>
+//               1..chunk_size records            shared_ptr<const Chunk>
 //
 // - Stages. Every stage runs on its own thread: the source thread calls the
-//   source plugin's next_batch(chunk_size) and pushes each RecordBatch; the
+//   source plugin's next_batch(chunk_size) and pushes each RecordBatch (a
+//   source may return fewer records than asked: whatever has arrived); the
 //   encoder thread pushes each record into an IncrementalEncoder and pushes
 //   every completed Chunk to each sink's queue; each sink thread writes the
 //   chunks of its queue, in chunk_id order, with the sink plugin's write().
@@ -18,6 +21,14 @@
 //   back, which holds the source back. Memory is bounded by about
 //   C batches + the encoder's sample + C chunks per sink, whatever the input
 //   size.
+// - Time. A chunk fills at chunk_size records. With a flush interval
+//   (encoder.flush_interval; by default only for an input of unknown size:
+//   flush_clock.hpp), the encoder thread waits for a batch no longer than
+//   the oldest pending record's arrival plus the interval; then it emits
+//   what it holds (a short chunk, the sample closed early) and it never
+//   holds a complete chunk back to learn whether it is the last: a stream
+//   that ends after a chunk marked not last gets an empty closing chunk.
+//   Without one, nothing here depends on time.
 // - Ownership. A batch belongs to the source thread until pushed, then to
 //   the queue, then to the encoder thread, which empties it (its Arena)
 //   once its records are encoded and hands it back for the source thread
@@ -25,10 +36,11 @@
 //   all sinks (one copy); the last sink to drop it frees it. A plugin sees a
 //   chunk only for the duration of write(), and owns nothing of the host's.
 // - Where plugin code runs. create() on the thread that builds the Pipeline;
-//   a source's next_batch()/position() on the source thread; a sink's write(),
-//   finish(), abort() on its sink thread; destroy() on the owner's thread
-//   after every stage thread was joined. is_cancelled() and log() may come
-//   from any of them.
+//   a source's next_batch()/position()/save_position() on the source thread;
+//   restore_position()/restore_state() on the thread that builds the
+//   Pipeline; a sink's write(), save_state(), finish(), abort(), suspend() on
+//   its sink thread; destroy() on the owner's thread after every stage
+//   thread was joined. is_cancelled() and log() may come from any of them.
 // - End of stream. The source's last batch (ATON_END) closes the batch
 //   queue; the encoder finishes the last chunk and closes every sink queue;
 //   each sink drains its queue, then waits until every sink has drained;
@@ -44,37 +56,19 @@
 //     sink 'http' (chunk 12): HTTP 400 from http://127.0.0.1:8080/x: ...
 // - Cancellation. cancel() (SIGINT/SIGTERM through SignalWatcher) takes the
 //   same path; run() then throws CancelledError.
-// - Checkpoints (resumable runs; checkpoint.hpp has the file). When every
-//   plugin can resume (ABI 1.1) and checkpoint.enabled holds, each chunk
-//   carries its resume point: the encoder thread takes encoder.checkpoint()
-//   as it pops the chunk, beside the source's saved position after the
-//   chunk's last record. Batches are chunk_size records, like chunks, so
-//   chunk k ends where batch k ends; the encoder thread keeps the saved
-//   position of each batch it took, keyed by the batch's end, and gives each
-//   chunk the one that ends where it ends. That holds through the sample
-//   (several chunks complete at once) and the held-back last chunk (popped
-//   during the next batch): the key is the record index, not the order. Each
-//   sink thread saves its sink's state after every write(). Once every sink
-//   has written chunk k, the sink thread that wrote it last writes the
-//   checkpoint (atomically) before it takes its next chunk, at most once per
-//   checkpoint.interval: a checkpoint due sooner is held back, superseded
-//   by the next, and written only if the run stops first. So a sink that
-//   is alone resends at most the chunks of one interval after a kill -9,
-//   and only the chunk in flight after a signal or a failure. A run that
-//   is cancelled, or whose sink fails, while a checkpoint holds calls
-//   suspend() instead of abort(); a run that finishes removes its
-//   checkpoint, and so does one whose source or encoder fails (the input or
-//   the settings must change, which no checkpoint survives). When every sink
-//   has every chunk, the first sink thread there writes a finishing
-//   checkpoint (checkpoint.hpp) before any sink's finish(); from then on
-//   every sink finishes, whatever stops the run, and a run whose sinks all
-//   finished has succeeded. A run resumed from a finishing checkpoint only
-//   restores the sinks and finishes them. Resuming: the constructor
-//   checks the checkpoint's pipeline fingerprint and every plugin, restores
-//   the source's position and each sink's state, and the encoder continues
-//   with IncrementalEncoder::resume(); chunk ids and record indices go on
-//   from the checkpoint. A run that checkpoints, and every resume, holds the
-//   checkpoint's RunLock from before its plugins start until it is destroyed.
+// - Checkpoints (resumable runs). A CheckpointTracker (checkpoint_tracker.hpp
+//   has its contract) watches the dataflow: the encoder thread tells it each
+//   batch's end and asks it for each chunk's resume point, which travels
+//   with the chunk; the sink thread whose write makes a chunk reach every
+//   sink has it write the checkpoint; the first sink thread to find every
+//   chunk everywhere has it write the finishing checkpoint before any
+//   finish(). Stopped by a signal, a sink or the checkpoint while a
+//   checkpoint holds, the sinks get suspend() instead of abort(). Resuming:
+//   the tracker restores every plugin before run(), the source thread first
+//   reads again and drops the records between the restored position and the
+//   checkpoint's end, and the encoder continues with
+//   IncrementalEncoder::resume(); chunk ids and record indices go on from
+//   the checkpoint.
 //
 // IMPLEMENTATION RULES
 // - A stage never blocks except in a queue or in a plugin call; plugin calls
@@ -87,15 +81,15 @@
 #include <aton/encoder_options.hpp>
 #include <aton/host/bounded_queue.hpp>
 #include <aton/host/checkpoint.hpp>
+#include <aton/host/checkpoint_tracker.hpp>
 #include <aton/host/pipeline_config.hpp>
 #include <aton/host/plugin_instance.hpp>
 #include <aton/host/plugin_library.hpp>
-#include <aton/host/run_lock.hpp>
 #include <aton/host/secrets.hpp>
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -235,40 +229,18 @@ class Pipeline {
   // The checkpoint a stopped run leaves for `aton run --resume`: its file and
   // the chunk it continues from. Nothing when none holds (checkpoints off,
   // or the run stopped before its first one). Call after run().
-  struct HeldCheckpoint {
-    std::filesystem::path file;
-    std::size_t next_chunk = 0;
-    bool finishing = false;  // every chunk reached every sink: --resume only finishes them
-  };
-  std::optional<HeldCheckpoint> held_checkpoint() const;
+  // `finishing`: every chunk reached every sink, --resume only finishes them.
+  using HeldCheckpoint = CheckpointTracker::Held;
+  std::optional<HeldCheckpoint> held_checkpoint() const { return tracker_.held(); }
   // Whether this run records checkpoints (every plugin can resume and
   // checkpoint.enabled).
-  bool checkpointing() const noexcept { return checkpointing_; }
+  bool checkpointing() const noexcept { return tracker_.enabled(); }
 
  private:
-  // What a chunk carries to the sinks besides its text, when checkpointing:
-  // where the source stands after its last record and the encoder's state.
-  struct ResumePoint {
-    std::string source_position;
-    std::string encoder;
-  };
   struct Delivery {
     std::shared_ptr<const Chunk> chunk;
     std::shared_ptr<const ResumePoint> resume;  // null: no checkpoint after this chunk
   };
-
-  void check_resumable(const ResolvedPipeline& spec, const Checkpoint* resume);
-  void restore(const Checkpoint& checkpoint);
-  std::optional<Checkpoint> checkpoint_after(const Chunk& chunk, const ResumePoint* point);
-  // Writes `checkpoint`, or holds it back while checkpoint.interval has not
-  // passed since the last write.
-  void write_checkpoint(Checkpoint checkpoint);
-  // A run that stops resumably keeps its newest checkpoint, held back or not.
-  void write_held_back_checkpoint();
-  void store_checkpoint(const Checkpoint& checkpoint);  // under checkpoint_mutex_
-  // Whether this sink thread is to call finish(); writes the finishing checkpoint once.
-  bool begin_finish();
-  void write_finishing_checkpoint();
 
   struct Failure {
     std::string message;
@@ -286,15 +258,18 @@ class Pipeline {
   bool failed() const;
 
   void source_stage();
+  bool skip_restored_records();
   void encoder_stage();
   RecordBatch spare_batch();
   void recycle(RecordBatch&& batch);
   void sink_stage(std::size_t index);
   bool deliver(Delivery delivery);
   // Returns the checkpoint to write when this made the chunk delivered everywhere.
-  std::optional<Checkpoint> delivered(std::size_t sink, const Delivery& delivery, std::string sink_state);
+  std::optional<Checkpoint> delivered(std::size_t sink, const Delivery& delivery);
+  // Whether this sink thread is to call finish(); writes the finishing checkpoint once.
+  bool begin_finish();
 
-  std::optional<RunLock> lock_;  // one run per checkpoint; released last
+  CheckpointTracker tracker_;  // first: its RunLock is released last
   EncoderOptions encoder_options_;
   Secrets secrets_;
   RunContext& run_;
@@ -306,13 +281,6 @@ class Pipeline {
   std::vector<RecordBatch> spare_batches_;  // encoded, emptied, to be filled again
   std::vector<std::unique_ptr<BoundedQueue<Delivery>>> chunk_queues_;
 
-  // Checkpoints; set in the constructor, then read-only.
-  bool checkpointing_ = false;
-  CheckpointOptions checkpoint_options_;
-  std::string config_file_;
-  std::string fingerprint_;
-  std::optional<Checkpoint> resume_;
-
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable all_drained_;
   std::optional<Failure> failure_;
@@ -320,25 +288,12 @@ class Pipeline {
   std::vector<std::size_t> delivered_;  // chunks written, per sink
   std::size_t reported_ = 0;            // chunks written by every sink
   std::size_t records_out_ = 0;
-  std::size_t next_chunk_out_ = 0;      // the chunk id after the last one written everywhere
   std::size_t bytes_out_ = 0;
   std::chrono::steady_clock::time_point started_;
-  // Each sink's saved state per chunk it wrote that is not yet everywhere.
-  std::vector<std::deque<std::pair<std::size_t, std::string>>> sink_states_;
-  bool checkpoint_started_ = false;  // a checkpoint holds, or is being written
-  bool checkpoint_finishing_ = false;  // the one that holds is a finishing checkpoint
-  std::size_t checkpoint_next_chunk_ = 0;
-  // Each sink's state after its last write (or the one resumed from).
-  std::vector<std::string> last_sink_states_;
   bool finishing_ = false;         // every sink is to finish(), whatever happens next
   std::size_t sinks_finished_ = 0;
 
   std::mutex finish_mutex_;  // the first sink thread at the finish writes the finishing checkpoint
-
-  std::mutex checkpoint_mutex_;  // one checkpoint write at a time, newest wins
-  std::size_t checkpoint_written_ = 0;  // next_chunk of the newest written
-  std::optional<std::chrono::steady_clock::time_point> checkpoint_written_at_;
-  std::optional<Checkpoint> checkpoint_held_back_;  // its text is made only if it is written
 };
 
 }  // namespace aton::host

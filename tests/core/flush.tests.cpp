@@ -1,0 +1,110 @@
+// A stream that must not wait (the pipeline's flush interval): flush()
+// emits short chunks marked @flushed and closes the sample early,
+// release() sends a full chunk without waiting for the next record, and
+// finish() then ends the stream with the empty closing chunk, which carries
+// is_last and the totals. The decoder reads all of it back (FORMAT.md 5).
+#include <aton/arena.hpp>
+#include <aton/decoder.hpp>
+#include <aton/errors.hpp>
+#include <aton/json.hpp>
+#include <aton/stream_encoder.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+aton::Value record(aton::Arena& arena, int id, bool extra = false) {
+  std::string text = "{\"id\":" + std::to_string(id) + ",\"name\":\"user" + std::to_string(id) + "\"" +
+                     (extra ? ",\"extra\":true" : "") + "}";
+  return aton::parse_json(text, arena);
+}
+
+std::vector<aton::Chunk> drain(aton::IncrementalEncoder& encoder) {
+  std::vector<aton::Chunk> out;
+  while (auto chunk = encoder.pop()) out.push_back(std::move(*chunk));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a flushed stream - short chunks marked @flushed, the sample closed early, then a closing chunk",
+          "[encoder][flush]") {
+  aton::Arena arena;
+  aton::EncoderOptions options;
+  options.chunk_size = 4;
+  options.sample_size = 100;
+  aton::IncrementalEncoder encoder(options, "records");
+  std::string stream;
+  auto add = [&](const std::vector<aton::Chunk>& chunks) {
+    for (const auto& c : chunks) stream += (stream.empty() ? "" : "\n") + c.data;
+  };
+
+  for (int i = 0; i < 3; ++i) encoder.push(record(arena, i));
+  CHECK(drain(encoder).empty());  // the sample waits for 100 records...
+  encoder.flush();                // ...or the interval
+  auto first = drain(encoder);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].data.rfind("@flushed\n@schema[", 0) == 0);
+  CHECK(first[0].data.find("records(3):") != std::string::npos);
+  CHECK_FALSE(first[0].is_last);
+  CHECK_FALSE(first[0].total_chunks.has_value());
+  add(first);
+
+  // A key after the early sample: @schema+, as for any drift.
+  for (int i = 3; i < 7; ++i) encoder.push(record(arena, i, i == 5));
+  encoder.release();  // full: it goes out now, not when the next record comes
+  auto second = drain(encoder);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].data.rfind("@schema+[extra:bool]\nrecords+(4):", 0) == 0);
+  CHECK_FALSE(second[0].is_last);
+  add(second);
+
+  encoder.finish();
+  auto closing = drain(encoder);
+  REQUIRE(closing.size() == 1);
+  CHECK(closing[0].data == "records+(0):");
+  CHECK(closing[0].is_last);
+  CHECK(closing[0].chunk_id == 2);
+  CHECK(closing[0].total_chunks == std::optional<std::size_t>(3));
+  CHECK(closing[0].metadata.total_records == std::optional<std::size_t>(7));
+  CHECK(closing[0].metadata.records_in_chunk == 0);
+  add(closing);
+
+  aton::Decoder decoder;
+  decoder.feed(stream);
+  REQUIRE(decoder.tables().size() == 1);
+  const auto& records = decoder.tables()[0].records;
+  REQUIRE(records.size() == 7);
+  for (int i = 0; i < 7; ++i) CHECK(aton::to_json(records[static_cast<std::size_t>(i)]) ==
+                                    aton::to_json(record(arena, i, i == 5)));
+}
+
+TEST_CASE("a stream whose last chunk is still open at the end needs no closing chunk", "[encoder][flush]") {
+  aton::Arena arena;
+  aton::EncoderOptions options;
+  options.chunk_size = 2;
+  options.sample_size = 1;
+  aton::IncrementalEncoder encoder(options, "records");
+  for (int i = 0; i < 3; ++i) {
+    encoder.push(record(arena, i));
+    encoder.release();
+  }
+  encoder.finish();
+  auto chunks = drain(encoder);
+  REQUIRE(chunks.size() == 2);
+  CHECK(chunks[1].data.rfind("records+(1):\n", 0) == 0);  // the last, short, unmarked
+  CHECK(chunks[1].is_last);
+}
+
+TEST_CASE("the decoder still refuses a continuation after a short chunk that is not marked @flushed",
+          "[decoder][flush]") {
+  aton::Decoder decoder;
+  CHECK_THROWS_AS(decoder.feed("@schema[id:int]\nt(2):\n1\n2\nt+(1):\n3\nt+(1):\n4"), aton::DecodingError);
+  aton::Decoder flushed;
+  flushed.feed("@schema[id:int]\nt(2):\n1\n2\n@flushed\nt+(1):\n3\nt+(2):\n4\n5\nt+(0):");
+  REQUIRE(flushed.tables().size() == 1);
+  CHECK(flushed.tables()[0].records.size() == 5);
+}
