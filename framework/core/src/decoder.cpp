@@ -29,6 +29,9 @@ struct TableState {
   std::size_t first_line = 0;
   std::size_t short_line = 0;  // a chunk with fewer rows was seen here: the last
   std::size_t short_rows = 0;
+  // The stream declared @budget: its chunks hold as many rows as fit, so
+  // their row counts say nothing about their order.
+  bool budget = false;
 };
 
 // A 1-based place in the text, for messages about a line already read.
@@ -41,6 +44,7 @@ struct Place {
 struct PendingHeader {
   bool has_schema = false;
   bool has_extension = false;
+  bool has_budget = false;
   std::vector<std::string_view> columns;
   std::vector<std::pair<std::string_view, Value>> defaults;
   std::vector<std::optional<std::string_view>> dictionary;
@@ -305,8 +309,16 @@ void Decoder::Impl::header_line(Cursor& c) {
       pending.dictionary[index] = parser.string(c);
       pending.dictionary_at[index] = {c.line_number(), at + 1};
     });
+  } else if (c.consume("@budget[")) {
+    pending.has_budget = true;
+    list(c, [&](Cursor& c) {
+      parser.name(c, ":,]", "a budget's name");
+      c.expect(':', "':' and a number after the budget's name");
+      Value limit = parser.value(c, nullptr);
+      if (limit.kind() != Value::Kind::Int) c.fail("expected a whole number as the budget");
+    });
   } else {
-    c.fail("unknown directive (expected @schema, @schema+, @defaults or @dict)");
+    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict or @budget)");
   }
 }
 
@@ -326,6 +338,7 @@ void Decoder::Impl::table_line(Cursor& c) {
 
   if (continuation) {
     if (pending.has_schema) c.fail_at(0, "a continuation chunk cannot declare a new @schema");
+    if (pending.has_budget) c.fail_at(0, "a continuation chunk cannot declare @budget");
     std::size_t found = tables.size();
     for (std::size_t i = tables.size(); i-- > 0;)
       if (tables[i].name == name) {
@@ -370,6 +383,7 @@ void Decoder::Impl::table_line(Cursor& c) {
     state.dictionary = pending.dictionary;
     state.first_rows = count;
     state.first_line = line_number;
+    state.budget = pending.has_budget;
     // The same table again (two appended runs, two documents joined): a new
     // stream whose rows go on the same table, after the ones before.
     std::size_t found = 0;
@@ -392,6 +406,7 @@ void Decoder::Impl::table_line(Cursor& c) {
 // shows is a chunk that cannot stand where it is in its stream.
 void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::size_t count) {
   TableState& state = states[index];
+  if (state.budget) return;
   const std::string table = "'" + tables[index].name + "'";
   if (state.short_line != 0)
     c.fail_at(0, "a continuation of table " + table + " after the last chunk of its stream (line " +

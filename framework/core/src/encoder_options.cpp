@@ -24,9 +24,16 @@ std::string_view compression_name(Compression mode) noexcept {
   return "balanced";
 }
 
+std::optional<OversizePolicy> parse_oversize(std::string_view name) noexcept {
+  if (name == "error") return OversizePolicy::Error;
+  if (name == "own_chunk") return OversizePolicy::OwnChunk;
+  return std::nullopt;
+}
+
 void EncoderOptions::validate() const {
   if (chunk_size == 0) throw EncodingError("chunk_size must be at least 1 (got 0)");
   if (sample_size == 0) throw EncodingError("sample_size must be at least 1 (got 0)");
+  if (max_tokens > 0 && !tokenizer) throw EncodingError("max_tokens needs a tokenizer (o200k_base or cl100k_base)");
 }
 
 }  // namespace aton

@@ -2,6 +2,7 @@
 
 #include "aton_writer.hpp"
 #include "checkpoint.hpp"
+#include "chunk_budget.hpp"
 #include "plan.hpp"
 
 #include <aton/errors.hpp>
@@ -29,6 +30,7 @@ struct IncrementalEncoder::Impl {
   std::size_t rows_in_chunk = 0;
   std::size_t columns_declared = 0;
   std::vector<std::string_view> new_keys;
+  std::optional<detail::ChunkBudget> budget;  // sizes and token counts of chunks
 
   std::size_t records_pushed = 0;
   std::size_t records_chunked = 0;  // records in completed chunks
@@ -45,6 +47,8 @@ struct IncrementalEncoder::Impl {
   void fix_plan(std::span<const Value> records);
   void encode(const Value& record, std::size_t index);
   void complete_chunk();
+  void write_header(std::size_t columns_end, std::string& out) const;
+  bool fit_budget(std::size_t row_start, std::size_t index);
   void release_held(bool is_last);
   std::optional<std::size_t> total_chunks() const;
 };
@@ -118,15 +122,60 @@ void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
                           "', which is not among the columns fixed from the first records; "
                           "set on_new_key to extend to add it with @schema+[...]");
   }
+  std::size_t row_start = rows.size();
   row_writer.write(record, *plan, rows);
+  bool fits = !budget->limits() || fit_budget(row_start, index);
   rows.push_back('\n');
-  if (++rows_in_chunk == options.chunk_size) complete_chunk();
+  if (++rows_in_chunk == options.chunk_size || !fits) complete_chunk();
+}
+
+// Budgets (chunk_budget.hpp): the row just written at row_start goes into
+// this chunk if the chunk stays within budget with it, else it begins the
+// next chunk. False for a row over budget even alone (OversizePolicy), which
+// must then be a chunk by itself.
+bool IncrementalEncoder::Impl::fit_budget(std::size_t row_start, std::size_t index) {
+  auto row = [&] { return std::string_view(rows).substr(row_start); };
+  if (!budget->open()) budget->start(chunks_completed == 0 ? plan->columns.size() : columns_declared);
+  if (rows_in_chunk > 0 && !budget->within(budget->try_row(row(), plan->columns.size()))) {
+    std::string carried(row());
+    rows.resize(row_start);
+    complete_chunk();
+    rows = std::move(carried);
+    row_start = 0;
+    budget->start(columns_declared);
+  }
+  if (budget->within(budget->try_row(row(), plan->columns.size()))) {
+    budget->add();
+    return true;
+  }
+  if (options.oversize == OversizePolicy::Error)
+    throw EncodingError("record " + std::to_string(index + 1) + " of table '" + table + "' is too large for any chunk: " +
+                        "alone with its chunk's header it takes " + budget->over(budget->tried()) +
+                        "; raise the budget, or set oversize to own_chunk to give such a record a chunk of its own");
+  budget->add();
+  return false;
 }
 
 std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
-  if (!total_records) return std::nullopt;
+  // Under a budget, how many records a chunk holds is known as it is filled.
+  if (!total_records || budget->limits()) return std::nullopt;
   std::size_t n = (*total_records + options.chunk_size - 1) / options.chunk_size;
   return n == 0 ? 1 : n;
+}
+
+// The chunk's header up to its row count: the header lines, declaring
+// columns up to columns_end, then the table's name and "(" or "+(".
+void IncrementalEncoder::Impl::write_header(std::size_t columns_end, std::string& out) const {
+  if (chunks_completed == 0) {
+    detail::write_schema_line(*plan, 0, false, out, columns_end);
+    detail::write_defaults_line(*plan, out);
+    detail::write_dictionary_line(*plan, out);
+    if (budget->limits()) detail::write_budget_line(*plan, options.max_tokens, options.max_bytes, out);
+  } else if (columns_declared < columns_end) {
+    detail::write_schema_line(*plan, columns_declared, true, out, columns_end);
+  }
+  detail::write_name(table, out);
+  out.append(chunks_completed == 0 ? "(" : "+(");
 }
 
 void IncrementalEncoder::Impl::complete_chunk() {
@@ -134,19 +183,20 @@ void IncrementalEncoder::Impl::complete_chunk() {
   Chunk chunk;
   std::string& data = chunk.data;
   data.reserve(rows.size() + 256);
-  if (first) {
-    detail::write_schema_line(*plan, 0, false, data);
-    detail::write_defaults_line(*plan, data);
-    detail::write_dictionary_line(*plan, data);
-  } else if (columns_declared < plan->columns.size()) {
-    detail::write_schema_line(*plan, columns_declared, true, data);
-  }
-  columns_declared = plan->columns.size();
-  detail::write_table_line(table, rows_in_chunk, !first, data);
+  // Under a budget, the columns its rows use: a row moved to the next chunk
+  // may have added one.
+  std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
+  write_header(columns_end, data);
+  columns_declared = columns_end;
+  data += std::to_string(rows_in_chunk);
+  data += "):";
   if (!rows.empty()) {
     data.push_back('\n');
     data.append(rows, 0, rows.size() - 1);  // no newline after the last row
   }
+  chunk.metadata.tokens = budget->chunk_tokens(data);
+  chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
+  budget->close();
   chunk.schema_columns = columns_declared;
   chunk.chunk_id = chunks_completed++;
   chunk.is_first = first;
@@ -165,8 +215,12 @@ void IncrementalEncoder::Impl::complete_chunk() {
   rows.clear();
   rows_in_chunk = 0;
   bool more_expected = total_records && records_chunked < *total_records;
-  if (more_expected) ready.push_back(std::move(chunk));
-  else held = std::move(chunk);
+  if (more_expected) {
+    ready.push_back(std::move(chunk));
+  } else {
+    release_held(false);  // a chunk completed before this one in the same push()
+    held = std::move(chunk);
+  }
 }
 
 void IncrementalEncoder::Impl::release_held(bool is_last) {
@@ -188,6 +242,8 @@ IncrementalEncoder::IncrementalEncoder(EncoderOptions options, std::string table
   impl_->options = options;
   impl_->table = std::move(table);
   impl_->total_records = total_records;
+  Impl* impl = impl_.get();
+  impl_->budget.emplace(options, [impl](std::size_t end, std::string& out) { impl->write_header(end, out); });
 }
 
 IncrementalEncoder::~IncrementalEncoder() = default;

@@ -35,7 +35,11 @@ constexpr std::string_view kHostSchema = R"({
       "chunk_size": {"type": "integer", "minimum": 1},
       "compression": {"type": "string", "enum": ["fast", "balanced", "ultra", "adaptive"]},
       "sample_size": {"type": "integer", "minimum": 1},
-      "on_new_key": {"type": "string", "enum": ["extend", "error"]}}},
+      "on_new_key": {"type": "string", "enum": ["extend", "error"]},
+      "tokenizer": {"type": "string", "enum": ["o200k_base", "cl100k_base", "none"]},
+      "max_tokens": {"type": "integer", "minimum": 0},
+      "max_bytes": {"type": "integer", "minimum": 0},
+      "oversize": {"type": "string", "enum": ["error", "own_chunk"]}}},
     "queue": {"type": "object", "additionalProperties": false, "properties": {
       "capacity": {"type": "integer", "minimum": 1, "maximum": 4096}}},
     "sinks": {"type": "array", "minItems": 1,
@@ -372,6 +376,19 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
     if (const auto* v = find(*e, "on_new_key"))
       config.encoder.on_new_key = std::string_view(v->GetString()) == "error" ? NewKeyPolicy::Error
                                                                               : NewKeyPolicy::Extend;
+    if (const auto* v = find(*e, "tokenizer")) config.encoder.tokenizer = encoding_from_name(v->GetString());
+    if (const auto* v = find(*e, "max_tokens")) config.encoder.max_tokens = v->GetUint64();
+    if (const auto* v = find(*e, "max_bytes")) config.encoder.max_bytes = v->GetUint64();
+    if (const auto* v = find(*e, "oversize"))
+      config.encoder.oversize = parse_oversize(v->GetString()).value_or(OversizePolicy::Error);
+    if (config.encoder.max_tokens > 0 && !config.encoder.tokenizer)
+      problems.add("/encoder/max_tokens", "a budget in tokens needs a tokenizer: set encoder.tokenizer to "
+                                          "o200k_base or cl100k_base, or use max_bytes");
+    else if (config.encoder.max_tokens > 0 && !Tokenizer::available(*config.encoder.tokenizer))
+      problems.add("/encoder/max_tokens", "a budget in tokens needs the " +
+                                              std::string(encoding_name(*config.encoder.tokenizer)) +
+                                              " rank file, which is not installed (docs/TOKENIZER.md: "
+                                              "scripts/tokenizer/setup BUILD_DIR)");
   }
   if (const auto* q = find(doc, "queue"); good(q, "/queue"))
     if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();

@@ -170,6 +170,10 @@ struct ChunkProgress {
   std::optional<std::size_t> total_records;
   double progress = 0;     // 0..1, as the chunk's metadata
   std::size_t bytes_out = 0;  // ATON bytes delivered so far (each chunk once)
+  // This chunk's tokens (ChunkMetadata::tokens), and the tokens delivered
+  // so far; nothing when chunks are not counted.
+  std::optional<std::size_t> tokens;
+  std::optional<std::size_t> tokens_out;
   double seconds = 0;      // since run() started
   bool is_last = false;
 };
@@ -178,6 +182,8 @@ struct RunSummary {
   std::size_t records = 0;
   std::size_t chunks = 0;
   std::size_t bytes_out = 0;
+  // Tokens of the chunks this run delivered; nothing when not counted.
+  std::optional<std::size_t> tokens_out;
   double seconds = 0;
   std::vector<NamedQueueStats> queues;
 };
@@ -322,6 +328,7 @@ class Pipeline {
   std::size_t records_out_ = 0;
   std::size_t next_chunk_out_ = 0;      // the chunk id after the last one written everywhere
   std::size_t bytes_out_ = 0;
+  std::optional<std::size_t> tokens_out_;
   std::chrono::steady_clock::time_point started_;
   // Each sink's saved state per chunk it wrote that is not yet everywhere.
   std::vector<std::deque<std::pair<std::size_t, std::string>>> sink_states_;
