@@ -64,11 +64,19 @@ const ChunkBudget::Size& ChunkBudget::try_row(std::string_view row, std::size_t 
     // the rows wait to be counted in one pass (at the end of the chunk, or
     // once the bound is over the budget); a long pass runs faster than one
     // per row.
-    body.tokens = tried_tally_->settled_tokens() + (body_.size() - tried_tally_->settled_bytes());
+    auto bound = [&] { return tried_tally_->settled_tokens() + (body_.size() - tried_tally_->settled_bytes()); };
+    body.tokens = bound();
     body.exact = false;
     if (max_tokens_ > 0 && tried_prefix_.tokens + n.tokens + body.tokens > max_tokens_) {
-      body.tokens = tried_tally_->count(body_);
-      body.exact = true;
+      // Count the rows added for good first, so that a row that does not
+      // fit takes only its own count with it; then bound again.
+      body_tally_->count(std::string_view(body_).substr(0, body_end_));
+      *tried_tally_ = *body_tally_;
+      body.tokens = bound();
+      if (tried_prefix_.tokens + n.tokens + body.tokens > max_tokens_) {
+        body.tokens = tried_tally_->count(body_);
+        body.exact = true;
+      }
     }
   }
   tried_ = {tried_prefix_.tokens + n.tokens + body.tokens, tried_prefix_.bytes + n.bytes + body.bytes, body.exact};
