@@ -9,6 +9,7 @@
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
 #include <aton/stream_encoder.hpp>
+#include <aton/tokenizer.hpp>
 
 #include <boost/program_options.hpp>
 
@@ -43,12 +44,16 @@ Examples:
   aton encode users.json
   aton encode data.json --table orders --chunk-size 500 --compression ultra -o orders.aton
   aton encode data.json --chunk-size 200 --self-contained   # one chunk per prompt
+  aton encode orders.json --stats -o /dev/null    (tokens as JSON and in each mode)
+  aton encode events.json --max-tokens 4000 --chunk-size 100000 -o events.aton   (chunks of at most 4000 tokens)
   printf '{"records":[{"id":1,"name":"First","value":10.5}]}' | aton encode -
 
 Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input, or data
 the encoder refuses (several tables and no --table, an unknown table, no
-table at all as in {}, a record longer than --max-record-bytes, a file
-truncated while it was read); the output file is then not written.
+table at all as in {}, a record longer than --max-record-bytes, a record
+too large for any chunk under --max-tokens/--max-bytes with --oversize
+error, a file truncated while it was read); the output file is then not
+written. 3: --max-tokens without the tokenizer's rank file installed.
 )";
 
 // Records handed to the encoder thread at a time: enough to make the
@@ -58,13 +63,15 @@ constexpr std::size_t kBatchRecords = 256;
 int run_encode(int argc, char** argv) {
   std::string input = "-", output = "-", compression = "balanced", on_new_key = "extend";
   std::string table;
-  std::size_t chunk_size = 100, sample_size = 1000;
+  std::size_t chunk_size = 100, sample_size = 1000, max_tokens = 0, max_bytes = 0;
   bool self_contained = false;
+  std::string tokenizer = "o200k_base", oversize = "error";
   JsonReadOptions read_options;
+  bool stats = false;
   po::options_description options;
   options.add_options()
       ("table,t", po::value(&table), "the table to encode (required when the document has several)")
-      ("chunk-size,c", po::value(&chunk_size)->default_value(chunk_size), "records per chunk, at least 1")
+      ("chunk-size,c", po::value(&chunk_size)->default_value(chunk_size), "the most records per chunk, at least 1")
       ("compression,m", po::value(&compression)->default_value(compression),
        "fast | balanced | ultra | adaptive")
       ("sample-size", po::value(&sample_size)->default_value(sample_size),
@@ -74,6 +81,18 @@ int run_encode(int argc, char** argv) {
       ("self-contained", po::bool_switch(&self_contained),
        "every chunk decodes alone: an @chunk[id:N, stream:\"S\"] line, the whole schema, the defaults and "
        "the dictionary entries its rows use, then table(N): (no table+(N): continuations)")
+      ("max-tokens", po::value(&max_tokens)->default_value(max_tokens),
+       "the most tokens a chunk's text may take, header included (0: no budget); chunks are filled up to it")
+      ("max-bytes", po::value(&max_bytes)->default_value(max_bytes),
+       "the most bytes a chunk's text may take, header included (0: no budget)")
+      ("oversize", po::value(&oversize)->default_value(oversize),
+       "a record too large for any chunk under the budget: error (exit 4) | own_chunk (a chunk of its own, "
+       "over the budget, with a warning)")
+      ("tokenizer", po::value(&tokenizer)->default_value(tokenizer),
+       "o200k_base | cl100k_base: whose tokens --max-tokens and --stats count (docs/TOKENIZER.md)")
+      ("stats", po::bool_switch(&stats),
+       "also print on stderr the bytes and tokens of the records as compact JSON and as ATON in each mode, "
+       "side by side (encodes them in every mode: slower)")
       ("max-record-bytes", po::value(&read_options.max_record_bytes)->default_value(read_options.max_record_bytes),
        "the most bytes one record may take on stdin or a pipe (a longer one is an error)")
       ("output,o", po::value(&output)->default_value(output),
@@ -101,6 +120,19 @@ int run_encode(int argc, char** argv) {
     return kExitUsage;
   }
   encoder_options.on_new_key = on_new_key == "error" ? NewKeyPolicy::Error : NewKeyPolicy::Extend;
+  auto encoding = encoding_from_name(tokenizer);
+  auto oversize_policy = parse_oversize(oversize);
+  if (!encoding || !oversize_policy) {
+    std::cerr << "aton encode: " << (encoding ? "--oversize takes error or own_chunk, not '" + oversize + "'"
+                                              : "--tokenizer takes o200k_base or cl100k_base, not '" + tokenizer + "'")
+              << "\n";
+    return kExitUsage;
+  }
+  // The output file shows no counts: tokens are counted only for a budget.
+  encoder_options.tokenizer = max_tokens > 0 ? encoding : std::nullopt;
+  encoder_options.max_tokens = max_tokens;
+  encoder_options.max_bytes = max_bytes;
+  encoder_options.oversize = *oversize_policy;
 
   std::string source_name = input == "-" ? "stdin" : input;
   // What the command was doing, for "out of memory while ...".
@@ -114,11 +146,14 @@ int run_encode(int argc, char** argv) {
     // batches: memory holds a few batches and the stretch of the mapped text
     // they view, never the document's tree.
     std::optional<Output> out;
+    std::optional<EncodeStats> side_by_side;
     std::optional<EncoderThread> encoder;
     auto start = [&](std::string_view table_name) {
       out.emplace(output);
+      if (stats) side_by_side.emplace(encoder_options, std::string(table_name), *encoding);
       encoder.emplace(encoder_options, std::string(table_name), *out,
-                      [&](std::size_t offset) { input_text.release_before(offset); });
+                      [&](std::size_t offset) { input_text.release_before(offset); },
+                      side_by_side ? &*side_by_side : nullptr);
     };
     std::string name = for_each_batch(input_text, chosen, kBatchRecords, [&](std::string_view table_name, RecordBatch& batch) {
       if (!encoder) start(table_name);
@@ -132,9 +167,13 @@ int run_encode(int argc, char** argv) {
                           "by copytruncate does); nothing is written as complete: encode a copy that does not change");
     doing = "writing the output";
     out->commit();
+    if (side_by_side) side_by_side->print(stderr, encoder_options.compression);
     return kExitOk;
   } catch (const JsonError& e) {
     print_error("encode", source_name + ": " + e.what());
+  } catch (const TokenizerError& e) {
+    print_error("encode", e.what());
+    return kExitInvalidConfig;
   } catch (const EncodingError& e) {
     print_error("encode", source_name + ": " + e.what());
   } catch (const Error& e) {

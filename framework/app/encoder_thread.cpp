@@ -1,12 +1,19 @@
 #include "encoder_thread.hpp"
 
+#include "messages.hpp"
+
 #include <utility>
 
 namespace aton::app {
 
 EncoderThread::EncoderThread(const EncoderOptions& options, std::string table, Output& out,
-                             std::function<void(std::size_t)> encoded_up_to, std::size_t capacity)
-    : encoder_(options, std::move(table)), out_(out), encoded_up_to_(std::move(encoded_up_to)), full_(capacity) {
+                             std::function<void(std::size_t)> encoded_up_to, EncodeStats* stats,
+                             std::size_t capacity)
+    : encoder_(options, std::move(table)),
+      out_(out),
+      encoded_up_to_(std::move(encoded_up_to)),
+      stats_(stats),
+      full_(capacity) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -18,6 +25,12 @@ EncoderThread::~EncoderThread() {
 // Chunks joined by newlines, and one after the last.
 void EncoderThread::write_chunks() {
   while (auto chunk = encoder_.pop()) {
+    if (chunk->over_budget)
+      print_error("encode", "warning: chunk " + std::to_string(chunk->chunk_id) + " (record " +
+                                std::to_string(chunk->metadata.start_idx + 1) + ") is over the budget (" +
+                                std::to_string(chunk->data.size()) + " bytes" +
+                                (chunk->metadata.tokens ? ", " + std::to_string(*chunk->metadata.tokens) + " tokens" : "") +
+                                "): the record is too large for any chunk, and --oversize own_chunk gave it its own");
     chunk->data.push_back('\n');
     out_.write(chunk->data);
   }
@@ -26,7 +39,10 @@ void EncoderThread::write_chunks() {
 void EncoderThread::run() {
   try {
     while (auto batch = full_.pop()) {
-      for (const Value& record : batch->records) encoder_.push(record);
+      for (const Value& record : batch->records) {
+        encoder_.push(record);
+        if (stats_) stats_->push(record);
+      }
       write_chunks();
       encoded_up_to_(batch->text_end);
       batch->clear();
@@ -34,6 +50,7 @@ void EncoderThread::run() {
       spares_.push_back(std::move(*batch));
     }
     encoder_.finish();
+    if (stats_) stats_->finish();
     write_chunks();
   } catch (...) {
     error_ = std::current_exception();

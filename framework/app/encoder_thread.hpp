@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cli_io.hpp"
+#include "encode_stats.hpp"
 
 #include <aton/encoder_options.hpp>
 #include <aton/host/bounded_queue.hpp>
@@ -23,9 +24,11 @@ namespace aton::app {
 class EncoderThread {
  public:
   // `encoded_up_to` is told, from the thread, the text offset before which
-  // no record is needed any more (RecordBatch::text_end).
+  // no record is needed any more (RecordBatch::text_end). `stats`, when
+  // given, sees every record too, on the thread (--stats).
   EncoderThread(const EncoderOptions& options, std::string table, Output& out,
-                std::function<void(std::size_t)> encoded_up_to, std::size_t capacity = 4);
+                std::function<void(std::size_t)> encoded_up_to, EncodeStats* stats = nullptr,
+                std::size_t capacity = 4);
   ~EncoderThread();  // stops the thread; what was not written is dropped
   EncoderThread(const EncoderThread&) = delete;
   EncoderThread& operator=(const EncoderThread&) = delete;
@@ -45,6 +48,7 @@ class EncoderThread {
   IncrementalEncoder encoder_;
   Output& out_;
   std::function<void(std::size_t)> encoded_up_to_;
+  EncodeStats* stats_;
   host::BoundedQueue<RecordBatch> full_;
   std::mutex spares_mutex_;
   std::vector<RecordBatch> spares_;  // emptied batches, to be filled again

@@ -84,6 +84,7 @@ void RunReporter::on_chunk(const host::ChunkProgress& p) {
                        ",\"total_chunks\":" + optional_number(p.total_chunks) +
                        ",\"records\":" + std::to_string(p.records) +
                        ",\"total_records\":" + optional_number(p.total_records) + numbers +
+                       ",\"tokens\":" + optional_number(p.tokens) + ",\"tokens_out\":" + optional_number(p.tokens_out) +
                        ",\"is_last\":" + (p.is_last ? "true" : "false") + ",\"queues\":" + queues_json() + "}\n";
     std::fputs(line.c_str(), out_);
     std::fflush(out_);
@@ -155,11 +156,12 @@ void RunReporter::summary(const host::RunSummary& s) {
     std::snprintf(numbers, sizeof numbers, ",\"seconds\":%.3f,\"mb_per_s\":%.3f", s.seconds, rate);
     std::string line = "{\"event\":\"summary\",\"records\":" + std::to_string(s.records) +
                        ",\"chunks\":" + std::to_string(s.chunks) + ",\"bytes_out\":" + std::to_string(s.bytes_out) +
-                       numbers + ",\"queues\":" + queues_json() + "}\n";
+                       ",\"tokens_out\":" + optional_number(s.tokens_out) + numbers + ",\"queues\":" + queues_json() + "}\n";
     std::fputs(line.c_str(), out_);
   } else {
-    std::fprintf(out_, "aton: %zu records, %zu chunks, %s out in %.2f s (%.1f MB/s)\n", s.records, s.chunks,
-                 megabytes(s.bytes_out).c_str(), s.seconds, rate);
+    std::string tokens = s.tokens_out ? " (" + std::to_string(*s.tokens_out) + " tokens)" : std::string();
+    std::fprintf(out_, "aton: %zu records, %zu chunks, %s%s out in %.2f s (%.1f MB/s)\n", s.records, s.chunks,
+                 megabytes(s.bytes_out).c_str(), tokens.c_str(), s.seconds, rate);
   }
   std::fflush(out_);
 }

@@ -140,6 +140,7 @@ class HttpSink : public aton::sdk::Sink {
     // expecting a number would choke on; the last chunk always knows it.
     if (chunk.total_chunks >= 0) headers_.push_back("X-Total-Chunks: " + std::to_string(chunk.total_chunks));
     headers_.push_back(std::string("X-Is-Last: ") + (chunk.is_last ? "true" : "false"));
+    if (chunk.tokens >= 0) headers_.push_back("X-Chunk-Tokens: " + std::to_string(chunk.tokens));
     headers_.push_back(std::string("X-Aton-Table: ") + (chunk.table ? chunk.table : ""));
     if (gzipped) headers_.push_back("Content-Encoding: gzip");
     if (chunk.chunk_id != next_chunk_id_)

@@ -70,7 +70,7 @@ class TestSink : public aton::sdk::Sink {
            << ",\"is_last\":" << (c.is_last ? "true" : "false") << ",\"table\":\"" << c.table
            << "\",\"records_in_chunk\":" << c.records_in_chunk << ",\"start_idx\":" << c.start_idx
            << ",\"end_idx\":" << c.end_idx << ",\"total_records\":" << c.total_records
-           << ",\"progress\":" << c.progress << "}\n";
+           << ",\"progress\":" << c.progress << ",\"tokens\":" << c.tokens << ",\"size\":" << c.size << "}\n";
       log_.flush();
     }
   }

@@ -5,6 +5,7 @@
 #include <aton/json.hpp>
 #include <aton/number.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace aton::detail {
@@ -158,9 +159,10 @@ RowShape RowWriter::write(const Value& record, Plan& plan, std::string& out) {
   return RowShape::Columns;
 }
 
-void write_schema_line(const Plan& plan, std::size_t first, bool extension, std::string& out) {
+void write_schema_line(const Plan& plan, std::size_t first, bool extension, std::string& out, std::size_t end) {
   out.append(extension ? "@schema+[" : "@schema[");
-  for (std::size_t c = first; c < plan.columns.size(); ++c) {
+  end = std::min(end, plan.columns.size());
+  for (std::size_t c = first; c < end; ++c) {
     if (c > first) out.append(plan.separator());
     write_name(plan.columns[c].key, out);
     out.push_back(':');
@@ -193,6 +195,20 @@ void write_dictionary_line(std::span<const std::string_view> entries, const Plan
     append_index(i, out);
     out.push_back(':');
     append_json_string(entries[i], out);
+  }
+  out.append("]\n");
+}
+
+void write_budget_line(const Plan& plan, std::size_t max_tokens, std::size_t max_bytes, std::string& out) {
+  out.append("@budget[");
+  if (max_tokens > 0) {
+    out.append("max_tokens:");
+    append_index(max_tokens, out);
+  }
+  if (max_bytes > 0) {
+    if (max_tokens > 0) out.append(plan.separator());
+    out.append("max_bytes:");
+    append_index(max_bytes, out);
   }
   out.append("]\n");
 }

@@ -7,6 +7,7 @@
 #include <aton/value.hpp>
 
 #include <span>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,14 +38,18 @@ class RowWriter {
   std::vector<const Value*> slots_;
 };
 
-// "@schema[a:int, b:str]" (or "@schema+[...]" for columns [first, end)).
-void write_schema_line(const Plan& plan, std::size_t first, bool extension, std::string& out);
+// "@schema[a:int, b:str]" (or "@schema+[...]") for columns [first, end).
+void write_schema_line(const Plan& plan, std::size_t first, bool extension, std::string& out,
+                       std::size_t end = SIZE_MAX);
 // "@defaults[...]" when any column has a default; nothing otherwise.
 void write_defaults_line(const Plan& plan, std::string& out);
 // "@dict[#0:"...", ...]" when the dictionary is not empty.
 void write_dictionary_line(const Plan& plan, std::string& out);
 // The same for `entries` (#0, #1... in this order), with the plan's separator.
 void write_dictionary_line(std::span<const std::string_view> entries, const Plan& plan, std::string& out);
+// "@budget[max_tokens:4000, max_bytes:16000]", the budgets set (not 0): the
+// chunks of the stream hold as many rows as fit, not a fixed number.
+void write_budget_line(const Plan& plan, std::size_t max_tokens, std::size_t max_bytes, std::string& out);
 // "name(N):" or "name+(N):".
 void write_table_line(std::string_view table, std::size_t rows, bool continuation, std::string& out);
 

@@ -33,6 +33,9 @@ struct TableState {
   std::size_t first_line = 0;
   std::size_t short_line = 0;  // a chunk with fewer rows was seen here: the last
   std::size_t short_rows = 0;
+  // The stream declared @budget: its chunks hold as many rows as fit, so
+  // their row counts say nothing about their order.
+  bool budget = false;
 };
 
 // A 1-based place in the text, for messages about a line already read.
@@ -54,6 +57,7 @@ struct PendingHeader {
   bool has_schema = false;
   bool has_extension = false;
   bool flushed = false;  // @flushed: short because its stream went quiet, not the last
+  bool has_budget = false;
   std::vector<std::string_view> columns;
   std::vector<std::pair<std::string_view, Value>> defaults;
   std::vector<std::optional<std::string_view>> dictionary;
@@ -326,8 +330,16 @@ void Decoder::Impl::header_line(Cursor& c) {
     c.skip_spaces();
     if (!c.at_end()) c.fail("unexpected text after @flushed");
     pending.flushed = true;
+  } else if (c.consume("@budget[")) {
+    pending.has_budget = true;
+    list(c, [&](Cursor& c) {
+      parser.name(c, ":,]", "a budget's name");
+      c.expect(':', "':' and a number after the budget's name");
+      Value limit = parser.value(c, nullptr);
+      if (limit.kind() != Value::Kind::Int) c.fail("expected a whole number as the budget");
+    });
   } else {
-    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict, @chunk or @flushed)");
+    c.fail("unknown directive (expected @schema, @schema+, @defaults, @dict, @chunk, @flushed or @budget)");
   }
 }
 
@@ -380,6 +392,7 @@ void Decoder::Impl::table_line(Cursor& c) {
 
   if (continuation) {
     if (pending.has_schema) c.fail_at(0, "a continuation chunk cannot declare a new @schema");
+    if (pending.has_budget) c.fail_at(0, "a continuation chunk cannot declare @budget");
     std::size_t found = tables.size();
     for (std::size_t i = tables.size(); i-- > 0;)
       if (tables[i].name == name) {
@@ -425,6 +438,7 @@ void Decoder::Impl::table_line(Cursor& c) {
     state.sized = !pending.flushed;
     state.first_rows = count;
     state.first_line = line_number;
+    state.budget = pending.has_budget;
     // The same table again (two appended runs, two documents joined): a new
     // stream whose rows go on the same table, after the ones before.
     std::size_t found = 0;
@@ -447,6 +461,7 @@ void Decoder::Impl::table_line(Cursor& c) {
 // shows is a chunk that cannot stand where it is in its stream.
 void Decoder::Impl::check_chunk_order(const Cursor& c, std::size_t index, std::size_t count, bool flushed) {
   TableState& state = states[index];
+  if (state.budget) return;
   const std::string table = "'" + tables[index].name + "'";
   if (state.short_line != 0)
     c.fail_at(0, "a continuation of table " + table + " after the last chunk of its stream (line " +

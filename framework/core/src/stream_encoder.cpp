@@ -2,6 +2,7 @@
 
 #include "aton_writer.hpp"
 #include "checkpoint.hpp"
+#include "chunk_budget.hpp"
 #include "plan.hpp"
 #include "self_contained.hpp"
 
@@ -31,6 +32,7 @@ struct IncrementalEncoder::Impl {
   std::size_t rows_in_chunk = 0;
   std::size_t columns_declared = 0;
   std::vector<std::string_view> new_keys;
+  std::optional<detail::ChunkBudget> budget;  // sizes and token counts of chunks
 
   std::size_t records_pushed = 0;
   std::size_t records_chunked = 0;  // records in completed chunks
@@ -39,6 +41,7 @@ struct IncrementalEncoder::Impl {
   std::optional<Chunk> held;  // complete, waiting to learn whether it is last
   bool short_chunks = false;  // flush() emitted a chunk short: total_chunks is unknown
   bool open_ended = false;    // the newest chunk out went out not marked last
+  bool flushing = false;      // complete_chunk() is called by flush(): the chunk is short
   std::deque<Chunk> ready;
   bool finished = false;
 
@@ -49,6 +52,8 @@ struct IncrementalEncoder::Impl {
   void fix_plan(std::span<const Value> records);
   void encode(const Value& record, std::size_t index);
   void complete_chunk();
+  void write_header(std::size_t columns_end, std::string& out) const;
+  bool fit_budget(std::size_t row_start, std::size_t index);
   void release_held(bool is_last);
   std::optional<std::size_t> total_chunks() const;
 };
@@ -122,15 +127,61 @@ void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
                           "', which is not among the columns fixed from the first records; "
                           "set on_new_key to extend to add it with @schema+[...]");
   }
+  std::size_t row_start = rows.size();
   row_writer.write(record, *plan, rows);
+  bool fits = !budget->limits() || fit_budget(row_start, index);
   rows.push_back('\n');
-  if (++rows_in_chunk == options.chunk_size) complete_chunk();
+  if (++rows_in_chunk == options.chunk_size || !fits) complete_chunk();
+}
+
+// Budgets (chunk_budget.hpp): the row just written at row_start goes into
+// this chunk if the chunk stays within budget with it, else it begins the
+// next chunk. False for a row over budget even alone (OversizePolicy), which
+// must then be a chunk by itself.
+bool IncrementalEncoder::Impl::fit_budget(std::size_t row_start, std::size_t index) {
+  auto row = [&] { return std::string_view(rows).substr(row_start); };
+  if (!budget->open()) budget->start(chunks_completed == 0 ? plan->columns.size() : columns_declared);
+  if (rows_in_chunk > 0 && !budget->within(budget->try_row(row(), plan->columns.size()))) {
+    std::string carried(row());
+    rows.resize(row_start);
+    complete_chunk();
+    rows = std::move(carried);
+    row_start = 0;
+    budget->start(columns_declared);
+  }
+  if (budget->within(budget->try_row(row(), plan->columns.size()))) {
+    budget->add();
+    return true;
+  }
+  if (options.oversize == OversizePolicy::Error)
+    throw EncodingError("record " + std::to_string(index + 1) + " of table '" + table + "' is too large for any chunk: " +
+                        "alone with its chunk's header it takes " + budget->over(budget->tried()) +
+                        "; raise the budget, or set oversize to own_chunk to give such a record a chunk of its own");
+  budget->add();
+  return false;
 }
 
 std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
-  if (!total_records || short_chunks) return std::nullopt;
+  // Under a budget, or after a chunk flushed short, how many records a
+  // chunk holds is known only as it is filled.
+  if (!total_records || short_chunks || budget->limits()) return std::nullopt;
   std::size_t n = (*total_records + options.chunk_size - 1) / options.chunk_size;
   return n == 0 ? 1 : n;
+}
+
+// The chunk's header up to its row count: the header lines, declaring
+// columns up to columns_end, then the table's name and "(" or "+(".
+void IncrementalEncoder::Impl::write_header(std::size_t columns_end, std::string& out) const {
+  if (chunks_completed == 0) {
+    detail::write_schema_line(*plan, 0, false, out, columns_end);
+    detail::write_defaults_line(*plan, out);
+    detail::write_dictionary_line(*plan, out);
+    if (budget->limits()) detail::write_budget_line(*plan, options.max_tokens, options.max_bytes, out);
+  } else if (columns_declared < columns_end) {
+    detail::write_schema_line(*plan, columns_declared, true, out, columns_end);
+  }
+  detail::write_name(table, out);
+  out.append(chunks_completed == 0 ? "(" : "+(");
 }
 
 void IncrementalEncoder::Impl::complete_chunk() {
@@ -138,21 +189,29 @@ void IncrementalEncoder::Impl::complete_chunk() {
   Chunk chunk;
   std::string& data = chunk.data;
   data.reserve(rows.size() + 256);
+  // Short and not the last: said in its text, so that a decoder does not
+  // take it for its stream's last chunk (docs/FORMAT.md, 5).
+  if (flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records)) data += "@flushed\n";
+  // Under a budget, the columns its rows use: a row moved to the next chunk
+  // may have added one.
+  std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
   if (self_contained) {
     self_contained->write_header(*plan, chunks_completed, rows, data);
-  } else if (first) {
-    detail::write_schema_line(*plan, 0, false, data);
-    detail::write_defaults_line(*plan, data);
-    detail::write_dictionary_line(*plan, data);
-  } else if (columns_declared < plan->columns.size()) {
-    detail::write_schema_line(*plan, columns_declared, true, data);
+    detail::write_name(table, data);
+    data += '(';
+  } else {
+    write_header(columns_end, data);
   }
-  columns_declared = plan->columns.size();
-  detail::write_table_line(table, rows_in_chunk, !first && !self_contained, data);
+  columns_declared = columns_end;
+  data += std::to_string(rows_in_chunk);
+  data += "):";
   if (!rows.empty()) {
     data.push_back('\n');
     data.append(rows, 0, rows.size() - 1);  // no newline after the last row
   }
+  chunk.metadata.tokens = budget->chunk_tokens(data);
+  chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
+  budget->close();
   chunk.schema_columns = columns_declared;
   chunk.chunk_id = chunks_completed++;
   chunk.is_first = first;
@@ -171,8 +230,12 @@ void IncrementalEncoder::Impl::complete_chunk() {
   rows.clear();
   rows_in_chunk = 0;
   bool more_expected = total_records && records_chunked < *total_records;
-  if (more_expected) ready.push_back(std::move(chunk));
-  else held = std::move(chunk);
+  if (more_expected) {
+    ready.push_back(std::move(chunk));
+  } else {
+    release_held(false);  // a chunk completed before this one in the same push()
+    held = std::move(chunk);
+  }
 }
 
 void IncrementalEncoder::Impl::release_held(bool is_last) {
@@ -196,6 +259,8 @@ IncrementalEncoder::IncrementalEncoder(EncoderOptions options, std::string table
   impl_->table = std::move(table);
   impl_->total_records = total_records;
   if (options.self_contained) impl_->self_contained.emplace(impl_->table, options);
+  Impl* impl = impl_.get();
+  impl_->budget.emplace(options, [impl](std::size_t end, std::string& out) { impl->write_header(end, out); });
 }
 
 IncrementalEncoder::~IncrementalEncoder() = default;
@@ -264,13 +329,9 @@ void IncrementalEncoder::flush() {
   }
   if (s.rows_in_chunk > 0) {
     s.short_chunks = true;
+    s.flushing = true;
     s.complete_chunk();
-    // Short and not the last: said in its text, so that a decoder does not
-    // take it for its stream's last chunk (docs/FORMAT.md, 5).
-    if (!(s.total_records && s.records_chunked >= *s.total_records)) {
-      Chunk& chunk = s.held ? *s.held : s.ready.back();
-      chunk.data.insert(0, "@flushed\n");
-    }
+    s.flushing = false;
   }
   release();
 }

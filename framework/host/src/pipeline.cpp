@@ -301,6 +301,7 @@ RunSummary Pipeline::run() {
   summary.records = records_out_;
   summary.chunks = reported_;
   summary.bytes_out = bytes_out_;
+  summary.tokens_out = tokens_out_;
   summary.seconds = seconds_since(started_);
   summary.queues.push_back({"batches", batches_.stats()});
   for (std::size_t i = 0; i < chunk_queues_.size(); ++i)
@@ -370,6 +371,13 @@ void Pipeline::encoder_stage() {
   auto emit_ready = [&] {
     while (auto chunk = encoder->pop()) {
       last_marked = chunk->is_last;
+      if (chunk->over_budget)
+        run_.log("encoder", ATON_LOG_WARNING,
+                 "chunk " + std::to_string(chunk->chunk_id) + " (record " +
+                     std::to_string(chunk->metadata.start_idx + 1) + ") is over the budget: " +
+                     std::to_string(chunk->metadata.tokens.value_or(0)) + " tokens, " +
+                     std::to_string(chunk->data.size()) + " bytes; the record is too large for any chunk "
+                     "(encoder.oversize own_chunk gave it its own)");
       emitted_end = chunk->metadata.end_idx;
       emitted = true;
       std::shared_ptr<const ResumePoint> point;
@@ -451,7 +459,9 @@ void Pipeline::encoder_stage() {
                   "the stream's last chunk is not marked last (is_last); the run is not finished");
     for (auto& q : chunk_queues_) q->close();
   } catch (const std::exception& e) {
-    fail("encoder", "", pushed / encoder_options_.chunk_size, cause_of(e, "encoding"));
+    // The chunk being filled (under a budget, chunks hold any number of records).
+    fail("encoder", "", encoder ? encoder->chunks_completed() : pushed / encoder_options_.chunk_size,
+         cause_of(e, "encoding"));
   }
 }
 
@@ -490,6 +500,7 @@ std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& 
   std::optional<Checkpoint> checkpoint = tracker_.delivered_everywhere(chunk, delivery.resume.get());
   records_out_ = chunk.metadata.end_idx;
   bytes_out_ += chunk.data.size();
+  if (chunk.metadata.tokens) tokens_out_ = tokens_out_.value_or(0) + *chunk.metadata.tokens;
   if (!observer_) return checkpoint;
   ChunkProgress p;
   p.chunk_id = chunk.chunk_id;
@@ -498,6 +509,8 @@ std::optional<Checkpoint> Pipeline::delivered(std::size_t sink, const Delivery& 
   p.total_records = chunk.metadata.total_records;
   p.progress = chunk.metadata.progress;
   p.bytes_out = bytes_out_;
+  p.tokens = chunk.metadata.tokens;
+  p.tokens_out = tokens_out_;
   p.seconds = seconds_since(started_);
   p.is_last = chunk.is_last;
   observer_->on_chunk(p);

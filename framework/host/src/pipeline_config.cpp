@@ -37,7 +37,11 @@ constexpr std::string_view kHostSchema = R"({
       "sample_size": {"type": "integer", "minimum": 1},
       "on_new_key": {"type": "string", "enum": ["extend", "error"]},
       "self_contained": {"type": "boolean"},
-      "flush_interval": {"type": "integer", "minimum": 0}}},
+      "flush_interval": {"type": "integer", "minimum": 0},
+      "tokenizer": {"type": "string", "enum": ["o200k_base", "cl100k_base", "none"]},
+      "max_tokens": {"type": "integer", "minimum": 0},
+      "max_bytes": {"type": "integer", "minimum": 0},
+      "oversize": {"type": "string", "enum": ["error", "own_chunk"]}}},
     "queue": {"type": "object", "additionalProperties": false, "properties": {
       "capacity": {"type": "integer", "minimum": 1, "maximum": 4096}}},
     "sinks": {"type": "array", "minItems": 1,
@@ -378,6 +382,19 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
       config.encoder.on_new_key = std::string_view(v->GetString()) == "error" ? NewKeyPolicy::Error
                                                                               : NewKeyPolicy::Extend;
     if (const auto* v = find(*e, "self_contained")) config.encoder.self_contained = v->GetBool();
+    if (const auto* v = find(*e, "tokenizer")) config.encoder.tokenizer = encoding_from_name(v->GetString());
+    if (const auto* v = find(*e, "max_tokens")) config.encoder.max_tokens = v->GetUint64();
+    if (const auto* v = find(*e, "max_bytes")) config.encoder.max_bytes = v->GetUint64();
+    if (const auto* v = find(*e, "oversize"))
+      config.encoder.oversize = parse_oversize(v->GetString()).value_or(OversizePolicy::Error);
+    if (config.encoder.max_tokens > 0 && !Tokenizer::available(config.encoder.budget_encoding()))
+      problems.add("/encoder/max_tokens", "a budget in tokens needs the " +
+                                              std::string(encoding_name(config.encoder.budget_encoding())) +
+                                              " rank file, which is not installed (docs/TOKENIZER.md: "
+                                              "scripts/tokenizer/setup BUILD_DIR)");
+    if (config.encoder.self_contained && config.encoder.budgeted())
+      problems.add("/encoder/self_contained", "self_contained cannot be combined with max_tokens or max_bytes yet: "
+                                              "use one of them");
   }
   if (const auto* q = find(doc, "queue"); good(q, "/queue"))
     if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();

@@ -34,6 +34,10 @@ struct Chunk {
   // Columns declared by this chunk and the ones before it (@schema plus any
   // @schema+): what a checkpoint taken after this chunk must remember.
   std::size_t schema_columns = 0;
+  // A chunk over max_tokens or max_bytes: one record too large for any
+  // chunk, given its own by OversizePolicy::OwnChunk (whoever shows the
+  // chunks warns about it).
+  bool over_budget = false;
 };
 
 }  // namespace aton

@@ -1,6 +1,8 @@
 // How the ATON encoder compresses: the modes of the streaming encoder guide.
 #pragma once
 
+#include <aton/tokenizer.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -25,6 +27,15 @@ enum class NewKeyPolicy {
   Error,   // throw EncodingError naming the key and the record
 };
 
+// What to do with a record whose row alone, with its chunk's header, is over
+// max_tokens or max_bytes.
+enum class OversizePolicy {
+  Error,     // throw EncodingError naming the record and its size
+  OwnChunk,  // give it a chunk of its own, over the budget, marked Chunk::over_budget
+};
+
+std::optional<OversizePolicy> parse_oversize(std::string_view name) noexcept;
+
 struct EncoderOptions {
   std::size_t chunk_size = 100;  // records per chunk, >= 1
   Compression compression = Compression::Balanced;
@@ -43,6 +54,24 @@ struct EncoderOptions {
   // Nothing: the pipeline's default (none for an input of known size, 1 s
   // for a pipe, stdin or a followed file); zero: never.
   std::optional<std::chrono::milliseconds> flush_interval;
+
+  // Tokens (docs/TOKENIZER.md). The encoding that counts each chunk's tokens
+  // (ChunkMetadata::tokens) and max_tokens. Nothing: chunks carry no count
+  // (counting costs more than encoding: it is asked for, not paid by every
+  // run), and max_tokens counts in o200k_base. Chunks carry no count when
+  // the rank file is not installed, and then max_tokens is a TokenizerError.
+  std::optional<TokenEncoding> tokenizer;
+  // Budgets of each chunk's text, header included; 0: none. A chunk is
+  // closed before the record that would take it over either budget, and
+  // holds at most chunk_size records (chunk_budget.hpp). Not yet together
+  // with self_contained (validate() refuses it).
+  std::size_t max_tokens = 0;
+  std::size_t max_bytes = 0;
+  OversizePolicy oversize = OversizePolicy::Error;
+
+  bool budgeted() const noexcept { return max_tokens > 0 || max_bytes > 0; }
+  // The encoding max_tokens counts in.
+  TokenEncoding budget_encoding() const noexcept { return tokenizer.value_or(TokenEncoding::o200k_base); }
 
   // Throws EncodingError when an option is out of range.
   void validate() const;

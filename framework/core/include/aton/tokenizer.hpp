@@ -109,9 +109,46 @@ class Tokenizer {
   std::vector<std::uint32_t> encode(std::string_view text) const;
 
  private:
+  friend class TokenTally;
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// The token count of a text that grows at its end (a chunk whose rows are
+// added one at a time), each byte tokenized about once instead of the whole
+// text again at every step. count(text) equals Tokenizer::count(text).
+//
+// Why it is exact: the split rules look behind nothing, and ahead of a
+// piece only into the next one (a contraction `'ll` after letters, a blank
+// left to the next word, a newline run); so every piece before the last two
+// of a text stays the same piece whatever is appended, and the tally only
+// splits again from the start of the last two.
+//
+// A value type: copy it to try an extension and go back to the copy.
+class TokenTally {
+ public:
+  explicit TokenTally(const Tokenizer& tokenizer) noexcept : tokenizer_(&tokenizer) {}
+
+  // Tokens of `text`, which begins with the text of the previous call
+  // (any text after a reset()) and adds whole UTF-8 characters to it: a
+  // text cut inside a character splits as if its bytes were symbols, which
+  // the rest of the character then changes further back.
+  std::size_t count(std::string_view text);
+  void reset() noexcept { settled_bytes_ = settled_tokens_ = 0; }
+
+  // For a text too long to keep whole: its first settled_bytes() bytes are
+  // counted for good. A caller may drop up to that many from the front of
+  // its text and say so with dropped(n); the next count() is then given
+  // the rest and still returns the tokens of the whole.
+  std::size_t settled_bytes() const noexcept { return settled_bytes_; }
+  std::size_t settled_tokens() const noexcept { return settled_tokens_; }
+  void dropped(std::size_t bytes) noexcept { settled_bytes_ -= bytes; }
+
+ private:
+  const Tokenizer* tokenizer_;
+  std::size_t settled_bytes_ = 0;   // text[0, settled_bytes_) splits into final pieces...
+  std::size_t settled_tokens_ = 0;  // ...of this many tokens
 };
 
 }  // namespace aton

@@ -155,6 +155,33 @@ struct Tokenizer::Impl {
     return tokens;
   }
 
+  // The tokens of text[from, end), where a piece starts at `from`; `last`
+  // receives where the last two pieces start and their tokens.
+  struct Tail {
+    std::size_t start[2] = {0, 0};  // [0] the second-to-last piece, [1] the last
+    std::size_t tokens[2] = {0, 0};
+  };
+  template <std::size_t (*PieceEnd)(std::string_view, std::size_t)>
+  std::size_t run_tail(std::string_view text, std::size_t from, Tail& last) const {
+    PieceCaches& caches = thread_caches.for_tokenizer(serial);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    std::size_t tokens = 0;
+    last = Tail{{from, from}, {0, 0}};
+    for (std::size_t pos = from; pos < text.size();) {
+      std::size_t end = PieceEnd(text, pos);
+      std::size_t n = piece(bytes + pos, end - pos, caches, nullptr);
+      last = Tail{{last.start[1], pos}, {last.tokens[1], n}};
+      tokens += n;
+      pos = end;
+    }
+    return tokens;
+  }
+
+  std::size_t run_tail(std::string_view text, std::size_t from, Tail& last) const {
+    return info.encoding == TokenEncoding::o200k_base ? run_tail<tokenizer::o200k_piece_end>(text, from, last)
+                                                      : run_tail<tokenizer::cl100k_piece_end>(text, from, last);
+  }
+
   std::size_t run(std::string_view text, std::vector<std::uint32_t>* out) const {
     return info.encoding == TokenEncoding::o200k_base ? run<tokenizer::o200k_piece_end>(text, out)
                                                       : run<tokenizer::cl100k_piece_end>(text, out);
@@ -175,6 +202,16 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text) const {
   std::vector<std::uint32_t> out;
   encode(text, out);
   return out;
+}
+
+std::size_t TokenTally::count(std::string_view text) {
+  if (text.size() < settled_bytes_) reset();  // not an extension: start again
+  Tokenizer::Impl::Tail last;
+  std::size_t tail = tokenizer_->impl_->run_tail(text, settled_bytes_, last);
+  std::size_t total = settled_tokens_ + tail;
+  settled_tokens_ = total - last.tokens[0] - last.tokens[1];
+  settled_bytes_ = last.start[0];
+  return total;
 }
 
 std::unique_ptr<Tokenizer> Tokenizer::load_file(TokenEncoding encoding, const fs::path& ranks_file) {

@@ -164,6 +164,10 @@ struct ChunkProgress {
   std::optional<std::size_t> total_records;
   double progress = 0;     // 0..1, as the chunk's metadata
   std::size_t bytes_out = 0;  // ATON bytes delivered so far (each chunk once)
+  // This chunk's tokens (ChunkMetadata::tokens), and the tokens delivered
+  // so far; nothing when chunks are not counted.
+  std::optional<std::size_t> tokens;
+  std::optional<std::size_t> tokens_out;
   double seconds = 0;      // since run() started
   bool is_last = false;
 };
@@ -172,6 +176,8 @@ struct RunSummary {
   std::size_t records = 0;
   std::size_t chunks = 0;
   std::size_t bytes_out = 0;
+  // Tokens of the chunks this run delivered; nothing when not counted.
+  std::optional<std::size_t> tokens_out;
   double seconds = 0;
   std::vector<NamedQueueStats> queues;
 };
@@ -289,6 +295,7 @@ class Pipeline {
   std::size_t reported_ = 0;            // chunks written by every sink
   std::size_t records_out_ = 0;
   std::size_t bytes_out_ = 0;
+  std::optional<std::size_t> tokens_out_;
   std::chrono::steady_clock::time_point started_;
   bool finishing_ = false;         // every sink is to finish(), whatever happens next
   std::size_t sinks_finished_ = 0;
