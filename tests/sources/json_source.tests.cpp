@@ -42,7 +42,7 @@ TEST_CASE("json: several tables and none chosen is an error listing them", "[sou
   TempDir dir;
   auto input = dir.write("shop.json", R"({"users": [{"id": 1}], "orders": [{"o": 10}]})");
   auto run = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(input) + "}");
-  CHECK(run.process.exit_code != 0);
+  CHECK(run.process.exit_code == 1);
   CHECK_THAT(run.process.err, Catch::Contains("several tables (users, orders)"));
   CHECK_THAT(run.process.err, Catch::Contains("\"table\""));
 
@@ -50,13 +50,13 @@ TEST_CASE("json: several tables and none chosen is an error listing them", "[sou
     aton::test::ProcessOptions stdin_input;
     stdin_input.input = R"({"users": [{"id": 1}], "orders": [{"o": 10}]})";
     auto piped = run_source(dir, R"({"plugin": "json"})", 2, stdin_input);
-    CHECK(piped.process.exit_code != 0);
+    CHECK(piped.process.exit_code == 1);
     CHECK_THAT(piped.process.err, Catch::Contains("several tables (users, orders)"));
     CHECK_FALSE(piped.output_exists);
   }
   SECTION("a table that is not there is named, with the ones that are") {
     auto missing = run_source(dir, R"({"plugin": "json", "table": "items", "path": )" + json_quoted(input) + "}");
-    CHECK(missing.process.exit_code != 0);
+    CHECK(missing.process.exit_code == 1);
     CHECK_THAT(missing.process.err, Catch::Contains("no table \"items\"") && Catch::Contains("users, orders"));
   }
 }
@@ -169,7 +169,7 @@ TEST_CASE("json: only arrays are tables - other members of the object are skippe
 
   auto single = dir.write("single.json", R"({"id": 1, "name": "a lone record"})");
   auto lone = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(single) + "}");
-  CHECK(lone.process.exit_code != 0);
+  CHECK(lone.process.exit_code == 1);
   CHECK_THAT(lone.process.err, Catch::Contains("holds no array of records"));
 }
 

@@ -61,24 +61,24 @@ TEST_CASE("sql: SQLite errors carry SQLite's own message", "[sources][sql][sqlit
   auto db = dir / "t.db";
   sqlite(db, "CREATE TABLE users (id INTEGER);");
   auto missing_table = run_source(dir, R"({"plugin": "sql", "table": "nope", "database": )" + json_quoted(db) + "}");
-  CHECK(missing_table.process.exit_code != 0);
+  CHECK(missing_table.process.exit_code == 1);
   CHECK_THAT(missing_table.process.err, Catch::Contains("no such table: nope"));
 
   auto bad_sql = run_source(dir, R"({"plugin": "sql", "query": "SELEC id FROM users", "database": )" + json_quoted(db) + "}");
-  CHECK(bad_sql.process.exit_code != 0);
+  CHECK(bad_sql.process.exit_code == 1);
   CHECK_THAT(bad_sql.process.err, Catch::Contains("syntax error"));
 
   auto missing_file = run_source(dir, R"({"plugin": "sql", "table": "users", "database": )" + json_quoted(dir / "no.db") + "}");
-  CHECK(missing_file.process.exit_code != 0);
+  CHECK(missing_file.process.exit_code == 3);
   CHECK_THAT(missing_file.process.err, Catch::Contains("no SQLite database at") && Catch::Contains("no.db"));
 
   auto not_a_db = dir.write("text.db", "just some text, long enough to look like a header of a file......");
   auto wrong = run_source(dir, R"({"plugin": "sql", "table": "users", "database": )" + json_quoted(not_a_db) + "}");
-  CHECK(wrong.process.exit_code != 0);
+  CHECK(wrong.process.exit_code == 1);
   CHECK_THAT(wrong.process.err, Catch::Contains("file is not a database"));
 
   auto neither = run_source(dir, R"({"plugin": "sql", "database": )" + json_quoted(db) + "}");
-  CHECK(neither.process.exit_code != 0);
+  CHECK(neither.process.exit_code == 3);
   CHECK_THAT(neither.process.err, Catch::Contains("either \"query\" or \"table\""));
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("sql: PostgreSQL errors carry libpq's or the server's message", "[sour
     auto run = run_source(dir, R"({"plugin": "sql", "query": )" + json_quoted(c.query) + R"(, "database": )" + json_quoted(c.database) + "}");
     INFO(c.database << " " << c.query);
     INFO(run.process.err);
-    CHECK(run.process.exit_code != 0);
+    CHECK(run.process.exit_code == 1);
     CHECK_THAT(run.process.err, Catch::Contains(c.message));
     CHECK_THAT(run.process.err, !Catch::Contains("secret"));  // passwords never reach messages
   }
