@@ -181,7 +181,7 @@ TEST_CASE("a stopping run ends the http sink's retry wait promptly", "[sinks][ht
       "[" + http_sink(server, R"("max_elapsed_ms": 3600000)") + "]", 1000, -1));
   const auto pid_file = dir / "aton.pid";
   ProcessResult run;
-  std::thread runner([&] {
+  std::jthread runner([&] {
     // The pid is written before aton starts (exec keeps it), so it is there
     // by the time the server sees a request.
     run = run_process({"bash", "-c", R"(echo $$ > "$2" && exec "$0" run "$1")", ATON_BINARY,
@@ -190,10 +190,13 @@ TEST_CASE("a stopping run ends the http sink's retry wait promptly", "[sinks][ht
   });
   bool posted = server.wait_for_requests(1, std::chrono::seconds(30));
   ::kill(std::stoi(read_file(pid_file)), SIGTERM);
+  auto signalled = std::chrono::steady_clock::now();
   runner.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
   INFO(run.err);
   CHECK(posted);
   CHECK_FALSE(run.timed_out);
+  CHECK(seconds < 5.0);  // the pause asked for is 600 s
   CHECK(run.exit_code == 143);
   CHECK_THAT(run.err, Catch::Contains("interrupted"));  // aton's own exit, not death by the signal
   CHECK(server.requests().size() == 1);
