@@ -5,6 +5,7 @@
 #include "edges/checkpoint_runs.hpp"
 #include "support/background_run.hpp"
 #include "support/process.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <sys/mount.h>
@@ -57,23 +58,28 @@ TEST_CASE("checkpoint.path naming a file that is not a checkpoint is refused bef
 TEST_CASE("two sinks of one config writing the same file are refused by validate and by run", "[edges][config]") {
   TempDir dir;
   dir.write("users.json", records_json(100));
+  // Called in each section, so that every section asserts (NoAssertions).
+  auto check_refused = [&] {
+    for (const char* command : {"validate", "run"}) {
+      auto run = run_aton({command, (dir / "pipeline.json").string()});
+      INFO(command << ": " << run.err);
+      CHECK(run.exit_code == 3);
+      CHECK_THAT(run.err, Catch::Contains("/sinks/0") && Catch::Contains("/sinks/") && Catch::Contains("same"));
+    }
+    CHECK_FALSE(fs::exists(dir / "out"));
+    CHECK_FALSE(fs::exists(dir / "parts"));
+  };
   SECTION("the same path written two ways") {
     dir.write("pipeline.json", config_json(R"({"plugin": "file", "path": "out/users.aton"},
                                               {"plugin": "stdout"},
                                               {"plugin": "file", "path": "out/../out/users.aton"})"));
+    check_refused();
   }
   SECTION("the same per_chunk pattern") {
     dir.write("pipeline.json", config_json(R"({"plugin": "file", "per_chunk": "parts/p-{chunk_id}.aton"},
                                               {"plugin": "file", "per_chunk": "parts/p-{chunk_id}.aton"})"));
+    check_refused();
   }
-  for (const char* command : {"validate", "run"}) {
-    auto run = run_aton({command, (dir / "pipeline.json").string()});
-    INFO(command << ": " << run.err);
-    CHECK(run.exit_code == 3);
-    CHECK_THAT(run.err, Catch::Contains("/sinks/0") && Catch::Contains("/sinks/") && Catch::Contains("same"));
-  }
-  CHECK_FALSE(fs::exists(dir / "out"));
-  CHECK_FALSE(fs::exists(dir / "parts"));
 }
 
 namespace {
@@ -86,7 +92,7 @@ class ReadOnlyFolder {
     fs::create_directories(path);
     if (::geteuid() == 0) {
       if (::mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, "size=64k") != 0)
-        FAIL("cannot mount a read-only tmpfs at " << path << " (" << std::strerror(errno) << ")");
+        skip_test("cannot mount a read-only tmpfs at " + path.string() + " (" + std::strerror(errno) + ")");
       mounted_ = true;
     } else {
       fs::permissions(path, fs::perms::owner_read | fs::perms::owner_exec);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "support/process.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,12 +36,8 @@ struct PgServer {
 };
 
 inline PgServer pg_server() {
-  const char* uri = std::getenv("ATON_TEST_PG_URI");
-  if (!uri || !*uri)
-    FAIL("ATON_TEST_PG_URI is not set: run the suite with scripts/test, which starts a throwaway "
-         "PostgreSQL server (or: source scripts/lib/postgres.sh; aton_postgres_start)");
   PgServer pg;
-  pg.uri = uri;
+  pg.uri = postgres_uri();
   std::string_view rest = pg.uri;
   rest.remove_prefix(rest.find('@') + 1);  // "HOST:PORT/DB"
   std::size_t colon = rest.find(':'), slash = rest.find('/');

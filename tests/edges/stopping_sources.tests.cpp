@@ -7,6 +7,7 @@
 #include "edges/edge_inputs.hpp"
 #include "sources/source_pipeline.hpp"
 #include "support/child_run.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -237,17 +238,9 @@ TEST_CASE("aton encode bounds a record on standard input by --max-record-bytes",
 
 namespace {
 
-std::string pg_uri() {
-  const char* uri = std::getenv("ATON_TEST_PG_URI");
-  if (!uri || !*uri)
-    FAIL("ATON_TEST_PG_URI is not set: run the suite with scripts/test, which starts a throwaway "
-         "PostgreSQL server (or: source scripts/lib/postgres.sh; aton_postgres_start)");
-  return uri;
-}
-
 // Whether the server runs a query holding `marker` (not this very probe).
 bool server_runs(const std::string& marker) {
-  auto r = run_process({"psql", pg_uri(), "-At", "-c",
+  auto r = run_process({"psql", postgres_uri(), "-At", "-c",
                         "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%" + marker +
                             "%' AND pid <> pg_backend_pid()"},
                        within(10));
@@ -261,7 +254,7 @@ TEST_CASE("a slow PostgreSQL COUNT stops on the first SIGTERM or SIGINT", "[edge
     SECTION(signal == SIGTERM ? "SIGTERM" : "SIGINT") {
       TempDir dir;
       std::string marker = "aton_slow_count_" + std::to_string(signal);
-      auto config = file_sink_config(dir, R"({"plugin": "sql", "database": )" + json_quoted(pg_uri()) +
+      auto config = file_sink_config(dir, R"({"plugin": "sql", "database": )" + json_quoted(postgres_uri()) +
                                               R"(, "query": "SELECT 1 AS )" + marker +
                                               R"x( FROM pg_sleep(30)"})x");
       Child child({"run", config}, dir / "err.txt");

@@ -3,6 +3,7 @@
 // a clear error, and the file sink presents nothing as complete.
 #include "faults/fault_run.hpp"
 #include "support/http_server.hpp"
+#include "support/skip.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -45,10 +46,9 @@ TEST_CASE("a full disk fails the file sink clearly and leaves no output at the t
   TempDir dir;
   auto disk = dir / "small-disk";
   std::filesystem::create_directories(disk);
-  if (::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=1m") != 0) {
-    WARN("skipped: cannot mount a 1 MB tmpfs here (" << std::strerror(errno) << "); needs root");
-    return;
-  }
+  if (::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=1m") != 0)
+    skip_test("cannot mount a 1 MB tmpfs to fill (" + std::string(std::strerror(errno)) +
+              "): this test needs root or CAP_SYS_ADMIN");
   struct Unmount {
     std::filesystem::path at;
     ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }

@@ -7,8 +7,14 @@
 // reaches that record; depth nests a field that deep (to provoke the host's
 // limit); late_key_at adds a key after the encoder's sample (to provoke
 // on_new_key: error); announce reports a total other than count (a source
-// that ends short of, or past, the total it announced).
+// that ends short of, or past, the total it announced). trace appends
+// "+N" to that file (O_APPEND, shared with test_sink's trace) once it has
+// made a batch of N records, so that a test sees from outside how far the
+// source ran ahead of the sink.
 #include <aton/plugin.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -23,7 +29,16 @@ class GenSource : public aton::sdk::Source {
         late_key_at_(context.config.integer("late_key_at", -1)),
         total_known_(context.config.boolean("total_known", true)),
         announced_(context.config.integer("announce", -1)),
-        table_(context.config.string("table", "records")) {}
+        table_(context.config.string("table", "records")) {
+    std::string trace = context.config.string("trace");
+    if (!trace.empty()) {
+      trace_fd_ = ::open(trace.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (trace_fd_ < 0) throw std::runtime_error("test_gen: cannot open " + trace);
+    }
+  }
+  ~GenSource() override {
+    if (trace_fd_ >= 0) ::close(trace_fd_);
+  }
 
   std::string table() const override { return table_; }
 
@@ -35,6 +50,11 @@ class GenSource : public aton::sdk::Source {
       emit(out, next_);
       ++next_;
       ++n;
+    }
+    if (trace_fd_ >= 0 && n > 0) {
+      std::string line = "+" + std::to_string(n) + "\n";
+      if (::write(trace_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        throw std::runtime_error("test_gen: cannot write its trace");
     }
     return n;
   }
@@ -83,6 +103,7 @@ class GenSource : public aton::sdk::Source {
   std::int64_t announced_;
   std::string table_;
   std::size_t next_ = 0;
+  int trace_fd_ = -1;
 };
 
 const aton_option kOptions[] = {
@@ -93,6 +114,7 @@ const aton_option kOptions[] = {
     {"total_known", "boolean", "true", 0, "Report the total up front.", nullptr},
     {"table", "string", "\"records\"", 0, "The table's name.", nullptr},
     {"announce", "integer", "-1", 0, "The total to report (-1: count).", nullptr},
+    {"trace", "path", nullptr, 0, "Append +N to this file after each batch of N records.", nullptr},
 };
 
 }  // namespace

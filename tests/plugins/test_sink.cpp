@@ -13,9 +13,14 @@
 // write() of chunk hold_at, or, when hold_at is -1, in finish(), after it
 // logs "holding" (or "finishing"). A test can then act at that moment (kill
 // the run while the other sinks have finished) without guessing a delay.
+// trace appends "-N" to that file (O_APPEND, shared with test_gen's trace)
+// as write() takes a chunk of N records, before anything else it does.
 // It can resume (ABI 1.1) only without `path`: its state is the next chunk
 // id, checked on the next write; with a path, restore_state() refuses.
 #include <aton/plugin.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -41,6 +46,11 @@ class TestSink : public aton::sdk::Sink {
       out_.open(path_ + ".partial", std::ios::binary | std::ios::trunc);
       if (!out_) throw std::runtime_error("cannot open " + path_ + ".partial");
     }
+    std::string trace = context.config.string("trace");
+    if (!trace.empty()) {
+      trace_fd_ = ::open(trace.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (trace_fd_ < 0) throw std::runtime_error("test_sink: cannot open " + trace);
+    }
     std::string log = context.config.string("log");
     if (!log.empty()) {
       log_.open(log, std::ios::binary | std::ios::trunc);
@@ -48,7 +58,16 @@ class TestSink : public aton::sdk::Sink {
     }
   }
 
+  ~TestSink() override {
+    if (trace_fd_ >= 0) ::close(trace_fd_);
+  }
+
   void write(const aton_chunk& c) override {
+    if (trace_fd_ >= 0) {
+      std::string line = "-" + std::to_string(c.records_in_chunk) + "\n";
+      if (::write(trace_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        throw std::runtime_error("test_sink: cannot write its trace");
+    }
     if (c.chunk_id != next_chunk_id_)
       throw std::runtime_error("test_sink: chunk " + std::to_string(c.chunk_id) + " where " +
                                std::to_string(next_chunk_id_) + " was due");
@@ -122,6 +141,7 @@ class TestSink : public aton::sdk::Sink {
   std::string hold_while_;
   std::int64_t hold_at_;
   std::uint64_t next_chunk_id_ = 0;
+  int trace_fd_ = -1;
   std::ofstream out_;
   std::ofstream log_;
 };
@@ -134,6 +154,7 @@ const aton_option kOptions[] = {
     {"fail_finish", "boolean", "false", 0, "Fail finish().", nullptr},
     {"hold_while", "path", nullptr, 0, "Wait while this file exists (or until cancelled), at hold_at.", nullptr},
     {"hold_at", "integer", "-1", 0, "The chunk whose write() waits (-1: finish() waits).", nullptr},
+    {"trace", "path", nullptr, 0, "Append -N to this file as write() takes a chunk of N records.", nullptr},
 };
 
 }  // namespace

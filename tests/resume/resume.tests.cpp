@@ -3,6 +3,7 @@
 #include "support/background_run.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
+#include "support/seed.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -96,9 +97,8 @@ int kill_and_resume(const fs::path& config, const fs::path& checkpoint, std::mt1
 
 TEST_CASE("a run killed with SIGKILL at random points and resumed each time writes the same file as an uninterrupted run",
           "[resume]") {
-  std::random_device seed_source;
-  unsigned seed = seed_source();
-  INFO("seed " << seed);
+  unsigned seed = test_seed();
+  INFO("seed " << seed << " (replay with ATON_TEST_SEED=" << seed << ")");
   std::mt19937 random(seed);
   for (const Source& source : kSources) {
     SECTION(source.name) {
@@ -155,9 +155,8 @@ TEST_CASE("a self_contained run killed and resumed writes the same chunks and st
 
 TEST_CASE("an HTTP receiver that drops repeated chunk ids gets exactly the uninterrupted stream after kills and resumes",
           "[resume][http]") {
-  std::random_device seed_source;
-  unsigned seed = seed_source();
-  INFO("seed " << seed);
+  unsigned seed = test_seed();
+  INFO("seed " << seed << " (replay with ATON_TEST_SEED=" << seed << ")");
   std::mt19937 random(seed);
   TempDir whole, killed;
   std::string input = records_json(kRecords);
@@ -385,20 +384,44 @@ TEST_CASE("a plugin without resume support means no checkpoints and --resume say
 TEST_CASE("checkpoint.path and checkpoint.enabled choose where checkpoints go or none", "[resume]") {
   TempDir dir;
   dir.write("users.json", records_json(kRecords));
-  auto config = dir.write("pipeline.json",
-                          config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})"));
+  // The test sink holds the run in its write() of chunk 5 while the file
+  // `hold` exists, and logs "holding": the test looks at the checkpoints at
+  // that moment instead of racing a run that lasts 0.2 s.
+  auto hold = dir.write("hold", "");
+  auto log = dir / "chunks.log";
+  // (Temporary folders' paths hold nothing a JSON string must escape.)
+  auto sinks = R"({"plugin": "file", "path": "out.aton"}, {"plugin": "test_sink", "log": ")" + log.string() +
+               R"(", "hold_while": ")" + hold.string() + R"(", "hold_at": 5})";
+  auto config = dir.write("pipeline.json", config_json(kSources[0].config, sinks, false));
+  auto held = [&](BackgroundRun& run) {
+    for (int i = 0; i < 20000 && run.running(); ++i) {  // bounded: 20 s
+      if (fs::exists(log) && read_file(log).find("holding") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  };
   SECTION("checkpoint.path") {
     fs::create_directories(dir / "state");
     BackgroundRun run({"run", config.string(), "--progress=none", "--set", "checkpoint.path=state/run.ckpt"},
                       dir / "first");
-    CHECK(wait_for_checkpoint(dir / "state/run.ckpt", 2, run));
+    REQUIRE(held(run));
+    // Chunks 0-4 reached every sink: the checkpoint says so, where it was told to be.
+    CHECK(wait_for_checkpoint(dir / "state/run.ckpt", 5, run));
+    CHECK_FALSE(fs::exists(dir / "pipeline.json.checkpoint"));
+    fs::remove(hold);
     REQUIRE(run.wait() == 0);
     CHECK_FALSE(fs::exists(dir / "state/run.ckpt"));  // removed when finished
   }
   SECTION("checkpoint.enabled false") {
     BackgroundRun run({"run", config.string(), "--progress=none", "--set", "checkpoint.enabled=false"},
                       dir / "first");
-    CHECK_FALSE(wait_for_checkpoint(dir / "pipeline.json.checkpoint", 1, run));
+    REQUIRE(held(run));
+    CHECK_FALSE(fs::exists(dir / "pipeline.json.checkpoint"));
+    for (const auto& name : names_in(dir.path())) {
+      CHECK(name.find("checkpoint") == std::string::npos);
+      CHECK(name.find(".lock") == std::string::npos);
+    }
+    fs::remove(hold);
     REQUIRE(run.wait() == 0);
   }
 }

@@ -60,7 +60,7 @@ TEST_CASE("a run whose source fails midway leaves no file at the target path", "
       5000, 2500));  // chunk 50: with queues of 4, earlier chunks must have been written
   auto run = run_aton({"run", config.string()});
   INFO(run.err);
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 1);
   CHECK_THAT(run.out, Catch::Contains("users+("));  // chunks did flow before the failure
   CHECK_FALSE(std::filesystem::exists(dir / "out/users.aton"));
   if (std::filesystem::exists(dir / "out")) CHECK(file_names(dir / "out").empty());  // nor a temporary file
@@ -74,7 +74,7 @@ TEST_CASE("mode fail_if_exists refuses an existing file and leaves it untouched"
   auto config = dir.write("pipeline.json",
                           pipeline_json(R"([{"plugin": "file", "path": "users.aton", "mode": "fail_if_exists"}])"));
   auto run = run_aton({"run", config.string()});
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 3);
   CHECK_THAT(run.err, Catch::Contains((dir / "users.aton").string()) && Catch::Contains("already exists"));
   CHECK(read_file(dir / "users.aton") == "precious");
 }
@@ -159,20 +159,20 @@ TEST_CASE("file sink errors name the path and the reason", "[sinks][file]") {
     fs::create_directories(dir / "users.aton");
     auto config = dir.write("pipeline.json", pipeline_json(R"([{"plugin": "file", "path": "users.aton"}])"));
     auto run = run_aton({"run", config.string()});
-    CHECK(run.exit_code != 0);
+    CHECK(run.exit_code == 3);
     CHECK_THAT(run.err, Catch::Contains((dir / "users.aton").string()) && Catch::Contains("folder"));
   }
   SECTION("a file where a parent folder should be") {
     dir.write("out", "a file");
     auto config = dir.write("pipeline.json", pipeline_json(R"([{"plugin": "file", "path": "out/users.aton"}])"));
     auto run = run_aton({"run", config.string()});
-    CHECK(run.exit_code != 0);
+    CHECK(run.exit_code == 1);
     CHECK_THAT(run.err, Catch::Contains((dir / "out").string() + " is a file, not a folder"));
   }
   SECTION("a per_chunk pattern without {chunk_id}") {
     auto config = dir.write("pipeline.json", pipeline_json(R"([{"plugin": "file", "per_chunk": "part.aton"}])"));
     auto run = run_aton({"run", config.string()});
-    CHECK(run.exit_code != 0);
+    CHECK(run.exit_code == 3);
     CHECK_THAT(run.err, Catch::Contains("{chunk_id}"));
     CHECK_FALSE(fs::exists(dir / "part.aton"));
   }

@@ -115,7 +115,7 @@ TEST_CASE("a 400 fails the run at once naming the chunk the status and the respo
   HttpServer server({HttpReply::status_code(200),
                      HttpReply::status_code(400, "field 'id' rejected by schema v2\nsecond line")});
   auto run = run_http(server).result;
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 1);
   CHECK(server.requests().size() == 2);  // chunk 1 was not retried, chunk 2 never sent
   CHECK_THAT(run.err, Catch::Contains("chunk 1") && Catch::Contains("HTTP 400") &&
                           Catch::Contains("field 'id' rejected by schema v2"));
@@ -126,7 +126,7 @@ TEST_CASE("a server that never answers fails the run within the bounded time", "
   auto run = run_http(server, R"("timeout_ms": 200, "retries": 2)", 50,
                       with_timeout(std::chrono::seconds(60))).result;
   CHECK_FALSE(run.timed_out);
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 1);
   CHECK(server.requests().size() == 3);  // the first attempt and two retries
   CHECK_THAT(run.err, Catch::Contains("chunk 0") && Catch::Contains("3 attempts") &&
                           Catch::Contains("timed out"));
@@ -137,7 +137,7 @@ TEST_CASE("a Retry-After beyond the time bound fails the run without waiting", "
   auto run = run_http(server, R"("max_elapsed_ms": 5000)", 50,
                       with_timeout(std::chrono::seconds(60))).result;
   CHECK_FALSE(run.timed_out);
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 1);
   CHECK(server.requests().size() == 1);
   CHECK_THAT(run.err, Catch::Contains("chunk 0") && Catch::Contains("HTTP 429") &&
                           Catch::Contains("retry after 3600"));
@@ -147,7 +147,7 @@ TEST_CASE("header values never appear in messages even when the server echoes th
   HttpServer server({}, HttpReply::status_code(401, "invalid token s3cr3t-t0ken-value for tenant"));
   auto run = run_http(server, R"("headers": {"Authorization": "Bearer ${ATON_TEST_TOKEN}"})", 50,
                       with_env("ATON_TEST_TOKEN", "s3cr3t-t0ken-value")).result;
-  CHECK(run.exit_code != 0);
+  CHECK(run.exit_code == 1);
   CHECK(server.requests().size() == 1);
   CHECK_THAT(run.err, Catch::Contains("HTTP 401") && Catch::Contains("invalid token *** for tenant"));
   CHECK_THAT(run.err + run.out, !Catch::Contains("s3cr3t-t0ken-value"));
@@ -181,7 +181,7 @@ TEST_CASE("a stopping run ends the http sink's retry wait promptly", "[sinks][ht
       "[" + http_sink(server, R"("max_elapsed_ms": 3600000)") + "]", 1000, -1));
   const auto pid_file = dir / "aton.pid";
   ProcessResult run;
-  std::thread runner([&] {
+  std::jthread runner([&] {
     // The pid is written before aton starts (exec keeps it), so it is there
     // by the time the server sees a request.
     run = run_process({"bash", "-c", R"(echo $$ > "$2" && exec "$0" run "$1")", ATON_BINARY,
@@ -190,10 +190,13 @@ TEST_CASE("a stopping run ends the http sink's retry wait promptly", "[sinks][ht
   });
   bool posted = server.wait_for_requests(1, std::chrono::seconds(30));
   ::kill(std::stoi(read_file(pid_file)), SIGTERM);
+  auto signalled = std::chrono::steady_clock::now();
   runner.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
   INFO(run.err);
   CHECK(posted);
   CHECK_FALSE(run.timed_out);
+  CHECK(seconds < 5.0);  // the pause asked for is 600 s
   CHECK(run.exit_code == 143);
   CHECK_THAT(run.err, Catch::Contains("interrupted"));  // aton's own exit, not death by the signal
   CHECK(server.requests().size() == 1);

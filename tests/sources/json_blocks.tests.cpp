@@ -5,6 +5,7 @@
 #include "fuzz/plugin_targets.hpp"
 #include "json/input_stream.hpp"
 #include "json/json_records.hpp"
+#include "support/json_oracle.hpp"
 
 #include <aton/json.hpp>
 #include <catch2/catch.hpp>
@@ -51,12 +52,19 @@ std::vector<std::string> read_records(const std::string& text, Layout layout, st
   return json;
 }
 
-// The records of a JSON array text as the core's whole-text parser reads them.
+// The records of a JSON array text as the core's whole-text parser reads
+// them, each as JSON. That parser shares the JsonReader the source uses, so
+// what it reads is first held against Python's json (support/json_oracle.hpp).
 std::vector<std::string> parsed_whole(const std::string& array_text) {
   aton::Arena arena;
   aton::Value whole = aton::parse_json(array_text, arena);
   std::vector<std::string> json;
   for (const auto& r : whole.items()) json.push_back(aton::to_json(r));
+  std::string joined = "[";
+  for (std::size_t i = 0; i < json.size(); ++i) joined += (i ? "," : "") + json[i];
+  auto difference = aton::test::json_difference(array_text, joined + "]");
+  INFO(difference.value_or(""));
+  REQUIRE_FALSE(difference.has_value());
   return json;
 }
 

@@ -1,12 +1,14 @@
 // The sql source end to end: SQLite files made with the sqlite3 tool, and
 // the throwaway PostgreSQL server that scripts/test starts (ATON_TEST_PG_URI).
 #include "sources/source_pipeline.hpp"
+#include "support/skip.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 
 using aton::test::json_quoted;
+using aton::test::postgres_uri;
 using aton::test::run_process;
 using aton::test::run_source;
 using aton::test::TempDir;
@@ -19,16 +21,8 @@ void sqlite(const std::filesystem::path& db, const std::string& sql) {
   REQUIRE(r.exit_code == 0);
 }
 
-std::string pg_uri() {
-  const char* uri = std::getenv("ATON_TEST_PG_URI");
-  if (!uri || !*uri)
-    FAIL("ATON_TEST_PG_URI is not set: run the suite with scripts/test, which starts a throwaway "
-         "PostgreSQL server (or: source scripts/lib/postgres.sh; aton_postgres_start)");
-  return uri;
-}
-
 void psql(const std::string& sql) {
-  auto r = run_process({"psql", pg_uri(), "-q", "-v", "ON_ERROR_STOP=1", "-c", sql});
+  auto r = run_process({"psql", postgres_uri(), "-q", "-v", "ON_ERROR_STOP=1", "-c", sql});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
 }
@@ -67,29 +61,29 @@ TEST_CASE("sql: SQLite errors carry SQLite's own message", "[sources][sql][sqlit
   auto db = dir / "t.db";
   sqlite(db, "CREATE TABLE users (id INTEGER);");
   auto missing_table = run_source(dir, R"({"plugin": "sql", "table": "nope", "database": )" + json_quoted(db) + "}");
-  CHECK(missing_table.process.exit_code != 0);
+  CHECK(missing_table.process.exit_code == 1);
   CHECK_THAT(missing_table.process.err, Catch::Contains("no such table: nope"));
 
   auto bad_sql = run_source(dir, R"({"plugin": "sql", "query": "SELEC id FROM users", "database": )" + json_quoted(db) + "}");
-  CHECK(bad_sql.process.exit_code != 0);
+  CHECK(bad_sql.process.exit_code == 1);
   CHECK_THAT(bad_sql.process.err, Catch::Contains("syntax error"));
 
   auto missing_file = run_source(dir, R"({"plugin": "sql", "table": "users", "database": )" + json_quoted(dir / "no.db") + "}");
-  CHECK(missing_file.process.exit_code != 0);
+  CHECK(missing_file.process.exit_code == 3);
   CHECK_THAT(missing_file.process.err, Catch::Contains("no SQLite database at") && Catch::Contains("no.db"));
 
   auto not_a_db = dir.write("text.db", "just some text, long enough to look like a header of a file......");
   auto wrong = run_source(dir, R"({"plugin": "sql", "table": "users", "database": )" + json_quoted(not_a_db) + "}");
-  CHECK(wrong.process.exit_code != 0);
+  CHECK(wrong.process.exit_code == 1);
   CHECK_THAT(wrong.process.err, Catch::Contains("file is not a database"));
 
   auto neither = run_source(dir, R"({"plugin": "sql", "database": )" + json_quoted(db) + "}");
-  CHECK(neither.process.exit_code != 0);
+  CHECK(neither.process.exit_code == 3);
   CHECK_THAT(neither.process.err, Catch::Contains("either \"query\" or \"table\""));
 }
 
 TEST_CASE("sql: PostgreSQL types map as documented", "[sources][sql][postgres]") {
-  std::string uri = pg_uri();
+  std::string uri = postgres_uri();
   psql("DROP TABLE IF EXISTS aton_types;"
        "CREATE TABLE aton_types (i2 smallint, i8 bigint, f4 real, f8 double precision, num numeric(40,10),"
        " t text, b boolean, j json, jb jsonb, by bytea, d date, ts timestamp, tstz timestamptz, u uuid);"
@@ -112,7 +106,7 @@ TEST_CASE("sql: PostgreSQL types map as documented", "[sources][sql][postgres]")
 }
 
 TEST_CASE("sql: PostgreSQL rows stream through the cursor in fetch_size batches", "[sources][sql][postgres]") {
-  std::string uri = pg_uri();
+  std::string uri = postgres_uri();
   TempDir dir;
   auto run = run_source(dir, R"({"plugin": "sql", "fetch_size": 7, "query": "SELECT g AS n, g * 2 AS twice FROM generate_series(1, 2500) AS g", "database": )" +
                                  json_quoted(uri) + "}", 1000);
@@ -126,7 +120,7 @@ TEST_CASE("sql: PostgreSQL rows stream through the cursor in fetch_size batches"
 }
 
 TEST_CASE("sql: PostgreSQL errors carry libpq's or the server's message", "[sources][sql][postgres]") {
-  std::string uri = pg_uri();
+  std::string uri = postgres_uri();
   std::string host_port = uri.substr(0, uri.rfind('/'));  // postgresql://aton@127.0.0.1:PORT
   std::string port = host_port.substr(host_port.rfind(':') + 1);
   TempDir dir;
@@ -146,7 +140,7 @@ TEST_CASE("sql: PostgreSQL errors carry libpq's or the server's message", "[sour
     auto run = run_source(dir, R"({"plugin": "sql", "query": )" + json_quoted(c.query) + R"(, "database": )" + json_quoted(c.database) + "}");
     INFO(c.database << " " << c.query);
     INFO(run.process.err);
-    CHECK(run.process.exit_code != 0);
+    CHECK(run.process.exit_code == 1);
     CHECK_THAT(run.process.err, Catch::Contains(c.message));
     CHECK_THAT(run.process.err, !Catch::Contains("secret"));  // passwords never reach messages
   }

@@ -6,6 +6,7 @@
 #include <aton/stream_encoder.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <memory>
 
@@ -20,6 +21,30 @@ std::string excerpt(std::string_view text, std::size_t limit = 3000) {
          " more bytes)";
 }
 
+// Typed, ordered equality written here rather than taken from the code under
+// test (Value::operator==, tested on its own in tests/unit/value.tests.cpp):
+// Int 1 differs from Float 1.0, -0.0 from 0.0, an absent key from null.
+bool same(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Value::Kind::Null: return true;
+    case Value::Kind::Bool: return a.as_bool() == b.as_bool();
+    case Value::Kind::Int: return a.as_int() == b.as_int();
+    case Value::Kind::Float: {
+      double x = a.as_float(), y = b.as_float();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    case Value::Kind::Number: return a.number_text() == b.number_text();
+    case Value::Kind::String: return a.as_string() == b.as_string();
+    case Value::Kind::Array:
+      return std::equal(a.items().begin(), a.items().end(), b.items().begin(), b.items().end(), same);
+    case Value::Kind::Object:
+      return std::equal(a.members().begin(), a.members().end(), b.members().begin(), b.members().end(),
+                        [](const Member& x, const Member& y) { return x.key == y.key && same(x.value, y.value); });
+  }
+  return false;
+}
+
 std::optional<std::string> compare(const Decoder& decoder, std::string_view name,
                                    std::span<const Value> expected, std::string_view aton) {
   const auto& tables = decoder.tables();
@@ -31,7 +56,7 @@ std::optional<std::string> compare(const Decoder& decoder, std::string_view name
            to_json(Value::string(name)) + "\nATON:\n" + excerpt(aton);
   std::size_t n = std::min(got.records.size(), expected.size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (got.records[i] == expected[i]) continue;
+    if (same(got.records[i], expected[i])) continue;
     return "record " + std::to_string(i) + " differs\n  expected: " + to_json(expected[i]) +
            "\n  decoded:  " + to_json(got.records[i]) + "\nATON:\n" + excerpt(aton);
   }

@@ -5,9 +5,10 @@
 // either as the one text StreamEncoder::encode() gives (chunks joined by
 // '\n') or chunk by chunk (each chunk fed on its own to one Decoder, in
 // order). It fails when the decoder throws, or when the table's name or any
-// record differs (aton::Value's ==: typed, ordered, absent != null). With
-// self_contained chunks a third delivery decodes each chunk alone, with a
-// Decoder of its own, and compares it with its slice of the records.
+// record differs (typed, ordered, absent != null; compared by the support
+// code itself, not by aton::Value's ==). With self_contained chunks a third
+// delivery decodes each chunk alone, with a Decoder of its own, and
+// compares it with its slice of the records.
 #pragma once
 
 #include <aton/arena.hpp>
