@@ -21,6 +21,7 @@
 
 #include <aton/output_file.hpp>
 #include <aton/plugin.hpp>
+#include <aton/request_template.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -78,7 +79,10 @@ class FileSink : public aton::sdk::Sink {
       if (mode == "append")
         problems.add(Problems::key("mode"), "mode append does not apply to per_chunk; use overwrite or "
                                             "fail_if_exists");
-    } else if (!path.empty()) {
+    }
+    if (const auto* body = config.get("body"); body && !body->IsNull())
+      aton::sdk::RequestTemplate::compile(*body, problems, Problems::key("body"));
+    if (pattern.empty() && !path.empty()) {
       std::error_code ec;
       if (fs::is_directory(path, ec))
         problems.add(Problems::key("path"), path + " is a folder; give the path of the file to write");
@@ -93,6 +97,9 @@ class FileSink : public aton::sdk::Sink {
         durable_(context.config.boolean("fsync")),
         pattern_(context.config.string("per_chunk")) {
     std::string path = context.config.string("path");
+    aton::sdk::Problems unused;  // check() refused any problem before the constructor runs
+    if (const auto* body = context.config.get("body"); body && !body->IsNull())
+      body_ = aton::sdk::RequestTemplate::compile(*body, unused, "/body");
     if (!pattern_.empty()) {
       if (mode_ == Mode::fail_if_exists) refuse_existing(part_path(0));
       return;
@@ -109,6 +116,12 @@ class FileSink : public aton::sdk::Sink {
 
   void write(const aton_chunk& chunk) override {
     std::string_view data(chunk.data, chunk.size);
+    if (body_) {
+      line_.clear();
+      body_->render(aton::sdk::ChunkFields::of(chunk), line_);
+      line_ += '\n';  // JSON Lines: every line ends with one
+      data = line_;
+    }
     if (!pattern_.empty()) {
       fs::path path = part_path(chunk.chunk_id);
       create_parent_folders(path);
@@ -122,7 +135,7 @@ class FileSink : public aton::sdk::Sink {
                                " is complete already (the interrupted run renamed it into place)");
     if (separator_pending_) file_->write("\n");
     file_->write(data);
-    separator_pending_ = true;
+    separator_pending_ = !body_;  // a rendered line carries its own newline
   }
 
   void finish() override {
@@ -222,6 +235,8 @@ class FileSink : public aton::sdk::Sink {
   Mode mode_;
   bool durable_;
   std::string pattern_;
+  std::optional<aton::sdk::RequestTemplate> body_;
+  std::string line_;  // this chunk's rendered request, reused
   std::optional<aton::OutputFile> file_;
   bool separator_pending_ = false;
   bool complete_ = false;  // resumed after the interrupted run had renamed its output into place
@@ -239,6 +254,10 @@ const aton_option kOptions[] = {
     {"per_chunk", "path", nullptr, 0,
      "Writes one file per chunk instead of one file, e.g. \"out/part-{chunk_id}.aton\"; {chunk_id} becomes the "
      "chunk id zero-padded to 6 digits (part-000012.aton).",
+     nullptr},
+    {"body", "object", nullptr, 0,
+     "Writes each chunk as this JSON request template rendered (the http sink's placeholders, {{chunk}}, "
+     "{{chunk_id}}, ...), one line each: a JSON Lines file for a batch API.",
      nullptr},
 };
 

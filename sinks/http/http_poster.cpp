@@ -11,8 +11,6 @@ namespace aton::sinks {
 
 namespace {
 
-constexpr std::size_t kBodyStartBytes = 512;
-
 void global_init_once() {
   // curl_global_init is not thread-safe; do it once, before any handle.
   static std::once_flag once;
@@ -44,8 +42,8 @@ Transport transport_kind(CURLcode code) {
 
 }  // namespace
 
-HttpPoster::HttpPoster(std::string url, std::function<bool()> cancelled)
-    : url_(std::move(url)), cancelled_(std::move(cancelled)) {
+HttpPoster::HttpPoster(std::string url, std::function<bool()> cancelled, std::size_t keep_body_bytes)
+    : url_(std::move(url)), cancelled_(std::move(cancelled)), keep_body_bytes_(keep_body_bytes) {
   global_init_once();
   curl_ = curl_easy_init();
   if (!curl_) throw std::runtime_error("libcurl could not create a handle (out of memory?)");
@@ -103,8 +101,10 @@ PostOutcome HttpPoster::post(std::string_view body, const std::vector<std::strin
 std::size_t HttpPoster::on_body(char* data, std::size_t size, std::size_t count, void* self) {
   auto* poster = static_cast<HttpPoster*>(self);
   std::size_t n = size * count;
-  std::string& kept = poster->current_->body_start;
-  if (kept.size() < kBodyStartBytes) kept.append(data, std::min(n, kBodyStartBytes - kept.size()));
+  std::string& kept = poster->current_->body;
+  std::size_t room = poster->keep_body_bytes_ - std::min(kept.size(), poster->keep_body_bytes_);
+  kept.append(data, std::min(n, room));
+  if (n > room) poster->current_->body_cut = true;
   return n;  // read and drop the rest: the connection stays reusable
 }
 
@@ -113,12 +113,22 @@ std::size_t HttpPoster::on_header(char* data, std::size_t size, std::size_t coun
   std::size_t n = size * count;
   std::string_view line(data, n);
   // A new status line starts a new response (after a 100 Continue, say).
-  if (line.rfind("HTTP/", 0) == 0) poster->current_->retry_after.reset();
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size() && strncasecmp(line.data(), kName.data(), kName.size()) == 0) {
-    std::string value(line.substr(kName.size()));
-    poster->current_->retry_after = parse_retry_after(value.c_str(), static_cast<long long>(std::time(nullptr)));
+  PostOutcome& out = *poster->current_;
+  if (line.rfind("HTTP/", 0) == 0) {
+    out.retry_after.reset();
+    out.reset_requests.reset();
+    out.reset_tokens.reset();
   }
+  auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+    if (line.size() <= name.size() || strncasecmp(line.data(), name.data(), name.size()) != 0) return std::nullopt;
+    return line.substr(name.size());
+  };
+  if (auto v = value_of("retry-after:"))
+    out.retry_after = aton::sdk::parse_retry_after(*v, static_cast<long long>(std::time(nullptr)));
+  else if (auto v = value_of("x-ratelimit-reset-requests:"))
+    out.reset_requests = aton::sdk::parse_duration(*v);
+  else if (auto v = value_of("x-ratelimit-reset-tokens:"))
+    out.reset_tokens = aton::sdk::parse_duration(*v);
   return n;
 }
 

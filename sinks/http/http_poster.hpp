@@ -6,8 +6,7 @@
 // values are handed to libcurl only; nothing here logs or formats them.
 #pragma once
 
-#include "retry_policy.hpp"
-
+#include <aton/retry.hpp>
 #include <curl/curl.h>
 
 #include <functional>
@@ -18,20 +17,31 @@
 
 namespace aton::sinks {
 
+using aton::sdk::Millis;
+
+// How a transfer ended, before any HTTP status is looked at.
+enum class Transport { ok, retryable_failure, fatal_failure, cancelled };
+
 struct PostOutcome {
   Transport transport = Transport::ok;
   std::string transport_error;  // libcurl's words when transport != ok
   long status = 0;              // the HTTP status when transport == ok
-  std::string body_start;       // the first bytes of the response body
+  std::string body;             // the response body, or its first bytes (see the constructor)
+  bool body_cut = false;        // it was longer than the poster keeps
   std::optional<Millis> retry_after;
+  // x-ratelimit-reset-requests / -tokens (OpenAI's and others' 429s): when
+  // the server's window reopens.
+  std::optional<Millis> reset_requests, reset_tokens;
   std::string location;  // a 3xx answer's Location, made absolute; "" when it has none
 };
 
 class HttpPoster {
  public:
   // `cancelled` is polled during transfers (about once a second at worst,
-  // libcurl's progress callback rate) to abandon them early.
-  HttpPoster(std::string url, std::function<bool()> cancelled);
+  // libcurl's progress callback rate) to abandon them early. Of each
+  // response body, the first `keep_body_bytes` are kept; the rest is read
+  // and dropped.
+  HttpPoster(std::string url, std::function<bool()> cancelled, std::size_t keep_body_bytes = 512);
   ~HttpPoster();
   HttpPoster(const HttpPoster&) = delete;
   HttpPoster& operator=(const HttpPoster&) = delete;
@@ -47,6 +57,7 @@ class HttpPoster {
 
   std::string url_;
   std::function<bool()> cancelled_;
+  std::size_t keep_body_bytes_;
   CURL* curl_ = nullptr;
   PostOutcome* current_ = nullptr;
   char error_buffer_[CURL_ERROR_SIZE] = {};

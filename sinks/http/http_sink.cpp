@@ -1,28 +1,54 @@
 // The http sink: one POST per chunk to `url`, the body the chunk's ATON text,
 // with the guide's X-Chunk-Id / X-Total-Chunks / X-Is-Last headers plus
 // X-Aton-Table, over one reused connection. Failures that may pass are
-// retried (retry_policy.hpp) within a bounded count and time per chunk;
-// waits poll the host's cancellation so a failing run stops promptly.
+// retried by the SDK's engine (aton/retry.hpp) within a bounded count and
+// time per chunk; waits poll the host's cancellation so a failing run stops
+// promptly.
 //
 // Secrets: header values (tokens, already ${NAME}-substituted by the host)
 // go to libcurl and nowhere else. Messages name the chunk, the URL without
 // its user, password and query, the status and the start of the response
 // body, with any header value that the server echoes back blanked out.
 //
-// Resumable runs: the state is the next chunk id to send. Delivery is
-// at-least-once: a chunk sent (or half sent) when the run was killed, and
-// not yet in the checkpoint, is sent again on resume with the same
-// X-Chunk-Id, so a receiver drops the ids it already has.
+// Requests in flight: `concurrency` workers, each with its own connection,
+// take chunks in order; write() hands the chunk over and returns once
+// fewer than `concurrency` chunks are unanswered (with 1: once it is). Every request asks the
+// one Pacer (pacer.hpp) for its turn: requests_per_minute,
+// tokens_per_minute, and a 429's Retry-After or x-ratelimit-reset-* hold
+// back the whole sink. Answers are recorded in chunk order (responses,
+// responses_file.hpp) on the host's thread, whatever order they came in.
+//
+// Resumable runs: the state is the next chunk id, every chunk handed over
+// but not yet answered (its text and metadata: no header, so no secret),
+// and the responses file's. A resume sends those chunks again, except the
+// ones whose answer the responses file already holds (lines a killed run
+// wrote after its checkpoint count too), and skips the host's chunks that
+// are recorded. Without responses, delivery is at-least-once: a chunk sent
+// when the run was killed is sent again with the same X-Chunk-Id, so a
+// receiver drops the ids it already has.
+#include "chunk_job.hpp"
 #include "gzip.hpp"
 #include "http_poster.hpp"
-#include "retry_policy.hpp"
+#include "pacer.hpp"
+#include "responses_file.hpp"
 
 #include <aton/plugin.hpp>
+#include <aton/request_template.hpp>
+#include <aton/retry.hpp>
+#include <rapidjson/pointer.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -36,20 +62,18 @@
 namespace aton::sinks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using aton::sdk::Millis;
+using aton::sdk::SteadyClock;
+using aton::sdk::RequestTemplate;
+using aton::sdk::Verdict;
 
 // Headers the sink sets per chunk; a config may not set them.
 constexpr std::array<const char*, 5> kReservedHeaders = {
-    "X-Chunk-Id", "X-Total-Chunks", "X-Is-Last", "X-Aton-Table", "Content-Encoding"};
+    "X-Chunk-Id", "X-Total-Chunks", "X-Is-Last", "X-Chunk-Tokens", "X-Aton-Table", "Content-Encoding"};
 
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string seconds_text(Clock::duration d) {
-  auto ms = std::chrono::duration_cast<Millis>(d).count();
-  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
 }
 
 // Printable, one line, cut at a UTF-8 boundary.
@@ -87,16 +111,38 @@ std::optional<std::string> url_problem(const std::string& url) {
   return std::nullopt;
 }
 
+// What a worker got for a chunk.
+struct Answer {
+  long status = 0;
+  std::string body;
+};
+
+// The most of one answer kept for the responses file.
+constexpr std::size_t kMaxAnswerBytes = 64u << 20;
+
 class HttpSink : public aton::sdk::Sink {
  public:
-  // The url and the headers, without connecting (ABI 1.3; create() calls it
-  // first). Messages never quote the url (it may hold a secret): the
+  // The url, the headers, the templates and the responses options, without
+  // connecting (ABI 1.3; create() calls it first). Messages never quote the url (it may hold a secret): the
   // pointer says which key.
   static void check(const aton::sdk::Config& config, aton::sdk::Problems& problems) {
     using aton::sdk::Problems;
     if (auto why = url_problem(config.string("url"))) problems.add(Problems::key("url"), "the url " + *why);
     for (const auto& [name, value] : config.string_map("headers"))
       if (auto why = header_problem(name, value)) problems.add(Problems::key("headers", name), *why);
+    check_templates(config, problems);
+    if (std::string pointer = config.string("response_pointer"); !pointer.empty()) {
+      if (!rapidjson::Pointer(pointer.c_str()).IsValid())
+        problems.add(Problems::key("response_pointer"),
+                     "\"" + printable_start(pointer, 80) + "\" is not a JSON pointer (RFC 6901), e.g. /choices/0/message/content");
+      if (!config.has("responses"))
+        problems.add(Problems::key("response_pointer"), "response_pointer needs responses (the file the answers go to)");
+    }
+    if (std::string path = config.string("responses"); !path.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(path, ec))
+        problems.add(Problems::key("responses"), path + " is a folder; give the path of the file to write");
+    }
   }
 
   explicit HttpSink(const aton::sdk::Context& context)
@@ -108,49 +154,103 @@ class HttpSink : public aton::sdk::Sink {
         compress_(parse_compress(context.config.string("compress", "none"))),
         compress_min_bytes_(static_cast<std::size_t>(
             std::max<std::int64_t>(0, context.config.integer("compress_min_bytes", 1024)))),
-        poster_(url_, [this] { return cancelled(); }),
-        random_(std::random_device{}()) {
-    policy_.retries = static_cast<int>(std::clamp<std::int64_t>(context.config.integer("retries", 5), 0, 1000));
-    policy_.backoff = Millis(std::max<std::int64_t>(0, context.config.integer("backoff_ms", 200)));
-    policy_.max_backoff = Millis(std::max<std::int64_t>(0, context.config.integer("max_backoff_ms", 10'000)));
-    policy_.max_elapsed = Millis(std::max<std::int64_t>(1, context.config.integer("max_elapsed_ms", 120'000)));
+        concurrency_(static_cast<std::size_t>(std::clamp<std::int64_t>(context.config.integer("concurrency", 1), 1, 256))),
+        pacer_(context.config.number("requests_per_minute", 0), context.config.number("tokens_per_minute", 0)),
+        pointer_(context.config.string("response_pointer")) {
+    retrier_.policy = aton::sdk::RetryPolicy::from(context.config);
+    retrier_.cancelled = [this] { return stopping(); };
+    retrier_.warn = [this](const std::string& message) { log(ATON_LOG_WARNING, message); };
+    retrier_.scrub = [this](std::string text) { return scrub(std::move(text)); };
 
+    aton::sdk::Problems unused;  // check() refused any problem before the constructor runs
+    if (const auto* body = context.config.get("body"); body && !body->IsNull())
+      body_ = RequestTemplate::compile(*body, unused, "/body");
     bool user_content_type = false;
     for (const auto& [name, value] : context.config.string_map("headers")) {
       if (strcasecmp(name.c_str(), "Content-Type") == 0) user_content_type = true;
-      fixed_headers_.push_back(name + ": " + value);
       remember_secret(value);
+      auto value_template = RequestTemplate::compile_text(value, unused, "");
+      if (value_template && !value_template->constant())
+        templated_headers_.push_back({name, std::move(*value_template)});
+      else
+        fixed_headers_.push_back(name + ": " + value);
     }
+    // A template makes JSON; content_type is for the raw chunk text.
     if (!user_content_type)
-      fixed_headers_.push_back("Content-Type: " +
-                               context.config.string("content_type", "text/x-aton; charset=utf-8"));
+      fixed_headers_.push_back("Content-Type: " + (body_ ? std::string("application/json")
+                                                         : context.config.string("content_type", "text/x-aton; charset=utf-8")));
     fixed_headers_.push_back("Expect:");  // no 100-continue round trip for large bodies
+    if (std::string path = context.config.string("responses"); !path.empty())
+      responses_.emplace(path, pointer_);
   }
 
+  ~HttpSink() override { stop_workers(); }
+
   void write(const aton_chunk& chunk) override {
-    std::string_view body(chunk.data, chunk.size);
-    bool gzipped = compress_ && body.size() >= compress_min_bytes_;
-    if (gzipped) {
-      gzip_compress(body, compressed_);
-      body = compressed_;
-    }
-    headers_ = fixed_headers_;
-    headers_.push_back("X-Chunk-Id: " + std::to_string(chunk.chunk_id));
-    // An unknown total is left out rather than sent as a word a receiver
-    // expecting a number would choke on; the last chunk always knows it.
-    if (chunk.total_chunks >= 0) headers_.push_back("X-Total-Chunks: " + std::to_string(chunk.total_chunks));
-    headers_.push_back(std::string("X-Is-Last: ") + (chunk.is_last ? "true" : "false"));
-    if (chunk.tokens >= 0) headers_.push_back("X-Chunk-Tokens: " + std::to_string(chunk.tokens));
-    headers_.push_back(std::string("X-Aton-Table: ") + (chunk.table ? chunk.table : ""));
-    if (gzipped) headers_.push_back("Content-Encoding: gzip");
     if (chunk.chunk_id != next_chunk_id_)
       throw std::runtime_error("chunk " + std::to_string(chunk.chunk_id) + " arrived where chunk " +
                                std::to_string(next_chunk_id_) + " was due");
-    deliver(chunk.chunk_id, body);
     next_chunk_id_ = chunk.chunk_id + 1;
+    start();
+    // Answered before a kill, after the checkpoint the host resumed from.
+    if (responses_ && chunk.chunk_id < responses_->lines()) return;
+    std::unique_lock lock(mutex_);
+    auto [it, added] = pending_.emplace(chunk.chunk_id, ChunkJob::of(chunk));
+    queue_.push_back(&it->second);
+    work_.notify_one();
+    // Returns with at most concurrency - 1 chunks unanswered, so with
+    // concurrency 1 a chunk is delivered (or has failed) when write()
+    // returns, and the checkpoint after it holds no pending chunk.
+    wait(lock, [&] { return pending_.size() < concurrency_; });
   }
 
-  std::string save_state() { return "{\"next_chunk_id\":" + std::to_string(next_chunk_id_) + "}"; }
+  void finish() override {
+    start();
+    std::unique_lock lock(mutex_);
+    wait(lock, [&] { return pending_.empty(); });
+    lock.unlock();
+    stop_workers();
+    if (responses_) responses_->commit(false);
+  }
+
+  void abort() noexcept override {
+    stop_workers();
+    if (responses_) responses_->discard();
+  }
+
+  void suspend() noexcept {
+    stop_workers();
+    if (!responses_) return;
+    try {
+      std::unique_lock lock(mutex_);
+      record_answers(lock);  // answers already in need not be asked again
+    } catch (...) {
+      // the file keeps what it has; resume sends the rest again
+    }
+    responses_->keep();
+  }
+
+  std::string save_state() {
+    std::unique_lock lock(mutex_);
+    record_answers(lock);
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("next_chunk_id");
+    w.Uint64(next_chunk_id_);
+    w.Key("pending");
+    w.StartArray();
+    for (const auto& [id, job] : pending_) job.save(w);
+    w.EndArray();
+    if (responses_) {
+      w.Key("responses");
+      w.StartObject();
+      responses_->save(w);
+      w.EndObject();
+    }
+    w.EndObject();
+    return {out.GetString(), out.GetSize()};
+  }
 
   void restore_state(std::string_view text) {
     rapidjson::Document state;
@@ -159,40 +259,178 @@ class HttpSink : public aton::sdk::Sink {
     if (state.HasParseError() || !state.IsObject() || next == state.MemberEnd() || !next->value.IsUint64())
       throw std::runtime_error("the saved state has no next_chunk_id");
     next_chunk_id_ = next->value.GetUint64();
+    if (responses_) {
+      auto saved = state.FindMember("responses");
+      if (saved == state.MemberEnd() || !saved->value.IsObject())
+        throw std::runtime_error("the saved state has no responses file (was responses added since?); run again "
+                                 "without --resume");
+      responses_->resume(saved->value);
+    }
+    auto pending = state.FindMember("pending");
+    if (pending != state.MemberEnd() && pending->value.IsArray())
+      for (const auto& item : pending->value.GetArray()) {
+        ChunkJob job = ChunkJob::load(item);
+        // Answered after the checkpoint, or the run had finished its file.
+        if (responses_ && (job.chunk_id < responses_->lines() || responses_->complete())) continue;
+        std::uint64_t id = job.chunk_id;
+        pending_.emplace(id, std::move(job));
+      }
+    for (auto& [id, job] : pending_) queue_.push_back(&job);
   }
 
  private:
-  void deliver(std::uint64_t chunk_id, std::string_view body) {
-    const auto start = Clock::now();
-    const auto deadline = start + policy_.max_elapsed;
-    std::string chunk = "chunk " + std::to_string(chunk_id);
-    for (int attempt = 1;; ++attempt) {
-      if (cancelled()) throw std::runtime_error(chunk + " was not sent: the run is stopping");
-      auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
-      PostOutcome outcome = poster_.post(body, headers_, std::min(timeout_, left), connect_timeout_);
-      Verdict verdict = classify(outcome.transport, outcome.status);
-      if (verdict == Verdict::delivered) return;
-      if (outcome.transport == Transport::cancelled)
-        throw std::runtime_error(chunk + " was not sent: the run is stopping");
-      std::string what = describe(outcome);
-      if (verdict == Verdict::give_up)
-        fail(chunk + " was refused by " + shown_url_ + ": " + what + why_given_up(outcome));
-      std::string tried = " after " + std::to_string(attempt) + " attempt" + (attempt > 1 ? "s" : "") +
-                          " over " + seconds_text(Clock::now() - start);
-      if (attempt > policy_.retries)
-        fail(chunk + " could not be delivered to " + shown_url_ + tried + ": last " + what +
-             ". Check the server, or raise retries (now " + std::to_string(policy_.retries) + ").");
-      Millis wait = outcome.retry_after ? *outcome.retry_after : policy_.wait_before(attempt, random_);
-      if (Clock::now() + wait >= deadline)
-        fail(chunk + " could not be delivered to " + shown_url_ + tried + ": last " + what +
-             (outcome.retry_after ? "; the server asked to retry after " + seconds_text(wait) : "") +
-             ", and the next attempt would pass max_elapsed_ms (" +
-             std::to_string(policy_.max_elapsed.count()) + ")");
-      log(ATON_LOG_WARNING, scrub(chunk + " attempt " + std::to_string(attempt) + " of " +
-                                  std::to_string(policy_.retries + 1) + " failed (" + what +
-                                  "); retrying in " + std::to_string(wait.count()) + " ms"));
-      wait_unless_cancelled(wait);
+  // Starts the workers, once (the first write or finish: not in
+  // restore_state, which may still be refused).
+  void start() {
+    if (!workers_.empty()) return;
+    for (std::size_t i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  void stop_workers() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      stop_flag_ = true;
     }
+    work_.notify_all();
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
+  }
+
+  bool stopping() const { return stop_flag_.load() || cancelled(); }
+
+  // Waits (host thread) until `ready`, recording answers as they come;
+  // throws the first worker's failure.
+  template <class Ready>
+  void wait(std::unique_lock<std::mutex>& lock, Ready ready) {
+    for (;;) {
+      record_answers(lock);
+      if (failure_) throw std::runtime_error(*failure_);
+      if (ready()) return;
+      if (cancelled()) throw std::runtime_error("the run is stopping");
+      done_.wait_for(lock, Millis(100));
+    }
+  }
+
+  // Writes the answers that are next in chunk order (host thread, lock held).
+  void record_answers(std::unique_lock<std::mutex>&) {
+    while (!pending_.empty()) {
+      auto answer = answers_.find(pending_.begin()->first);
+      if (answer == answers_.end()) return;
+      if (responses_) responses_->record(answer->first, answer->second.status, scrub(answer->second.body));
+      answers_.erase(answer);
+      pending_.erase(pending_.begin());
+    }
+  }
+
+  // A worker: its own connection; takes chunks in order until stopped.
+  void work() {
+    HttpPoster poster(url_, [this] { return stopping(); }, responses_ ? kMaxAnswerBytes : 512);
+    std::mt19937_64 random(std::random_device{}());
+    for (;;) {
+      const ChunkJob* job = nullptr;
+      {
+        std::unique_lock lock(mutex_);
+        work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        job = queue_.front();
+        queue_.pop_front();
+      }
+      try {
+        Answer answer = deliver(*job, poster, random);
+        std::lock_guard lock(mutex_);
+        answers_.emplace(job->chunk_id, std::move(answer));
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        if (!failure_) failure_ = e.what();
+        stop_flag_ = true;  // the others give up too: the run fails
+      }
+      done_.notify_all();
+    }
+  }
+
+  std::vector<std::string> headers_for(const aton::sdk::ChunkFields& fields, bool gzipped) const {
+    std::vector<std::string> headers = fixed_headers_;
+    for (const auto& [name, value] : templated_headers_) {
+      std::string line = name + ": ";
+      value.render(fields, line);
+      // A table name with a line break must not split the header.
+      std::replace_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+      headers.push_back(std::move(line));
+    }
+    headers.push_back("X-Chunk-Id: " + std::to_string(fields.chunk_id));
+    // An unknown total is left out rather than sent as a word a receiver
+    // expecting a number would choke on; the last chunk always knows it.
+    if (fields.total_chunks >= 0) headers.push_back("X-Total-Chunks: " + std::to_string(fields.total_chunks));
+    headers.push_back(std::string("X-Is-Last: ") + (fields.is_last ? "true" : "false"));
+    if (fields.tokens >= 0) headers.push_back("X-Chunk-Tokens: " + std::to_string(fields.tokens));
+    headers.push_back("X-Aton-Table: " + std::string(fields.table));
+    if (gzipped) headers.push_back("Content-Encoding: gzip");
+    return headers;
+  }
+
+  // Sends one chunk with retries (a worker's thread); its answer.
+  Answer deliver(const ChunkJob& job, HttpPoster& poster, std::mt19937_64& random) {
+    auto fields = job.fields();
+    std::string rendered, compressed;
+    std::string_view body = job.data;
+    if (body_) {
+      body_->render(fields, rendered);
+      body = rendered;
+    }
+    bool gzipped = compress_ && body.size() >= compress_min_bytes_;
+    if (gzipped) {
+      gzip_compress(body, compressed);
+      body = compressed;
+    }
+    std::vector<std::string> headers = headers_for(fields, gzipped);
+    // Unknown tokens are guessed from the text: about 4 bytes a token.
+    std::int64_t tokens = job.tokens >= 0 ? job.tokens : static_cast<std::int64_t>(body.size() / 4);
+    Answer answer;
+    std::string subject = "chunk " + std::to_string(job.chunk_id);
+    // The first turn is waited for before the retry clock starts: waiting
+    // for it is pacing, not failing. Later ones (after a 429, say) count.
+    if (!pacer_.wait_turn(tokens, [this] { return stopping(); }))
+      throw std::runtime_error(subject + " was not sent: the run is stopping");
+    int attempts = 0;
+    retrier_.run(subject, shown_url_, random, [&](SteadyClock::time_point deadline) {
+      aton::sdk::AttemptOutcome attempt;
+      if (attempts++ > 0 && !pacer_.wait_turn(tokens, [&] { return stopping() || SteadyClock::now() >= deadline; })) {
+        attempt.cancelled = stopping();
+        attempt.verdict = Verdict::retry;
+        attempt.what = "no turn under the rate limits in time";
+        return attempt;
+      }
+      auto left = std::chrono::duration_cast<Millis>(deadline - SteadyClock::now());
+      PostOutcome outcome = poster.post(body, headers, std::max(Millis(1), std::min(timeout_, left)), connect_timeout_);
+      attempt.cancelled = outcome.transport == Transport::cancelled;
+      attempt.verdict = outcome.transport == Transport::ok ? aton::sdk::classify_status(outcome.status)
+                        : outcome.transport == Transport::retryable_failure ? Verdict::retry
+                                                                             : Verdict::give_up;
+      if (attempt.verdict == Verdict::delivered && outcome.body_cut) {
+        attempt.verdict = Verdict::give_up;
+        attempt.what = "HTTP " + std::to_string(outcome.status) + " with an answer over " +
+                       std::to_string(kMaxAnswerBytes >> 20) + " MiB";
+        attempt.why_given_up = " (too large to record in responses)";
+        return attempt;
+      }
+      if (attempt.verdict == Verdict::delivered) {
+        answer.status = outcome.status;
+        answer.body = std::move(outcome.body);
+        return attempt;
+      }
+      attempt.what = describe(outcome);
+      // A server's own wait: Retry-After, else when its rate window reopens.
+      attempt.retry_after = outcome.retry_after;
+      if (!attempt.retry_after && (outcome.reset_requests || outcome.reset_tokens))
+        attempt.retry_after = std::max(outcome.reset_requests.value_or(Millis(0)), outcome.reset_tokens.value_or(Millis(0)));
+      // A 429 is about the sink's pace, not this request: all workers wait.
+      if (outcome.transport == Transport::ok && outcome.status == 429 && attempt.retry_after)
+        pacer_.pause_for(*attempt.retry_after);
+      if (attempt.verdict == Verdict::give_up) attempt.why_given_up = why_given_up(outcome);
+      return attempt;
+    });
+    return answer;
   }
 
   // Why an answer ends the run at once. A redirect is not followed: the
@@ -214,12 +452,9 @@ class HttpSink : public aton::sdk::Sink {
   static std::string describe(const PostOutcome& outcome) {
     if (outcome.transport != Transport::ok) return outcome.transport_error;
     std::string text = "HTTP " + std::to_string(outcome.status);
-    if (!outcome.body_start.empty())
-      text += "; response body starts: \"" + printable_start(outcome.body_start) + "\"";
+    if (!outcome.body.empty()) text += "; response body starts: \"" + printable_start(outcome.body) + "\"";
     return text;
   }
-
-  [[noreturn]] void fail(const std::string& message) const { throw std::runtime_error(scrub(message)); }
 
   // A value, and each long word in it ("Bearer <token>": the token), is
   // blanked out wherever it shows up in a message.
@@ -243,11 +478,16 @@ class HttpSink : public aton::sdk::Sink {
     return text;
   }
 
-  void wait_unless_cancelled(Millis wait) const {
-    const auto until = Clock::now() + wait;
-    while (Clock::now() < until) {
-      if (cancelled()) throw std::runtime_error("stopped waiting to retry: the run is stopping");
-      std::this_thread::sleep_for(std::min<Clock::duration>(Millis(50), until - Clock::now()));
+  // The body template and the header values that hold placeholders.
+  static void check_templates(const aton::sdk::Config& config, aton::sdk::Problems& problems) {
+    using aton::sdk::Problems;
+    if (const auto* body = config.get("body"); body && !body->IsNull())
+      RequestTemplate::compile(*body, problems, Problems::key("body"));
+    for (const auto& [name, value] : config.string_map("headers")) {
+      auto value_template = RequestTemplate::compile_text(value, problems, Problems::key("headers", name));
+      if (value_template && value_template->uses(RequestTemplate::Field::chunk))
+        problems.add(Problems::key("headers", name),
+                     "{{chunk}} cannot go in a header (the chunk text spans lines); put it in body");
     }
   }
 
@@ -275,34 +515,64 @@ class HttpSink : public aton::sdk::Sink {
   Millis connect_timeout_;
   bool compress_;
   std::size_t compress_min_bytes_;
-  RetryPolicy policy_;
+  aton::sdk::Retrier retrier_;
+  std::optional<RequestTemplate> body_;
+  struct TemplatedHeader {
+    std::string name;
+    RequestTemplate value;
+  };
+  std::vector<TemplatedHeader> templated_headers_;
   std::vector<std::string> fixed_headers_;
   std::vector<std::string> secrets_;
-  std::vector<std::string> headers_;  // this chunk's, reused
-  std::string compressed_;            // this chunk's gzip body, reused
-  HttpPoster poster_;
-  std::mt19937_64 random_;
+  std::size_t concurrency_;
+  Pacer pacer_;
+  std::string pointer_;
+  std::optional<ResponsesFile> responses_;
   std::uint64_t next_chunk_id_ = 0;
+
+  // Shared with the workers, under mutex_.
+  std::mutex mutex_;
+  std::condition_variable work_;  // a chunk to send, or stop
+  std::condition_variable done_;  // an answer or a failure
+  std::map<std::uint64_t, ChunkJob> pending_;   // handed over, answer not yet recorded
+  std::deque<const ChunkJob*> queue_;           // not yet taken by a worker, in chunk order
+  std::map<std::uint64_t, Answer> answers_;  // answered, waiting for their turn to be recorded
+  std::optional<std::string> failure_;
+  bool stop_ = false;
+  std::atomic<bool> stop_flag_{false};     // a worker failed: the others give up
+  std::vector<std::thread> workers_;
 };
 
 const aton_option kOptions[] = {
     {"url", "string", nullptr, 1, "Where each chunk is POSTed (http:// or https://).", nullptr},
+    {"body", "object", nullptr, 0,
+     "A JSON request template: {{chunk}}, {{chunk_id}}, {{total_chunks}}, {{table}}, {{records}}, {{tokens}}, "
+     "{{is_first}} and {{is_last}} are replaced per chunk; sent as application/json. Without it the body is the "
+     "chunk's ATON text.",
+     nullptr},
     {"headers", "object", "{}", 0,
-     "Extra request headers; use ${NAME} for tokens from the environment. Never logged.",
+     "Extra request headers; use ${NAME} for tokens from the environment (never logged) and the body's "
+     "placeholders except {{chunk}}.",
      "{\"additionalProperties\":{\"type\":\"string\"}}"},
     {"timeout_ms", "integer", "30000", 0, "Time limit of one request, connection included.",
      "{\"minimum\":1}"},
     {"connect_timeout_ms", "integer", "10000", 0, "Time limit for opening the connection.",
      "{\"minimum\":1}"},
-    {"retries", "integer", "5", 0,
-     "Retries per chunk after the first attempt, on connection errors, timeouts, 5xx, 408 and 429.",
-     "{\"minimum\":0,\"maximum\":1000}"},
-    {"backoff_ms", "integer", "200", 0, "The wait before the first retry; doubles each retry, with jitter.",
+    ATON_RETRY_OPTIONS,
+    {"concurrency", "integer", "1", 0,
+     "Requests in flight at once, each on its own connection; answers are still recorded in chunk order.",
+     "{\"minimum\":1,\"maximum\":256}"},
+    {"requests_per_minute", "number", "0", 0, "At most this many requests a minute (retries count); 0: no limit.",
      "{\"minimum\":0}"},
-    {"max_backoff_ms", "integer", "10000", 0, "The longest wait between two attempts.", "{\"minimum\":0}"},
-    {"max_elapsed_ms", "integer", "120000", 0,
-     "The most time spent on one chunk, attempts and waits included; then the run fails.",
-     "{\"minimum\":1}"},
+    {"tokens_per_minute", "number", "0", 0,
+     "At most this many chunk tokens a minute (the chunk's token count, else its bytes / 4); 0: no limit.",
+     "{\"minimum\":0}"},
+    {"responses", "path", nullptr, 0,
+     "A JSON Lines file for the answers: {\"chunk_id\", \"status\", \"body\"} per chunk, in chunk order, renamed "
+     "into place at the end.",
+     nullptr},
+    {"response_pointer", "string", nullptr, 0,
+     "Records only this part of each JSON answer, e.g. /choices/0/message/content.", nullptr},
     {"compress", "string", "\"none\"", 0, "gzip: compress bodies (Content-Encoding: gzip).",
      "{\"enum\":[\"none\",\"gzip\"]}"},
     {"compress_min_bytes", "integer", "1024", 0, "With compress gzip, chunks smaller than this are sent as is.",

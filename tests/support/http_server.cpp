@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <list>
+#include <optional>
 #include <stdexcept>
 
 namespace aton::test {
@@ -86,6 +87,18 @@ HttpReply HttpReply::hang() {
   return r;
 }
 
+HttpReply HttpReply::cut(std::string body) {
+  HttpReply r;
+  r.kind = Kind::cut;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpReply HttpReply::after(std::chrono::milliseconds wait) && {
+  delay = wait;
+  return std::move(*this);
+}
+
 HttpReply HttpReply::with_header(std::string name, std::string value) && {
   headers.emplace_back(std::move(name), std::move(value));
   return std::move(*this);
@@ -96,10 +109,20 @@ struct HttpServer::Connection {
   int id = 0;
   std::string buffer;
   bool hung = false;  // answered with silence: read no more from it
+  // A delayed answer: sent at `due`, read no more from it until then.
+  std::optional<std::chrono::steady_clock::time_point> due;
+  HttpReply delayed;
+  bool delayed_closes = false;
 };
 
 HttpServer::HttpServer(std::vector<HttpReply> script, HttpReply otherwise)
     : script_(std::move(script)), otherwise_(std::move(otherwise)) {
+  start();
+}
+
+HttpServer::HttpServer(HttpResponder responder) : responder_(std::move(responder)) { start(); }
+
+void HttpServer::start() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("test http server: socket failed");
   int yes = 1;
@@ -159,7 +182,8 @@ int HttpServer::connections_accepted() const {
   return connections_;
 }
 
-HttpReply HttpServer::next_reply() {
+HttpReply HttpServer::next_reply(const HttpRequest& request) {
+  if (responder_) return responder_(request, served_++);
   return served_ < script_.size() ? script_[served_++] : otherwise_;
 }
 
@@ -168,19 +192,41 @@ void HttpServer::serve() {
   for (;;) {
     std::vector<pollfd> fds{{wake_pipe_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
     std::vector<Connection*> polled;
+    int timeout_ms = -1;
+    auto now = std::chrono::steady_clock::now();
     for (auto& c : open) {
-      if (c.hung) continue;
+      if (c.due) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*c.due - now).count() + 1;
+        timeout_ms = timeout_ms < 0 ? static_cast<int>(std::max<long long>(0, left))
+                                    : std::min(timeout_ms, static_cast<int>(std::max<long long>(0, left)));
+      }
+      if (c.hung || c.due) continue;
       fds.push_back({c.fd, POLLIN, 0});
       polled.push_back(&c);
     }
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) break;
     if (fds[0].revents) break;  // asked to stop
     if (fds[1].revents & POLLIN) {
       int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd >= 0) {
         std::lock_guard lock(mutex_);
-        open.push_back({fd, ++connections_, {}, false});
+        open.emplace_back();
+        open.back().fd = fd;
+        open.back().id = ++connections_;
       }
+    }
+    now = std::chrono::steady_clock::now();
+    for (auto it = open.begin(); it != open.end();) {
+      if (it->due && *it->due <= now) {
+        it->due.reset();
+        // Answer, then serve what the client sent meanwhile (pipelined).
+        if (!answer(*it, it->delayed, it->delayed_closes) || !read_from(*it)) {
+          ::close(it->fd);
+          it = open.erase(it);
+          continue;
+        }
+      }
+      ++it;
     }
     for (std::size_t i = 0; i < polled.size(); ++i) {
       if (!(fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -196,10 +242,9 @@ void HttpServer::serve() {
 
 bool HttpServer::read_from(Connection& c) {
   char chunk[65536];
-  ssize_t got = ::recv(c.fd, chunk, sizeof chunk, 0);
-  if (got < 0 && errno == EINTR) return true;
-  if (got <= 0) return false;
-  c.buffer.append(chunk, static_cast<std::size_t>(got));
+  ssize_t got = ::recv(c.fd, chunk, sizeof chunk, MSG_DONTWAIT);
+  if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) return false;
+  if (got > 0) c.buffer.append(chunk, static_cast<std::size_t>(got));
 
   // Serve every complete request in the buffer (a client may pipeline).
   for (;;) {
@@ -238,7 +283,7 @@ bool HttpServer::read_from(Connection& c) {
     c.buffer.erase(0, body_start + content_length);
     bool client_closes = same_name(request.header("Connection"), "close");
 
-    HttpReply reply = next_reply();
+    HttpReply reply = next_reply(request);
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(std::move(request));
@@ -246,19 +291,34 @@ bool HttpServer::read_from(Connection& c) {
     }
     arrived_.notify_all();
 
-    if (reply.kind == HttpReply::Kind::drop) return false;
-    if (reply.kind == HttpReply::Kind::hang) {
-      c.hung = true;
+    if (reply.delay.count() > 0) {
+      c.due = std::chrono::steady_clock::now() + reply.delay;
+      c.delayed = std::move(reply);
+      c.delayed_closes = client_closes;
       return true;
     }
-    std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
-    for (const auto& [name, value] : reply.headers) response += name + ": " + value + "\r\n";
-    response += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
-    if (client_closes) response += "Connection: close\r\n";
-    response += "\r\n" + reply.body;
-    send_all(c.fd, response);
-    if (client_closes) return false;
+    if (!answer(c, reply, client_closes)) return false;
+    if (c.hung) return true;
   }
+}
+
+bool HttpServer::answer(Connection& c, const HttpReply& reply, bool client_closes) {
+  if (reply.kind == HttpReply::Kind::drop) return false;
+  if (reply.kind == HttpReply::Kind::hang) {
+    c.hung = true;
+    return true;
+  }
+  std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " " + reason(reply.status) + "\r\n";
+  for (const auto& [name, value] : reply.headers) response += name + ": " + value + "\r\n";
+  response += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
+  if (client_closes) response += "Connection: close\r\n";
+  if (reply.kind == HttpReply::Kind::cut) {
+    send_all(c.fd, response + "\r\n" + reply.body.substr(0, reply.body.size() / 2));
+    return false;
+  }
+  response += "\r\n" + reply.body;
+  send_all(c.fd, response);
+  return !client_closes;
 }
 
 }  // namespace aton::test

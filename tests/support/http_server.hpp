@@ -5,7 +5,10 @@
 // past the script get `otherwise`. An answer can be a status (with headers
 // such as Retry-After and a body), a dropped connection (closed without a
 // word, after the request was read), or silence (never answered; the
-// connection stays open until the server stops).
+// connection stays open until the server stops), or a cut (the headers and
+// half the body, then the connection closes). Any answer can be delayed
+// (`after`): the connection waits, others are served meanwhile. Instead of
+// a script, a responder function may compute each answer from the request.
 //
 // Bodies must come with Content-Length (what libcurl sends for a POST);
 // "Expect: 100-continue" is honoured. Thread-safe: the accessors may be
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -38,22 +42,31 @@ struct HttpRequest {
 };
 
 struct HttpReply {
-  enum class Kind { respond, drop, hang };
+  enum class Kind { respond, drop, hang, cut };
   Kind kind = Kind::respond;
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::chrono::milliseconds delay{0};
 
   static HttpReply status_code(int status, std::string body = {});
   static HttpReply drop();
   static HttpReply hang();
+  // Announces `body` whole, sends half of it and closes the connection.
+  static HttpReply cut(std::string body);
   HttpReply with_header(std::string name, std::string value) &&;
+  HttpReply after(std::chrono::milliseconds wait) &&;
 };
+
+// Computes the answer to the index-th request (from 0). Called on the
+// server's thread.
+using HttpResponder = std::function<HttpReply(const HttpRequest& request, std::size_t index)>;
 
 class HttpServer {
  public:
   explicit HttpServer(std::vector<HttpReply> script = {},
                       HttpReply otherwise = HttpReply::status_code(200));
+  explicit HttpServer(HttpResponder responder);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -71,15 +84,18 @@ class HttpServer {
 
  private:
   struct Connection;
+  void start();
   void serve();
   bool read_from(Connection& c);  // false: close it
-  HttpReply next_reply();
+  bool answer(Connection& c, const HttpReply& reply, bool client_closes);  // false: close it
+  HttpReply next_reply(const HttpRequest& request);
 
   int listen_fd_ = -1;
   int wake_pipe_[2] = {-1, -1};
   int port_ = 0;
   std::vector<HttpReply> script_;
   HttpReply otherwise_;
+  HttpResponder responder_;
   std::size_t served_ = 0;
 
   mutable std::mutex mutex_;
