@@ -68,7 +68,7 @@ using aton::sdk::RequestTemplate;
 using aton::sdk::Verdict;
 
 // Headers the sink sets per chunk; a config may not set them.
-constexpr std::array<const char*, 5> kReservedHeaders = {
+constexpr std::array<const char*, 6> kReservedHeaders = {
     "X-Chunk-Id", "X-Total-Chunks", "X-Is-Last", "X-Chunk-Tokens", "X-Aton-Table", "Content-Encoding"};
 
 bool is_token_char(char c) {
