@@ -11,6 +11,7 @@
 //               the default of the C++ API and of `aton run`)
 //   max_tokens  chunk_size 1,000,000 and max_tokens N (default 4000)
 //   max_bytes   chunk_size 1,000,000 and max_bytes 4 N
+//   max_tokens+self_contained  max_tokens with every chunk self-contained
 // and prints a Markdown table: input MB/s (2^20 bytes of the JSON file),
 // x plain (the target for max_tokens is 0.50 or more), chunks, and for the
 // budgets the fill: the largest chunk by a fresh count and the share of
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
     std::string text = read_all(file);
     aton::Arena arena;
     aton::Value data = aton::parse_json(text, arena);
-    std::vector<Variant> variants(4);
+    std::vector<Variant> variants(5);
     variants[0].name = "plain";
     variants[0].options.tokenizer.reset();
     variants[0].options.chunk_size = 1000;
@@ -102,6 +103,10 @@ int main(int argc, char** argv) {
     variants[3].options.tokenizer.reset();
     variants[3].options.chunk_size = 1'000'000;
     variants[3].options.max_bytes = 4 * max_tokens;
+    variants[4].name = "max_tokens+self_contained";
+    variants[4].options.chunk_size = 1'000'000;
+    variants[4].options.max_tokens = max_tokens;
+    variants[4].options.self_contained = true;
     double plain = 0;
     for (auto& v : variants) {
       if (!only.empty() && only != v.name) continue;

@@ -5,6 +5,7 @@
 // - under a budget no chunk's text is over it, header included, unless it
 //   is one record too large for any chunk (own_chunk, marked over_budget);
 //   chunk_size still caps the records of a chunk; every mode round-trips;
+//   the same with self_contained chunks, each decoding alone;
 // - budgets are filled; the guide's metadata stays exact.
 #include "support/random_records.hpp"
 #include "support/roundtrip.hpp"
@@ -135,6 +136,7 @@ TEST_CASE("without a tokenizer chunks carry no token count", "[budget][tokens]")
 TEST_CASE("no chunk is over its token or byte budget, header included, and every mode round-trips",
           "[budget][roundtrip]") {
   auto mode = GENERATE(Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive);
+  bool self_contained = GENERATE(false, true);
   auto shape = GENERATE(RecordShape::Noise, RecordShape::Table, RecordShape::Drifting);
   struct Budget {
     std::size_t tokens, bytes, chunk_size;
@@ -149,11 +151,15 @@ TEST_CASE("no chunk is over its token or byte budget, header included, and every
   options.max_tokens = budget.tokens;
   options.max_bytes = budget.bytes;
   options.oversize = aton::OversizePolicy::OwnChunk;  // noise records can be larger than a small budget
+  options.self_contained = self_contained;
   INFO("seed " << seed << ", mode " << aton::compression_name(mode) << ", max_tokens " << budget.tokens
-               << ", max_bytes " << budget.bytes << ", chunk size " << budget.chunk_size);
+               << ", max_bytes " << budget.bytes << ", chunk size " << budget.chunk_size << ", self_contained "
+               << self_contained);
   auto chunks = chunks_of(records, options);
   check_chunks(chunks, options, records.size());
-  for (Delivery delivery : {Delivery::Joined, Delivery::ChunkByChunk}) {
+  if (self_contained)
+    for (const auto& chunk : chunks) CHECK(chunk.data.starts_with("@chunk[id:" + std::to_string(chunk.chunk_id)));
+  for (Delivery delivery : aton::test::deliveries_for(options)) {
     auto failure = aton::test::roundtrip_failure(records, options, delivery);
     aton::Arena scratch;
     INFO((failure ? aton::test::failure_report(records, options, delivery, scratch) : ""));
@@ -170,6 +176,7 @@ TEST_CASE("a record too large for any chunk is an error naming it, or its own ch
   records[17] = Value::object(std::span<const aton::Member>(&member, 1));
   EncoderOptions options;
   options.max_tokens = 300;
+  options.self_contained = GENERATE(false, true);
   try {
     chunks_of(records, options);
     FAIL("no error");
@@ -191,10 +198,12 @@ TEST_CASE("a record too large for any chunk is an error naming it, or its own ch
 }
 
 TEST_CASE("budgets are filled: chunks of a table come within a few rows of max_tokens", "[budget]") {
+  bool self_contained = GENERATE(false, true);
   aton::Arena arena;
   auto records = aton::test::RandomRecords(77, arena).records(RecordShape::Table, 3000);
   EncoderOptions options = options_for(Compression::Ultra, 100000);
   options.max_tokens = 4000;
+  options.self_contained = self_contained;
   auto chunks = chunks_of(records, options);
   check_chunks(chunks, options, records.size());
   REQUIRE(chunks.size() > 5);

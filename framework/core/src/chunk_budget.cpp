@@ -1,5 +1,6 @@
 #include "chunk_budget.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace aton::detail {
@@ -38,6 +39,7 @@ void ChunkBudget::start(std::size_t end) {
   rows_ = 0;
   columns_ = end;
   prefix_ = prefix_size(end);
+  growth_ = {0, 0};
   body_ = "):";
   body_end_ = body_bytes_ = body_.size();
   Size body{0, body_bytes_};
@@ -49,9 +51,12 @@ void ChunkBudget::start(std::size_t end) {
   size_ = {prefix_.tokens + n.tokens + body.tokens, prefix_.bytes + n.bytes + body.bytes};
 }
 
-const ChunkBudget::Size& ChunkBudget::try_row(std::string_view row, std::size_t end) {
+const ChunkBudget::Size& ChunkBudget::try_row(std::string_view row, std::size_t end, Size growth) {
   tried_columns_ = end;
+  tried_growth_ = {growth_.tokens + growth.tokens, growth_.bytes + growth.bytes};
   tried_prefix_ = end == columns_ ? prefix_ : prefix_size(end);
+  // The growth is part of the header: a prefix with it, for the sums below.
+  Size header{tried_prefix_.tokens + tried_growth_.tokens, tried_prefix_.bytes + tried_growth_.bytes};
   tried_body_bytes_ = body_bytes_ + 1 + row.size();
   Size body{0, tried_body_bytes_};
   Size n = count_size(rows_ + 1);
@@ -70,19 +75,19 @@ const ChunkBudget::Size& ChunkBudget::try_row(std::string_view row, std::size_t 
     auto bound = [&] { return tried_tally_->settled_tokens() + (body_.size() - tried_tally_->settled_bytes()); };
     body.tokens = bound();
     body.exact = false;
-    if (max_tokens_ > 0 && tried_prefix_.tokens + n.tokens + body.tokens > max_tokens_) {
+    if (max_tokens_ > 0 && header.tokens + n.tokens + body.tokens > max_tokens_) {
       // Count the rows added for good first, so that a row that does not
       // fit takes only its own count with it; then bound again.
       body_tally_->count(std::string_view(body_).substr(0, body_end_));
       *tried_tally_ = *body_tally_;
       body.tokens = bound();
-      if (tried_prefix_.tokens + n.tokens + body.tokens > max_tokens_) {
+      if (header.tokens + n.tokens + body.tokens > max_tokens_) {
         body.tokens = tried_tally_->count(body_);
         body.exact = true;
       }
     }
   }
-  tried_ = {tried_prefix_.tokens + n.tokens + body.tokens, tried_prefix_.bytes + n.bytes + body.bytes, body.exact};
+  tried_ = {header.tokens + n.tokens + body.tokens, header.bytes + n.bytes + body.bytes, body.exact};
   return tried_;
 }
 
@@ -90,6 +95,7 @@ void ChunkBudget::add() {
   ++rows_;
   columns_ = tried_columns_;
   prefix_ = tried_prefix_;
+  growth_ = tried_growth_;
   if (body_tally_) *body_tally_ = *tried_tally_;
   size_ = tried_;
   body_end_ = body_.size();
@@ -101,10 +107,16 @@ std::optional<std::size_t> ChunkBudget::chunk_tokens(std::string_view data) {
   if (!body_tally_ || !open_) return tokenizer_->count(data);
   if (!size_.exact) {
     body_.resize(body_end_);
-    size_.tokens = prefix_.tokens + count_size(rows_).tokens + body_tally_->count(body_);
+    size_.tokens = prefix_.tokens + growth_.tokens + count_size(rows_).tokens + body_tally_->count(body_);
     size_.exact = true;
   }
   return size_.tokens;
+}
+
+std::size_t ChunkBudget::excess(const Size& size) const noexcept {
+  std::size_t tokens = max_tokens_ > 0 && size.tokens > max_tokens_ ? size.tokens - max_tokens_ : 0;
+  std::size_t bytes = max_bytes_ > 0 && size.bytes > max_bytes_ ? size.bytes - max_bytes_ : 0;
+  return std::max(tokens, bytes);
 }
 
 std::string ChunkBudget::over(const Size& size) const {

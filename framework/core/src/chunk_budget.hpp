@@ -15,6 +15,12 @@
 //   body    "):" then "\n<row>" for each row: it grows a row at a time and a
 //           TokenTally counts it, so each row goes through the tokenizer once.
 // The sum is exact, not an estimate: a chunk whose size says it fits does.
+//
+// A self-contained chunk (self_contained.hpp) is another text: its header
+// holds the dictionary entries its rows use, and its rows are rewritten.
+// There the sum is an estimate, the prefix plus the `growth` try_row() is
+// given for each row's new entries; the encoder counts the chunk's actual
+// text when it completes it and moves rows that take it over to the next.
 #pragma once
 
 #include <aton/encoder_options.hpp>
@@ -63,8 +69,10 @@ class ChunkBudget {
   void close() noexcept { open_ = false; }
 
   // The size of the chunk with `row` (its text, no newline) added, the
-  // plan then having `end` columns: tried() after this. Adds nothing.
-  const Size& try_row(std::string_view row, std::size_t end);
+  // plan then having `end` columns and the header `growth` more: tried()
+  // after this. Adds nothing.
+  const Size& try_row(std::string_view row, std::size_t end, Size growth);
+  const Size& try_row(std::string_view row, std::size_t end) { return try_row(row, end, Size{0, 0, true}); }
   // Adds the row try_row() was last given.
   void add();
 
@@ -78,6 +86,10 @@ class ChunkBudget {
   // size(), counted to the end when limits() counts tokens, else `data`
   // counted; nothing without a tokenizer. size() is exact after it.
   std::optional<std::size_t> chunk_tokens(std::string_view data);
+
+  // How far `size` is over budget, the larger of its tokens and bytes over;
+  // 0 when within.
+  std::size_t excess(const Size& size) const noexcept;
 
   // "4100 tokens and 20000 bytes", the parts that are over budget.
   std::string over(const Size& size) const;
@@ -95,6 +107,7 @@ class ChunkBudget {
   std::size_t rows_ = 0;
   std::size_t columns_ = 0;       // declared by prefix_
   Size prefix_;                   // of the prefix declaring columns_
+  Size growth_;                   // what try_row() was given, summed
   // "):" and "\n<row>" per row, and the row tried: kept only to count its
   // tokens; its bytes are counted either way.
   std::string body_;
@@ -107,6 +120,7 @@ class ChunkBudget {
   // The row tried last.
   std::size_t tried_columns_ = 0;
   Size tried_prefix_;
+  Size tried_growth_;
   std::optional<TokenTally> tried_tally_;
   Size tried_;
   std::string scratch_;

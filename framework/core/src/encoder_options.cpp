@@ -33,10 +33,6 @@ std::optional<OversizePolicy> parse_oversize(std::string_view name) noexcept {
 void EncoderOptions::validate() const {
   if (chunk_size == 0) throw EncodingError("chunk_size must be at least 1 (got 0)");
   if (sample_size == 0) throw EncodingError("sample_size must be at least 1 (got 0)");
-  // A self-contained chunk's header depends on the rows it holds (only the
-  // dictionary entries they use), which the budget's measure does not follow.
-  if (self_contained && budgeted())
-    throw EncodingError("self_contained cannot be combined with max_tokens or max_bytes yet: use one of them");
 }
 
 }  // namespace aton

@@ -22,18 +22,12 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 0xcbf29ce484222325u
   return h;
 }
 
-}  // namespace
-
-SelfContainedChunks::SelfContainedChunks(std::string_view table, const EncoderOptions& options)
-    : table_(table),
-      options_text_(std::string(compression_name(options.compression)) + ";" + std::to_string(options.chunk_size)) {}
-
-// Outside quoted strings, a '#' in a row is always a dictionary reference:
-// strings starting with '#' are quoted, bare strings and names never hold
-// one (docs/FORMAT.md, 3).
-void SelfContainedChunks::find_references(std::string_view rows) {
-  references_.clear();
-  used_.clear();
+// Calls f(at, length, entry) for each "#N" in `rows`. Outside quoted
+// strings, a '#' in a row is always a dictionary reference: strings
+// starting with '#' are quoted, bare strings and names never hold one
+// (docs/FORMAT.md, 3).
+template <typename F>
+void for_each_reference(std::string_view rows, F f) {
   const char* text = rows.data();
   std::size_t n = rows.size();
   for (std::size_t i = 0; i < n;) {
@@ -47,12 +41,26 @@ void SelfContainedChunks::find_references(std::string_view rows) {
       std::uint32_t entry = 0;
       auto r = std::from_chars(text + i, text + n, entry);
       i = static_cast<std::size_t>(r.ptr - text);
-      references_.push_back({start, i - start, entry});
-      if (uses_[entry]++ == 0) used_.push_back(entry);
+      f(start, i - start, entry);
     } else {
       ++i;
     }
   }
+}
+
+}  // namespace
+
+SelfContainedChunks::SelfContainedChunks(std::string_view table, const EncoderOptions& options)
+    : table_(table),
+      options_text_(std::string(compression_name(options.compression)) + ";" + std::to_string(options.chunk_size)) {}
+
+void SelfContainedChunks::find_references(std::string_view rows) {
+  references_.clear();
+  used_.clear();
+  for_each_reference(rows, [&](std::size_t at, std::size_t length, std::uint32_t entry) {
+    references_.push_back({at, length, entry});
+    if (uses_[entry]++ == 0) used_.push_back(entry);
+  });
 }
 
 // The entries that pay for their declaration in this chunk keep a
@@ -125,13 +133,47 @@ void SelfContainedChunks::write_header(const Plan& plan, std::size_t chunk_id, s
     for (int i = 7; i >= 0; --i, folded >>= 4) hex[i] = "0123456789abcdef"[folded & 0xf];
     stream_.assign(hex, 8);
   }
+  write_chunk_line(plan, chunk_id, out);
+  out.append(header_);
+}
+
+void SelfContainedChunks::write_chunk_line(const Plan& plan, std::size_t chunk_id, std::string& out) const {
   out.append("@chunk[id:");
   out.append(std::to_string(chunk_id));
   out.append(plan.separator());
   out.append("stream:\"");
-  out.append(stream_);
+  out.append(stream_.empty() ? std::string_view("00000000") : std::string_view(stream_));
   out.append("\"]\n");
-  out.append(header_);
+}
+
+void SelfContainedChunks::start_estimate() {
+  for (std::uint32_t entry : estimated_list_) estimated_[entry] = false;
+  estimated_list_.clear();
+  pending_.clear();
+}
+
+void SelfContainedChunks::new_entries(const Plan& plan, std::string_view row, std::string& out) {
+  pending_.clear();
+  if (plan.dictionary.empty()) return;
+  if (estimated_.size() < plan.dictionary.size()) estimated_.resize(plan.dictionary.size());
+  for_each_reference(row, [&](std::size_t, std::size_t, std::uint32_t entry) {
+    if (estimated_[entry] || std::find(pending_.begin(), pending_.end(), entry) != pending_.end()) return;
+    if (estimated_list_.empty() && pending_.empty()) out.append("@dict[]\n");
+    pending_.push_back(entry);
+    out.push_back('#');
+    out.append(std::to_string(entry));
+    out.push_back(':');
+    append_json_string(plan.dictionary[entry], out);
+    out.append(plan.separator());
+  });
+}
+
+void SelfContainedChunks::take_entries() {
+  for (std::uint32_t entry : pending_) {
+    estimated_[entry] = true;
+    estimated_list_.push_back(entry);
+  }
+  pending_.clear();
 }
 
 std::string SelfContainedChunks::add_to_checkpoint(std::string checkpoint) const {

@@ -40,6 +40,22 @@ class SelfContainedChunks {
   // written fixes the stream id.
   void write_header(const Plan& plan, std::size_t chunk_id, std::string& rows, std::string& out);
 
+  // For a budget's estimate of the chunk being filled (chunk_budget.hpp).
+  // Appends the @chunk line chunk `chunk_id` would have (with a stand-in
+  // id before the first chunk fixes it).
+  void write_chunk_line(const Plan& plan, std::size_t chunk_id, std::string& out) const;
+  // start_estimate() begins a chunk. new_entries() appends to `out` the
+  // declarations ("#N:\"...\"" and a separator, "@dict[]\n" for the first)
+  // of the plan's entries `row` uses that the chunk's rows so far do not;
+  // take_entries() counts them as used. An estimate: the chunk written
+  // renumbers its entries and may write rare ones out.
+  void start_estimate();
+  void new_entries(const Plan& plan, std::string_view row, std::string& out);
+  void take_entries();
+  // The first chunk is being written again (rows moved out of it): its
+  // final text fixes the stream id.
+  void unfix_stream() noexcept { stream_.clear(); }
+
   // `checkpoint` (IncrementalEncoder's JSON object) with the stream id added.
   std::string add_to_checkpoint(std::string checkpoint) const;
   // Takes the stream id back from such a checkpoint. Throws EncodingError
@@ -66,6 +82,10 @@ class SelfContainedChunks {
   std::vector<std::string> replacement_;   // per plan entry: "#k" or the literal
   std::vector<std::string_view> entries_;  // the chunk's dictionary
   std::string header_, rewritten_;
+  // The estimate: plan entries the chunk being filled uses, and those the
+  // row tried last adds.
+  std::vector<bool> estimated_;
+  std::vector<std::uint32_t> estimated_list_, pending_;
 };
 
 }  // namespace aton::detail

@@ -33,6 +33,7 @@ struct IncrementalEncoder::Impl {
   std::size_t columns_declared = 0;
   std::vector<std::string_view> new_keys;
   std::optional<detail::ChunkBudget> budget;  // sizes and token counts of chunks
+  std::string growth;  // scratch: a self-contained chunk's header growth
 
   std::size_t records_pushed = 0;
   std::size_t records_chunked = 0;  // records in completed chunks
@@ -54,6 +55,10 @@ struct IncrementalEncoder::Impl {
   void complete_chunk();
   void write_header(std::size_t columns_end, std::string& out) const;
   bool fit_budget(std::size_t row_start, std::size_t index);
+  void start_budget();
+  const detail::ChunkBudget::Size& try_row(std::string_view row);
+  void add_row();
+  std::size_t write_self_contained(std::string& data, std::string& moved, std::optional<std::size_t>& tokens);
   void release_held(bool is_last);
   std::optional<std::size_t> total_chunks() const;
 };
@@ -140,25 +145,49 @@ void IncrementalEncoder::Impl::encode(const Value& record, std::size_t index) {
 // must then be a chunk by itself.
 bool IncrementalEncoder::Impl::fit_budget(std::size_t row_start, std::size_t index) {
   auto row = [&] { return std::string_view(rows).substr(row_start); };
-  if (!budget->open()) budget->start(chunks_completed == 0 ? plan->columns.size() : columns_declared);
-  if (rows_in_chunk > 0 && !budget->within(budget->try_row(row(), plan->columns.size()))) {
+  if (!budget->open()) start_budget();
+  // Bounded: each chunk completed leaves fewer rows than it had (a
+  // self-contained chunk may leave some of its rows to the next).
+  while (rows_in_chunk > 0 && !budget->within(try_row(row()))) {
     std::string carried(row());
     rows.resize(row_start);
     complete_chunk();
-    rows = std::move(carried);
-    row_start = 0;
-    budget->start(columns_declared);
+    row_start = rows.size();
+    rows += carried;
+    if (!budget->open()) start_budget();
   }
-  if (budget->within(budget->try_row(row(), plan->columns.size()))) {
-    budget->add();
+  if (budget->within(try_row(row()))) {
+    add_row();
     return true;
   }
   if (options.oversize == OversizePolicy::Error)
     throw EncodingError("record " + std::to_string(index + 1) + " of table '" + table + "' is too large for any chunk: " +
                         "alone with its chunk's header it takes " + budget->over(budget->tried()) +
                         "; raise the budget, or set oversize to own_chunk to give such a record a chunk of its own");
-  budget->add();
+  add_row();
   return false;
+}
+
+void IncrementalEncoder::Impl::start_budget() {
+  budget->start(chunks_completed == 0 ? plan->columns.size() : columns_declared);
+  if (self_contained) self_contained->start_estimate();
+}
+
+// A self-contained chunk's header grows with each dictionary entry a row
+// uses first.
+const detail::ChunkBudget::Size& IncrementalEncoder::Impl::try_row(std::string_view row) {
+  detail::ChunkBudget::Size more{0, 0};
+  if (self_contained) {
+    growth.clear();
+    self_contained->new_entries(*plan, row, growth);
+    if (!growth.empty()) more = {budget->tokenizer() ? budget->tokenizer()->count(growth) : 0, growth.size()};
+  }
+  return budget->try_row(row, plan->columns.size(), more);
+}
+
+void IncrementalEncoder::Impl::add_row() {
+  budget->add();
+  if (self_contained) self_contained->take_entries();
 }
 
 std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
@@ -172,6 +201,16 @@ std::optional<std::size_t> IncrementalEncoder::Impl::total_chunks() const {
 // The chunk's header up to its row count: the header lines, declaring
 // columns up to columns_end, then the table's name and "(" or "+(".
 void IncrementalEncoder::Impl::write_header(std::size_t columns_end, std::string& out) const {
+  if (self_contained) {
+    // The estimate of a self-contained header (complete_chunk writes it):
+    // its dictionary line is the growth try_row() adds.
+    self_contained->write_chunk_line(*plan, chunks_completed, out);
+    detail::write_schema_line(*plan, 0, false, out);
+    detail::write_defaults_line(*plan, out);
+    detail::write_name(table, out);
+    out.push_back('(');
+    return;
+  }
   if (chunks_completed == 0) {
     detail::write_schema_line(*plan, 0, false, out, columns_end);
     detail::write_defaults_line(*plan, out);
@@ -189,28 +228,36 @@ void IncrementalEncoder::Impl::complete_chunk() {
   Chunk chunk;
   std::string& data = chunk.data;
   data.reserve(rows.size() + 256);
-  // Short and not the last: said in its text, so that a decoder does not
-  // take it for its stream's last chunk (docs/FORMAT.md, 5).
-  if (flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records)) data += "@flushed\n";
-  // Under a budget, the columns its rows use: a row moved to the next chunk
-  // may have added one.
-  std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
+  std::string moved;  // rows a self-contained chunk leaves to the next one
+  std::size_t moved_rows = 0;
   if (self_contained) {
-    self_contained->write_header(*plan, chunks_completed, rows, data);
-    detail::write_name(table, data);
-    data += '(';
+    moved_rows = write_self_contained(data, moved, chunk.metadata.tokens);
+    columns_declared = plan->columns.size();
+    detail::ChunkBudget::Size actual{chunk.metadata.tokens.value_or(0), data.size()};
+    chunk.over_budget = budget->limits() && !budget->within(actual);
+    if (chunk.over_budget && options.oversize == OversizePolicy::Error)
+      throw EncodingError("record " + std::to_string(records_chunked + 1) + " of table '" + table +
+                          "' is too large for any chunk: alone in its self-contained chunk it takes " +
+                          budget->over(actual) +
+                          "; raise the budget, or set oversize to own_chunk to give such a record a chunk of its own");
   } else {
+    // Short and not the last: said in its text, so that a decoder does not
+    // take it for its stream's last chunk (docs/FORMAT.md, 5).
+    if (flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records)) data += "@flushed\n";
+    // Under a budget, the columns its rows use: a row moved to the next
+    // chunk may have added one.
+    std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
     write_header(columns_end, data);
+    columns_declared = columns_end;
+    data += std::to_string(rows_in_chunk);
+    data += "):";
+    if (!rows.empty()) {
+      data.push_back('\n');
+      data.append(rows, 0, rows.size() - 1);  // no newline after the last row
+    }
+    chunk.metadata.tokens = budget->chunk_tokens(data);
+    chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
   }
-  columns_declared = columns_end;
-  data += std::to_string(rows_in_chunk);
-  data += "):";
-  if (!rows.empty()) {
-    data.push_back('\n');
-    data.append(rows, 0, rows.size() - 1);  // no newline after the last row
-  }
-  chunk.metadata.tokens = budget->chunk_tokens(data);
-  chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
   budget->close();
   chunk.schema_columns = columns_declared;
   chunk.chunk_id = chunks_completed++;
@@ -227,14 +274,74 @@ void IncrementalEncoder::Impl::complete_chunk() {
   else
     chunk.metadata.progress = progress_hint;
   records_chunked += rows_in_chunk;
-  rows.clear();
-  rows_in_chunk = 0;
-  bool more_expected = total_records && records_chunked < *total_records;
+  rows = std::move(moved);
+  rows_in_chunk = moved_rows;
+  if (moved_rows > 0) {
+    // They begin the next chunk: measured again under its header.
+    start_budget();
+    for (std::size_t at = 0; at < rows.size();) {
+      std::size_t end = rows.find('\n', at);
+      try_row(std::string_view(rows).substr(at, end - at));
+      add_row();
+      at = end + 1;
+    }
+  }
+  bool more_expected = moved_rows > 0 || (total_records && records_chunked < *total_records);
   if (more_expected) {
     ready.push_back(std::move(chunk));
   } else {
     release_held(false);  // a chunk completed before this one in the same push()
     held = std::move(chunk);
+  }
+}
+
+// Writes the self-contained chunk of `rows` into `data`. Under a budget its
+// text is counted exactly: while it is over, rows move from its end to
+// `moved` (to begin the next chunk) and it is written again, a row at least
+// each time, so at most as many times as it has rows. A single row over
+// budget stays: the caller applies the oversize policy. Returns the rows
+// moved; `tokens`, the text's count when there is a tokenizer.
+std::size_t IncrementalEncoder::Impl::write_self_contained(std::string& data, std::string& moved,
+                                                          std::optional<std::size_t>& tokens) {
+  std::string written;  // the rows as the plan wrote them: write_header rewrites them
+  if (budget->limits()) written = rows;
+  std::size_t moved_rows = 0;
+  std::size_t prefix = data.size();
+  while (true) {
+    // Short and not the last: said in its text, so that a decoder does not
+    // take it for its stream's last chunk (docs/FORMAT.md, 5). Rows moved
+    // out make a chunk closed by its budget, not short.
+    if (flushing && moved_rows == 0 && !(total_records && records_chunked + rows_in_chunk >= *total_records))
+      data += "@flushed\n";
+    self_contained->write_header(*plan, chunks_completed, rows, data);
+    detail::write_name(table, data);
+    data += '(';
+    data += std::to_string(rows_in_chunk);
+    data += "):";
+    if (!rows.empty()) {
+      data.push_back('\n');
+      data.append(rows, 0, rows.size() - 1);  // no newline after the last row
+    }
+    if (budget->tokenizer()) tokens = budget->tokenizer()->count(data);
+    detail::ChunkBudget::Size actual{tokens.value_or(0), data.size()};
+    std::size_t excess = budget->excess(actual);
+    if (excess == 0 || rows_in_chunk <= 1) return moved_rows;
+    // A token is a byte at least: rows of fewer bytes than the excess
+    // cannot make up for it (their dictionary entries aside).
+    std::size_t end = written.size(), removed = 0;
+    do {
+      std::size_t start = written.rfind('\n', end - 2);
+      start = start == std::string::npos ? 0 : start + 1;
+      removed += end - start;
+      end = start;
+      --rows_in_chunk;
+      ++moved_rows;
+    } while (removed < excess && rows_in_chunk > 1);
+    moved.insert(0, written, end);
+    written.resize(end);
+    rows = written;
+    data.resize(prefix);
+    if (chunks_completed == 0) self_contained->unfix_stream();
   }
 }
 
@@ -309,6 +416,7 @@ void IncrementalEncoder::finish() {
     for (std::size_t i = 0; i < s.sample.size(); ++i) s.encode(s.sample[i], i);
   }
   if (s.rows_in_chunk > 0 || s.chunks_completed == 0 || (!s.held && s.open_ended)) s.complete_chunk();
+  while (s.rows_in_chunk > 0) s.complete_chunk();  // rows a self-contained chunk moved out
   s.release_held(true);
   s.finished = true;
 }
@@ -330,7 +438,7 @@ void IncrementalEncoder::flush() {
   if (s.rows_in_chunk > 0) {
     s.short_chunks = true;
     s.flushing = true;
-    s.complete_chunk();
+    while (s.rows_in_chunk > 0) s.complete_chunk();  // rows a self-contained chunk moved out
     s.flushing = false;
   }
   release();

@@ -392,9 +392,6 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
                                               std::string(encoding_name(config.encoder.budget_encoding())) +
                                               " rank file, which is not installed (docs/TOKENIZER.md: "
                                               "scripts/tokenizer/setup BUILD_DIR)");
-    if (config.encoder.self_contained && config.encoder.budgeted())
-      problems.add("/encoder/self_contained", "self_contained cannot be combined with max_tokens or max_bytes yet: "
-                                              "use one of them");
   }
   if (const auto* q = find(doc, "queue"); good(q, "/queue"))
     if (const auto* v = find(*q, "capacity")) config.queue_capacity = v->GetUint64();

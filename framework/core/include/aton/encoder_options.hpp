@@ -63,8 +63,9 @@ struct EncoderOptions {
   std::optional<TokenEncoding> tokenizer;
   // Budgets of each chunk's text, header included; 0: none. A chunk is
   // closed before the record that would take it over either budget, and
-  // holds at most chunk_size records (chunk_budget.hpp). Not yet together
-  // with self_contained (validate() refuses it).
+  // holds at most chunk_size records (chunk_budget.hpp). With
+  // self_contained, each chunk's own text is counted exactly and rows that
+  // take it over move to the next chunk.
   std::size_t max_tokens = 0;
   std::size_t max_bytes = 0;
   OversizePolicy oversize = OversizePolicy::Error;
