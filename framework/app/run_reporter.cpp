@@ -160,8 +160,9 @@ void RunReporter::summary(const host::RunSummary& s) {
     std::fputs(line.c_str(), out_);
   } else {
     std::string tokens = s.tokens_out ? " (" + std::to_string(*s.tokens_out) + " tokens)" : std::string();
-    std::fprintf(out_, "aton: %zu records, %zu chunks, %s%s out in %.2f s (%.1f MB/s)\n", s.records, s.chunks,
-                 megabytes(s.bytes_out).c_str(), tokens.c_str(), s.seconds, rate);
+    std::fprintf(out_, "aton: %zu record%s, %zu chunk%s, %s%s out in %.2f s (%.1f MB/s)\n", s.records,
+                 s.records == 1 ? "" : "s", s.chunks, s.chunks == 1 ? "" : "s", megabytes(s.bytes_out).c_str(),
+                 tokens.c_str(), s.seconds, rate);
   }
   std::fflush(out_);
 }

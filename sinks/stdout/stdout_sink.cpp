@@ -74,8 +74,13 @@ class StdoutSink : public aton::sdk::Sink {
 
   void write(const aton_chunk& chunk) override {
     SigpipeBlocked blocked;
-    if (written_any_) put(blocked, "\n", chunk.chunk_id);
     put(blocked, std::string_view(chunk.data, chunk.size), chunk.chunk_id);
+    // The newline between two chunks goes out with the first, not the
+    // second: a reader reading lines gets a chunk's last row when the chunk
+    // comes, not when the next one does (a stream may wait long for it). A
+    // chunk not marked last always has a successor (the closing chunk), so
+    // the bytes are those of chunks joined by newlines.
+    if (!chunk.is_last) put(blocked, "\n", chunk.chunk_id);
     written_any_ = true;
     last_chunk_id_ = chunk.chunk_id;
   }

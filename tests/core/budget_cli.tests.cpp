@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -137,9 +138,9 @@ TEST_CASE("aton run counts each chunk's tokens: --progress json, the summary and
           "[run][e2e][tokens][budget]") {
   aton::test::TempDir dir;
   const auto& tokenizer = aton::Tokenizer::get();
-  SECTION("counted by default, each chunk exact") {
+  SECTION("counted when encoder.tokenizer asks, each chunk exact") {
     auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 250},
-      "encoder": {"chunk_size": 100},
+      "encoder": {"chunk_size": 100, "tokenizer": "o200k_base"},
       "sinks": [{"plugin": "test_sink", "path": "out.aton", "log": "chunks.jsonl"}]})");
     auto run = aton::test::run_aton_with_test_plugins({"run", config.string(), "--progress=json"});
     INFO(run.err);
@@ -172,13 +173,17 @@ TEST_CASE("aton run counts each chunk's tokens: --progress json, the summary and
     CHECK(first["tokens"].GetUint64() == first["tokens_out"].GetUint64());
     CHECK(first["tokens"].GetUint64() > 0);
   }
-  SECTION("tokenizer none: no counts") {
-    auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 50},
-      "encoder": {"tokenizer": "none"}, "sinks": [{"plugin": "test_sink", "log": "chunks.jsonl"}]})");
-    auto run = aton::test::run_aton_with_test_plugins({"run", config.string(), "--progress=json"});
-    REQUIRE(run.exit_code == 0);
-    CHECK_THAT(read_file(dir / "chunks.jsonl"), Catch::Contains("\"tokens\":-1"));
-    CHECK_THAT(run.err, Catch::Contains("\"tokens_out\":null"));
+  SECTION("tokenizer none, or no tokenizer given: no counts (counting is asked for, not paid by every run)") {
+    for (const char* encoder : {R"("encoder": {"tokenizer": "none"},)", ""}) {
+      auto config = dir.write("p.json", std::string(R"({"source": {"plugin": "test_gen", "count": 50},)") + encoder +
+                                            R"("sinks": [{"plugin": "test_sink", "log": "chunks.jsonl"}]})");
+      std::filesystem::remove(dir / "chunks.jsonl");
+      auto run = aton::test::run_aton_with_test_plugins({"run", config.string(), "--progress=json"});
+      INFO(encoder << "\n" << run.err);
+      REQUIRE(run.exit_code == 0);
+      CHECK_THAT(read_file(dir / "chunks.jsonl"), Catch::Contains("\"tokens\":-1"));
+      CHECK_THAT(run.err, Catch::Contains("\"tokens_out\":null"));
+    }
   }
   SECTION("max_tokens: every chunk within it, total_chunks unknown until the last") {
     auto config = dir.write("p.json", R"({"source": {"plugin": "test_gen", "count": 1000},

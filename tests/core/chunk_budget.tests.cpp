@@ -129,8 +129,13 @@ TEST_CASE("without a tokenizer chunks carry no token count", "[budget][tokens]")
   EncoderOptions options;
   options.tokenizer.reset();
   for (const auto& chunk : chunks_of(records, options)) CHECK_FALSE(chunk.metadata.tokens.has_value());
+  // A budget in tokens counts all the same, in o200k_base.
   options.max_tokens = 100;
-  CHECK_THROWS_AS(options.validate(), aton::EncodingError);
+  CHECK(options.budget_encoding() == aton::TokenEncoding::o200k_base);
+  for (const auto& chunk : chunks_of(records, options)) {
+    REQUIRE(chunk.metadata.tokens.has_value());
+    CHECK(*chunk.metadata.tokens == aton::Tokenizer::get(aton::TokenEncoding::o200k_base).count(chunk.data));
+  }
 }
 
 TEST_CASE("no chunk is over its token or byte budget, header included, and every mode round-trips",

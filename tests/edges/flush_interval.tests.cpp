@@ -116,6 +116,9 @@ TEST_CASE("records written into a pipe reach stdout and a file sink while the wr
   CHECK(run.running());
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));  // not before the interval
   CHECK(read_file(dir / "run.out").rfind("@flushed\n", 0) == 0);
+  // The chunk's last row is a whole line already: a reader of lines does not
+  // wait for the next chunk to get it.
+  CHECK(read_file(dir / "run.out").back() == '\n');
 
   writer.write(jsonl(5, 8));
   REQUIRE(eventually([&] { return decoded_records(text_of(dir / "run.out")) == 8; }));

@@ -137,6 +137,17 @@ TEST_CASE("progress line into a pipe writes plain lines", "[edges][progress]") {
   CHECK_THAT(lines.back(), Catch::StartsWith("aton: 5000 records, 500 chunks"));
 }
 
+TEST_CASE("the run summary says one record and one chunk in the singular", "[edges][progress]") {
+  TempDir dir;
+  auto config = users_config(dir, 1, R"([{"plugin": "file", "path": "out.aton"}])");
+  auto run = run_aton({"run", config.string(), "--progress", "line"});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  auto lines = lines_of(run.err);
+  REQUIRE_FALSE(lines.empty());
+  CHECK_THAT(lines.back(), Catch::StartsWith("aton: 1 record, 1 chunk, "));
+}
+
 TEST_CASE("progress json ends a failed run with an error event naming stage plugin chunk and exit code",
           "[edges][progress]") {
   TempDir dir;

@@ -211,7 +211,10 @@ TEST_CASE("requests_per_minute spaces the requests of all workers", "[sinks][htt
   for (std::size_t i = 1; i < arrivals.size(); ++i) {
     auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(arrivals[i].first - arrivals[i - 1].first);
     INFO("gap before request " << i << ": " << gap.count() << " ms");
-    CHECK(gap >= std::chrono::milliseconds(85));
+    // Arrival times carry the machine's scheduling jitter (a loaded CI box
+    // delays one request and shortens the next gap): a burst, two requests
+    // at once, is what this must catch; the span below checks the rate.
+    CHECK(gap >= std::chrono::milliseconds(50));
   }
   auto span = std::chrono::duration_cast<std::chrono::milliseconds>(arrivals.back().first - arrivals.front().first);
   CHECK(span >= std::chrono::milliseconds(880));

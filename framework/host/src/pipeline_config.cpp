@@ -387,7 +387,11 @@ PipelineConfig read_pipeline_config(std::string_view text, const fs::path& file,
     if (const auto* v = find(*e, "max_bytes")) config.encoder.max_bytes = v->GetUint64();
     if (const auto* v = find(*e, "oversize"))
       config.encoder.oversize = parse_oversize(v->GetString()).value_or(OversizePolicy::Error);
-    if (config.encoder.max_tokens > 0 && !Tokenizer::available(config.encoder.budget_encoding()))
+    const auto* tokenizer = find(*e, "tokenizer");
+    if (config.encoder.max_tokens > 0 && tokenizer && std::string_view(tokenizer->GetString()) == "none")
+      problems.add("/encoder/max_tokens", "a budget in tokens needs a tokenizer, and encoder.tokenizer is none: "
+                                          "set it to o200k_base or cl100k_base (or leave it out), or use max_bytes");
+    else if (config.encoder.max_tokens > 0 && !Tokenizer::available(config.encoder.budget_encoding()))
       problems.add("/encoder/max_tokens", "a budget in tokens needs the " +
                                               std::string(encoding_name(config.encoder.budget_encoding())) +
                                               " rank file, which is not installed (docs/TOKENIZER.md: "
