@@ -81,7 +81,8 @@ class ChatServer {
     if (!meta["chunk_id"].IsUint64()) return fail("metadata.chunk_id is not a number");
     std::uint64_t id = meta["chunk_id"].GetUint64();
     if (std::to_string(id) != r.header("X-Chunk-Id")) return fail("metadata.chunk_id is not X-Chunk-Id");
-    if (!meta["total"].IsInt64() || !meta["first"].IsBool() || !meta["last"].IsBool() ||
+    // total_chunks is null while unknown (a token budget cuts the chunks).
+    if (!(meta["total"].IsInt64() || meta["total"].IsNull()) || !meta["first"].IsBool() || !meta["last"].IsBool() ||
         !(meta["tokens"].IsNull() || meta["tokens"].IsInt64()) || !meta["table"].IsString())
       return fail("metadata types");
     if (meta["first"].GetBool() != (id == 0)) return fail("is_first");
@@ -91,7 +92,8 @@ class ChatServer {
         !d["messages"][1]["content"].IsString())
       return fail("model or messages");
     std::string content = d["messages"][1]["content"].GetString();
-    std::string head = "Chunk " + std::to_string(id) + " of " + std::to_string(meta["total"].GetInt64()) + " (" +
+    std::string total = meta["total"].IsNull() ? "null" : std::to_string(meta["total"].GetInt64());
+    std::string head = "Chunk " + std::to_string(id) + " of " + total + " (" +
                        meta["table"].GetString() + ", ";
     std::size_t colon = content.find(" records):\n");
     if (content.rfind(head, 0) != 0 || colon == std::string::npos) return fail("content: " + content.substr(0, 80));

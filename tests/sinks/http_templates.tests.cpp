@@ -5,6 +5,8 @@
 #include "sinks/sink_test_helpers.hpp"
 #include "support/process.hpp"
 
+#include <aton/tokenizer.hpp>
+
 #include <rapidjson/document.h>
 #include <signal.h>
 
@@ -254,4 +256,48 @@ TEST_CASE("a stopping run ends a rate-limit or 429 wait within a second or two",
   CHECK(run.exit_code == 143);
   CHECK(took < std::chrono::seconds(2));
   CHECK_THAT(run.out + run.err, !Catch::Contains(kKey));
+}
+
+// The issue's whole road: SQLite rows, chunks cut to a token budget and
+// self-contained, four requests in flight, one answer per chunk in order.
+TEST_CASE("sqlite rows under a token budget in self-contained chunks reach a chat endpoint four at a time, "
+          "each answered once in order",
+          "[sinks][http][llm][budget]") {
+  ChatServer server;
+  TempDir dir;
+  auto made = run_process({"sqlite3", (dir / "shop.db").string(),
+                           "CREATE TABLE orders(id INTEGER, customer TEXT, total REAL);"
+                           "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) "
+                           "INSERT INTO orders SELECT i, 'customer ' || (i % 17), i * 1.5 FROM c;"});
+  REQUIRE(made.exit_code == 0);
+  constexpr std::size_t kBudget = 400;
+  auto config = dir.write("pipeline.json",
+                          R"({"source": {"plugin": "sql", "database": "shop.db", "query": "SELECT * FROM orders ORDER BY id"},
+ "encoder": {"chunk_size": 1000, "max_tokens": 400, "self_contained": true, "compression": "ultra"},
+ "sinks": [)" + chat_sink(server, R"("concurrency": 4, "response_pointer": "/choices/0/message/content")") +
+                              "]}");
+  ProcessOptions options = with_env("ATON_TEST_LLM_KEY", kKey);
+  auto run = run_aton({"run", config.string()}, options);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(server.problems().empty());
+  auto chunks = server.chunks();
+  REQUIRE(chunks.size() >= 3);  // the budget, not chunk_size, cut them
+  const auto& tokenizer = aton::Tokenizer::get(aton::TokenEncoding::o200k_base);
+  std::size_t records = 0;
+  for (const auto& [id, text] : chunks) {
+    INFO("chunk " << id << ":\n" << text);
+    CHECK(tokenizer.count(text) <= kBudget);
+    CHECK(text.rfind("@chunk[id:" + std::to_string(id) + ",", 0) == 0);
+    aton::Decoder alone;  // each chunk read alone, as a model gets it
+    alone.feed(text);
+    REQUIRE(alone.tables().size() == 1);
+    records += alone.tables()[0].records.size();
+  }
+  CHECK(records == 300);
+  std::string answers = read_file(dir / "answers.jsonl");
+  require_answers_in_order(answers, chunks.size());
+  CHECK(run.out.find(kKey) == std::string::npos);
+  CHECK(run.err.find(kKey) == std::string::npos);
+  CHECK(answers.find(kKey) == std::string::npos);
 }
