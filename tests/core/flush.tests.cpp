@@ -8,6 +8,7 @@
 #include <aton/errors.hpp>
 #include <aton/json.hpp>
 #include <aton/stream_encoder.hpp>
+#include <aton/tokenizer.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -107,4 +108,28 @@ TEST_CASE("the decoder still refuses a continuation after a short chunk that is 
   flushed.feed("@schema[id:int]\nt(2):\n1\n2\n@flushed\nt+(1):\n3\nt+(2):\n4\n5\nt+(0):");
   REQUIRE(flushed.tables().size() == 1);
   CHECK(flushed.tables()[0].records.size() == 5);
+}
+
+TEST_CASE("a chunk flushed under a token budget counts its @flushed line in its tokens", "[encoder][flush][budget]") {
+  if (!aton::Tokenizer::available(aton::TokenEncoding::o200k_base))
+    FAIL("the o200k_base rank file is not installed (scripts/tokenizer/setup build)");
+  aton::Arena arena;
+  aton::EncoderOptions options;
+  options.chunk_size = 100;
+  options.sample_size = 2;
+  options.max_tokens = 1000;
+  aton::IncrementalEncoder encoder(options, "records");
+  const auto& tokenizer = aton::Tokenizer::get(aton::TokenEncoding::o200k_base);
+  std::size_t flushed = 0;
+  for (int i = 0; i < 12; ++i) {
+    encoder.push(record(arena, i));
+    if (i % 4 == 3) encoder.flush();
+    for (const auto& chunk : drain(encoder)) {
+      INFO(chunk.data);
+      REQUIRE(chunk.metadata.tokens.has_value());
+      CHECK(*chunk.metadata.tokens == tokenizer.count(chunk.data));
+      if (chunk.data.rfind("@flushed\n", 0) == 0) ++flushed;
+    }
+  }
+  CHECK(flushed >= 2);
 }

@@ -243,7 +243,8 @@ void IncrementalEncoder::Impl::complete_chunk() {
   } else {
     // Short and not the last: said in its text, so that a decoder does not
     // take it for its stream's last chunk (docs/FORMAT.md, 5).
-    if (flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records)) data += "@flushed\n";
+    const bool flushed_line = flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records);
+    if (flushed_line) data += "@flushed\n";
     // Under a budget, the columns its rows use: a row moved to the next
     // chunk may have added one.
     std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
@@ -256,6 +257,10 @@ void IncrementalEncoder::Impl::complete_chunk() {
       data.append(rows, 0, rows.size() - 1);  // no newline after the last row
     }
     chunk.metadata.tokens = budget->chunk_tokens(data);
+    // Under a budget the count is the budget's, which never saw the
+    // @flushed line: its tokens are its own (a line ends a piece).
+    if (flushed_line && budget->limits() && chunk.metadata.tokens && budget->tokenizer())
+      *chunk.metadata.tokens += budget->tokenizer()->count("@flushed\n");
     chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
   }
   budget->close();
