@@ -42,7 +42,7 @@ std::string file_sink_config(const TempDir& dir, const std::string& source) {
 }  // namespace
 
 TEST_CASE("aton encode reads an object of tables without --table in one pass with flat memory",
-          "[edges][one_pass]") {
+          "[edges][one_pass][memory]") {
   TempDir dir;
   auto input = big_table(dir, 96u << 20);
   auto out = dir / "out.aton";

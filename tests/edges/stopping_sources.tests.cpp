@@ -197,7 +197,7 @@ TEST_CASE("a json record that never ends fails naming max_record_bytes with boun
                               Catch::Contains("1048576") && Catch::Contains("line 1"));
 }
 
-TEST_CASE("aton encode streams standard input with flat memory", "[edges][stop]") {
+TEST_CASE("aton encode streams standard input with flat memory", "[edges][stop][memory]") {
   TempDir dir;
   auto fifo = dir / "stdin.fifo";
   // About 64 MB of records through a pipe.

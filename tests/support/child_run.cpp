@@ -36,7 +36,14 @@ Child::Child(const std::vector<std::string>& args, const fs::path& err_path, Chi
   const bool to_pipe = options.stdout_path.empty();
   struct rlimit limit {};
   if (options.address_space) limit = {*options.address_space, *options.address_space};
+  // AddressSanitizer reserves terabytes of address space at start: under it
+  // the limit would stop every child at once, so it guards normal builds
+  // only (what it catches, unbounded growth, is their concern).
+#if defined(__SANITIZE_ADDRESS__)
+  const bool limited = false;
+#else
   const bool limited = options.address_space.has_value();
+#endif
   pid_ = vfork();
   if (pid_ < 0) throw std::runtime_error("vfork failed");
   if (pid_ == 0) {
