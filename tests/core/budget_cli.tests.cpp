@@ -18,14 +18,9 @@
 
 using aton::test::ProcessOptions;
 using aton::test::run_aton;
+using aton::test::with_input;
 
 namespace {
-
-ProcessOptions with_input(std::string text) {
-  ProcessOptions options;
-  options.input = std::move(text);
-  return options;
-}
 
 // n records of a few fields, as a JSON array.
 std::string records_json(std::size_t n, std::size_t big_at = SIZE_MAX) {

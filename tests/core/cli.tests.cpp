@@ -6,13 +6,9 @@
 
 using aton::test::ProcessOptions;
 using aton::test::run_aton;
+using aton::test::with_input;
 
 namespace {
-ProcessOptions with_input(std::string text) {
-  ProcessOptions options;
-  options.input = std::move(text);
-  return options;
-}
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 

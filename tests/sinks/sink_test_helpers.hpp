@@ -85,11 +85,6 @@ inline ProcessOptions with_timeout(std::chrono::milliseconds timeout) {
   options.timeout = timeout;
   return options;
 }
-inline ProcessOptions with_input(std::string input) {
-  ProcessOptions options;
-  options.input = std::move(input);
-  return options;
-}
 
 // The names of the files in `folder`, sorted.
 inline std::vector<std::string> file_names(const std::filesystem::path& folder) {

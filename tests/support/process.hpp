@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aton::test {
@@ -28,6 +29,13 @@ struct ProcessOptions {
   // 0: none. Sanitizer builds reserve terabytes and cannot run under one.
   std::size_t address_space_limit = 0;
 };
+
+// Options that write `input` to the child's stdin.
+inline ProcessOptions with_input(std::string input) {
+  ProcessOptions options;
+  options.input = std::move(input);
+  return options;
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
