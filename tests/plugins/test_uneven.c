@@ -12,6 +12,8 @@
  * - pause_every/pause_ms: after every pause_every records, the next call
  *   first waits pause_ms (polling is_cancelled), as a producer that goes
  *   quiet; the host's flush interval then emits what it holds.
+ * - position() gives a regular file's size as total_bytes (a FIFO: -1, a
+ *   stream, which gets the host's default flush interval).
  * - save_position() is the byte offset and the count of records after the
  *   last record emitted, and the file's size when it was opened (a regular file only; a FIFO cannot
  *   say, so its text is empty). restore_position() seeks there. */
@@ -232,6 +234,10 @@ static void position(void* instance, aton_source_position* out) {
   uneven* self = instance;
   out->records = self->records;
   out->bytes = self->offset;
+  /* A regular file says its size, as the json source does: the host then
+   * treats the run as a file run (no default flush interval), so its chunks
+   * do not depend on where batches end or on timing. */
+  if (self->regular) out->total_bytes = self->size;
 }
 
 static const char* last_error(void* instance) { return ((uneven*)instance)->error; }
