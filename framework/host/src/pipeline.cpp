@@ -310,8 +310,17 @@ RunSummary Pipeline::run() {
   return summary;
 }
 
+// Under a token or byte budget a chunk holds far fewer records than
+// chunk_size; a checkpoint needs a batch end at or before its chunk's end
+// (checkpoint_tracker.hpp), so batches of chunk_size records would leave
+// every chunk before the first batch end without one (a small input: the
+// whole run) and make a resume read up to chunk_size records again.
+constexpr std::size_t kBudgetedBatchRecords = 256;
+
 void Pipeline::source_stage() {
-  const std::size_t batch_size = encoder_options_.chunk_size;
+  const std::size_t batch_size = encoder_options_.budgeted()
+                                     ? std::min(encoder_options_.chunk_size, kBudgetedBatchRecords)
+                                     : encoder_options_.chunk_size;
   std::size_t records = 0;
   try {
     if (!skip_restored_records()) return;
@@ -325,7 +334,7 @@ void Pipeline::source_stage() {
     batches_.close();
   } catch (const std::exception& e) {
     // The chunk the failing record would have gone into.
-    fail("source", source_->plugin().name(), records / batch_size, cause_of(e, "reading records"));
+    fail("source", source_->plugin().name(), records / encoder_options_.chunk_size, cause_of(e, "reading records"));
   }
 }
 
