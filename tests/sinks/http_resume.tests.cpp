@@ -1,5 +1,6 @@
 // The http sink with responses, killed with SIGKILL at random moments and
-// resumed: no chunk whose answer was recorded is sent again, and the
+// resumed (JSON records in chunks of 20; SQLite rows in self-contained
+// chunks cut to a token budget): no chunk whose answer was recorded is sent again, and the
 // responses file ends with exactly one line per chunk, in order.
 #include "sinks/chat_server.hpp"
 #include "sinks/sink_test_helpers.hpp"
@@ -66,26 +67,37 @@ TEST_CASE("kill -9 at random moments and --resume send no recorded chunk again a
         .after(std::chrono::milliseconds(15 + id % 5 * 10));
   });
   TempDir dir;
-  std::string input = users_json(kRecords);
-  dir.write("users.json", input);
+  std::string input, source, table = "users";
+  if (budgeted) {
+    // The issue's whole road: SQLite rows, chunks cut to a token budget.
+    auto made = run_process({"sqlite3", (dir / "shop.db").string(),
+                             "CREATE TABLE orders(id INTEGER, customer TEXT, cents INTEGER, note TEXT);"
+                             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1200) "
+                             "INSERT INTO orders SELECT i, 'customer ' || (i % 17), (i * 37) % 1000, "
+                             "CASE WHEN i % 7 = 0 THEN NULL ELSE 'note ' || i END FROM c;"});
+    REQUIRE(made.exit_code == 0);
+    auto exported = run_process({"sqlite3", "-json", (dir / "shop.db").string(), "SELECT * FROM orders ORDER BY id"});
+    REQUIRE(exported.exit_code == 0);
+    input = exported.out;
+    source = R"({"plugin": "sql", "database": "shop.db", "query": "SELECT * FROM orders ORDER BY id", "name": "orders"})";
+    table = "orders";
+  } else {
+    input = users_json(kRecords);
+    dir.write("users.json", input);
+    source = R"({"plugin": "json", "path": "users.json", "table": "users"})";
+  }
   std::string sink = R"({"plugin": "http", "url": ")" + server.url() + R"(", "body": )" + kChatBody +
                      R"(, "headers": {"Authorization": "Bearer ${ATON_TEST_LLM_KEY}", "X-Request-Id": "aton-{{chunk_id}}"},)"
                      R"( "concurrency": 4, "retries": 0, "responses": "answers.jsonl",)"
                      R"( "response_pointer": "/choices/0/message/content"})";
   // A slow second sink holds the checkpoint back, so the http sink records
   // answers past it: a resume must count those lines as answered.
-  auto config = dir.write("pipeline.json",
-                          pipeline_json("[" + sink + R"(, {"plugin": "test_sink", "delay_ms": 25}])", 20,
-                                        "users.json",
-                                        R"("checkpoint": {"interval": 0}, "plugin_dirs": [")" ATON_TEST_PLUGIN_DIR R"("])"));
-  if (budgeted) {
-    std::string text = read_file(config);
-    const std::string plain = R"("encoder": {"chunk_size": 20})";
-    REQUIRE(text.find(plain) != std::string::npos);
-    text.replace(text.find(plain), plain.size(),
-                 R"("encoder": {"chunk_size": 1000, "max_tokens": 500, "self_contained": true})");
-    config = dir.write("pipeline.json", text);
-  }
+  auto config = dir.write(
+      "pipeline.json",
+      R"({"source": )" + source + R"(, "encoder": )" +
+          (budgeted ? R"({"chunk_size": 1000, "max_tokens": 500, "self_contained": true})" : R"({"chunk_size": 20})") +
+          R"(, "queue": {"capacity": 4}, "checkpoint": {"interval": 0}, "plugin_dirs": [")" ATON_TEST_PLUGIN_DIR
+          R"("], "sinks": [)" + sink + R"(, {"plugin": "test_sink", "delay_ms": 25}]})");
   const fs::path checkpoint = dir / "pipeline.json.checkpoint";
 
   struct Kill {
@@ -152,7 +164,7 @@ TEST_CASE("kill -9 at random moments and --resume send no recorded chunk again a
     REQUIRE(chunks.count(id) == 1);
     joined += (id ? "\n" : "") + chunks.at(id);
   }
-  require_decodes_to(joined, input);
+  require_decodes_to(joined, input, table);
   CHECK_FALSE(fs::exists(checkpoint));
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     INFO(entry.path());
