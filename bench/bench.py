@@ -344,10 +344,14 @@ class Bench:
                 json.dump(doc, out, indent=2, ensure_ascii=False)
             with open(files["compact JSON"], "w") as out:
                 json.dump(doc, out, separators=(",", ":"), ensure_ascii=False)
-            for mode in MODES:
-                files["ATON " + mode] = base + "." + mode + ".aton"
+            # "by tokens": --tokenizer o200k_base, the choices made by its tokens (docs/FORMAT.md, section 6)
+            by_tokens = ["balanced", "ultra"]
+            for mode, tokenized in [(m, False) for m in MODES] + [(m, True) for m in by_tokens]:
+                what = "ATON " + mode + (" by tokens" if tokenized else "")
+                files[what] = base + "." + mode + (".tokens" if tokenized else "") + ".aton"
                 subprocess.run([self.aton, "encode", files["compact JSON"], "--compression", mode, "--chunk-size",
-                                str(n), "-o", files["ATON " + mode]], check=True, cwd=ROOT)
+                                str(n), "-o", files[what]] + (["--tokenizer", "o200k_base"] if tokenized else []),
+                               check=True, cwd=ROOT)
             toon_path = base + ".toon"
             counted = subprocess.run(["node", os.path.join(HERE, "tokens.mjs"), "--toon", files["compact JSON"],
                                       toon_path] + list(files.values()), check=True, capture_output=True,
@@ -358,11 +362,15 @@ class Bench:
             raw[name] = tokens
             compact = tokens["compact JSON"]
             best_fixed = min(tokens["ATON " + m] for m in ["fast", "balanced", "ultra"])
-            for what in ["pretty JSON", "compact JSON", "TOON"] + ["ATON " + m for m in MODES]:
+            for what in (["pretty JSON", "compact JSON", "TOON"] + ["ATON " + m for m in MODES] +
+                         ["ATON %s by tokens" % m for m in by_tokens]):
                 note = ""
-                if what == "ATON ultra":
-                    note = "%s TOON, %s 0.6x compact" % ("<=" if tokens[what] <= tokens["TOON"] else "> (miss)",
-                                                         "<=" if tokens[what] <= 0.6 * compact else "> (miss)")
+                if what.startswith("ATON ultra"):
+                    note = "%s 0.85x TOON, %s 0.55x compact" % (
+                        "<=" if tokens[what] <= 0.85 * tokens["TOON"] else "> (miss)",
+                        "<=" if tokens[what] <= 0.55 * compact else "> (miss)")
+                if what.startswith("ATON balanced"):
+                    note = "%s TOON" % ("<=" if tokens[what] <= tokens["TOON"] else "> (miss)")
                 if what == "ATON adaptive":
                     note = "best fixed: %d (%s)" % (best_fixed, "ok" if tokens[what] <= best_fixed else "miss")
                 rows.append([name, what, str(tokens[what]), "%.3f" % (tokens[what] / compact),

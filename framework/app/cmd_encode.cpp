@@ -46,6 +46,7 @@ Examples:
   aton encode data.json --chunk-size 200 --self-contained   # one chunk per prompt
   aton encode orders.json --stats -o /dev/null    (tokens as JSON and in each mode)
   aton encode events.json --max-tokens 4000 --chunk-size 100000 -o events.aton   (chunks of at most 4000 tokens)
+  aton encode events.json --tokenizer o200k_base   (choices by o200k_base tokens, not bytes)
   printf '{"records":[{"id":1,"name":"First","value":10.5}]}' | aton encode -
 
 Exit codes: 0 ok, 2 bad arguments, 4 unreadable or malformed input, or data
@@ -89,7 +90,9 @@ int run_encode(int argc, char** argv) {
        "a record too large for any chunk under the budget: error (exit 4) | own_chunk (a chunk of its own, "
        "over the budget, with a warning)")
       ("tokenizer", po::value(&tokenizer)->default_value(tokenizer),
-       "o200k_base | cl100k_base: whose tokens --max-tokens and --stats count (docs/TOKENIZER.md)")
+       "o200k_base | cl100k_base: whose tokens --max-tokens and --stats count (docs/TOKENIZER.md); given "
+       "explicitly, the encoder also makes its choices by these tokens rather than bytes (fewer tokens, "
+       "still lossless; docs/FORMAT.md, \"Choices by tokens\")")
       ("stats", po::bool_switch(&stats),
        "also print on stderr the bytes and tokens of the records as compact JSON and as ATON in each mode, "
        "side by side (encodes them in every mode: slower)")
@@ -128,8 +131,9 @@ int run_encode(int argc, char** argv) {
               << "\n";
     return kExitUsage;
   }
-  // The output file shows no counts: tokens are counted only for a budget.
-  encoder_options.tokenizer = max_tokens > 0 ? encoding : std::nullopt;
+  // The output file shows no counts: tokens are counted for a budget, or
+  // when --tokenizer is given (the choices are then made by tokens).
+  encoder_options.tokenizer = max_tokens > 0 || !vm["tokenizer"].defaulted() ? encoding : std::nullopt;
   encoder_options.max_tokens = max_tokens;
   encoder_options.max_bytes = max_bytes;
   encoder_options.oversize = *oversize_policy;

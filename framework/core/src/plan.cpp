@@ -25,15 +25,6 @@ std::string type_name(std::uint32_t kinds) {
   return "any";
 }
 
-std::size_t digits(std::size_t n) {
-  std::size_t d = 1;
-  while (n >= 10) {
-    n /= 10;
-    ++d;
-  }
-  return d;
-}
-
 // How often one value occurs in one column of the sample.
 struct ValueCount {
   const Value* value;
@@ -53,7 +44,7 @@ struct StringCount {
   std::size_t first_seen = 0;
 };
 
-void choose_defaults(std::span<const Value> sample, const std::vector<ColumnStats>& stats,
+void choose_defaults(std::span<const Value> sample, const std::vector<ColumnStats>& stats, const CostModel& cost,
                      Plan& plan) {
   std::string text;
   for (std::size_t c = 0; c < plan.columns.size(); ++c) {
@@ -64,8 +55,8 @@ void choose_defaults(std::span<const Value> sample, const std::vector<ColumnStat
     for (const auto& [key, vc] : s.values) {
       text.clear();
       write_value(*vc.value, plan, false, text);
-      long length = static_cast<long>(text.size());
-      long declaration = static_cast<long>(plan.columns[c].key.size()) + length + 3;
+      long length = static_cast<long>(cost.of(text));
+      long declaration = static_cast<long>(cost.of(plan.columns[c].key)) + length + 3;
       long savings = static_cast<long>(vc.count) * length - static_cast<long>(absent) - declaration;
       bool dominant = plan.mode == Compression::Ultra || vc.count * 10 > sample.size() * 6;
       if (!dominant || savings <= 0) continue;
@@ -79,7 +70,7 @@ void choose_defaults(std::span<const Value> sample, const std::vector<ColumnStat
   }
 }
 
-void choose_dictionary(std::span<const Value> sample, Plan& plan) {
+void choose_dictionary(std::span<const Value> sample, const CostModel& cost, Plan& plan) {
   std::unordered_map<std::string_view, StringCount> counts;
   std::size_t seen = 0;
   for (const Value& record : sample) {
@@ -104,18 +95,23 @@ void choose_dictionary(std::span<const Value> sample, Plan& plan) {
     if (s.size() < min_length || sc.count < min_count) continue;
     text.clear();
     append_json_string(s, text);
-    std::size_t quoted = text.size();
-    std::size_t literal = plan.bare_strings && syntax::can_be_bare(s) ? s.size() : quoted;
+    std::size_t quoted = cost.of(text);
+    std::size_t literal = plan.bare_strings && syntax::can_be_bare(s) ? cost.of(s) : quoted;
     candidates.push_back({s, sc.count, sc.first_seen, literal, quoted});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     std::size_t x = a.count * a.literal_length, y = b.count * b.literal_length;
     return x != y ? x > y : a.first_seen < b.first_seen;
   });
+  std::string ref_text;
+  // In bytes, the estimate the golden files were made with (", " even where "," is written).
+  const long separator = cost.tokens ? static_cast<long>(cost.of(plan.separator())) : 2;
   for (const Candidate& c : candidates) {
-    long ref = 1 + static_cast<long>(digits(plan.dictionary.size()));
+    ref_text = "#" + std::to_string(plan.dictionary.size());
+    long ref = static_cast<long>(cost.of(ref_text));
+    // Each use writes #N for the literal; the header pays `#N:"text"` and a separator.
     long savings = static_cast<long>(c.count) * (static_cast<long>(c.literal_length) - ref) -
-                   (ref + 1 + static_cast<long>(c.quoted_length) + 2);
+                   (ref + 1 + static_cast<long>(c.quoted_length) + separator);
     if (savings <= 0) continue;
     std::string_view owned = plan.arena.copy(c.text);
     plan.dictionary_index.emplace(owned, static_cast<std::uint32_t>(plan.dictionary.size()));
@@ -156,10 +152,11 @@ std::size_t Plan::add_column(std::string_view key, const Value& first_value) {
   return columns.size() - 1;
 }
 
-void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, Plan& plan) {
+void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, bool compact,
+               const CostModel& cost, Plan& plan) {
   plan.mode = mode;
   plan.bare_strings = bare_strings;
-  plan.compact = bare_strings;
+  plan.compact = compact;
   std::vector<ColumnStats> stats;
   for (std::string_view key : merged_key_order(sample)) {
     plan.add_column(key, Value::null());
@@ -186,8 +183,8 @@ void make_plan(std::span<const Value> sample, Compression mode, bool bare_string
   }
   for (std::size_t c = 0; c < plan.columns.size(); ++c) plan.columns[c].type = type_name(stats[c].kinds);
   if (mode == Compression::Fast) return;
-  choose_defaults(sample, stats, plan);
-  choose_dictionary(sample, plan);
+  choose_defaults(sample, stats, cost, plan);
+  choose_dictionary(sample, cost, plan);
 }
 
 Value copy_value(const Value& value, Arena& arena) {

@@ -5,6 +5,7 @@
 
 #include <aton/arena.hpp>
 #include <aton/encoder_options.hpp>
+#include <aton/tokenizer.hpp>
 #include <aton/value.hpp>
 
 #include "string_index.hpp"
@@ -41,11 +42,21 @@ struct Plan {
   std::size_t add_column(std::string_view key, const Value& first_value);
 };
 
+// What the choices minimise: bytes, or the tokens of a tokenizer when the
+// encoder has one (encoder.tokenizer): a model's prompt is measured in
+// tokens, and the two disagree (`, 66, 1750, ` is 9 tokens, `,66,1750,` 6).
+struct CostModel {
+  const Tokenizer* tokens = nullptr;
+  std::size_t of(std::string_view text) const { return tokens ? tokens->count(text) : text.size(); }
+};
+
 // Chooses columns, defaults and dictionary from `sample` by the rules of one
 // mode (Fast, Balanced or Ultra), writing strings bare where allowed if
-// `bare_strings`. The rules estimate savings; the encoder measures the real
-// size of a few such plans and keeps the smallest (see stream_encoder.cpp).
-void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, Plan& plan);
+// `bare_strings`, values separated by "," if `compact` (else ", "). The
+// rules estimate savings in `cost`'s unit; the encoder measures the real
+// cost of a few such plans and keeps the cheapest (see stream_encoder.cpp).
+void make_plan(std::span<const Value> sample, Compression mode, bool bare_strings, bool compact,
+               const CostModel& cost, Plan& plan);
 
 // A deep copy of `value` whose strings and children live in `arena`.
 Value copy_value(const Value& value, Arena& arena);
