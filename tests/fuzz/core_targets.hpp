@@ -46,23 +46,27 @@ inline void check_chunks_alone(std::string_view table, std::span<const Value> re
 
 // Encodes `records` in every mode at a few chunk sizes, under byte and
 // token budgets (records too large for one given their own chunk), with
+// choices made by tokens (a tokenizer, no budget), with
 // and without self-contained chunks, and decodes them back: anything but
 // the same records breaks the invariant.
 inline void check_roundtrip(std::string_view table, std::span<const Value> records) {
   struct Cut {
     std::size_t chunk_size, max_tokens, max_bytes;
+    bool by_tokens = false;  // a tokenizer and no budget: the choices are made by tokens
   };
   // Token budgets only where the rank file is installed (scripts/fuzz
   // builds elsewhere than the tests).
   static const bool tokens = Tokenizer::available(TokenEncoding::o200k_base);
   for (Compression mode : {Compression::Fast, Compression::Balanced, Compression::Ultra, Compression::Adaptive}) {
-    for (Cut cut : {Cut{1, 0, 0}, Cut{3, 0, 0}, Cut{100, 0, 0}, Cut{100, 0, 120}, Cut{100, 50, 0}}) {
-      if (cut.max_tokens > 0 && !tokens) continue;
+    for (Cut cut : {Cut{1, 0, 0}, Cut{3, 0, 0}, Cut{100, 0, 0}, Cut{100, 0, 120}, Cut{100, 50, 0},
+                    Cut{7, 0, 0, true}}) {
+      const bool tokenized = cut.max_tokens > 0 || cut.by_tokens;
+      if (tokenized && !tokens) continue;
       for (bool self_contained : {false, true}) {
         EncoderOptions options;
         options.compression = mode;
         options.chunk_size = cut.chunk_size;
-        options.tokenizer = cut.max_tokens > 0 ? std::optional(TokenEncoding::o200k_base) : std::nullopt;
+        options.tokenizer = tokenized ? std::optional(TokenEncoding::o200k_base) : std::nullopt;
         options.max_tokens = cut.max_tokens;
         options.max_bytes = cut.max_bytes;
         options.oversize = OversizePolicy::OwnChunk;
