@@ -133,3 +133,46 @@ TEST_CASE("a chunk flushed under a token budget counts its @flushed line in its 
   }
   CHECK(flushed >= 2);
 }
+
+TEST_CASE("a chunk flushed under a budget stays within it, @flushed line included, and the stream decodes the same",
+          "[encoder][flush][budget]") {
+  if (!aton::Tokenizer::available(aton::TokenEncoding::o200k_base))
+    FAIL("the o200k_base rank file is not installed (scripts/tokenizer/setup build)");
+  const auto& tokenizer = aton::Tokenizer::get(aton::TokenEncoding::o200k_base);
+  // Every budget from a few rows' worth up: some flush lands where the
+  // rows fill the budget to within the @flushed line's 3 tokens (9 bytes).
+  const bool by_tokens = GENERATE(true, false);
+  for (std::size_t budget = 30; budget <= 90; ++budget) {
+    aton::Arena arena;
+    aton::EncoderOptions options;
+    options.chunk_size = 100;
+    options.sample_size = 2;
+    (by_tokens ? options.max_tokens : options.max_bytes) = by_tokens ? budget : budget * 3;
+    options.oversize = aton::OversizePolicy::OwnChunk;
+    aton::IncrementalEncoder encoder(options, "records");
+    std::string text;
+    std::vector<std::string> expected;
+    auto take = [&] {
+      for (const auto& chunk : drain(encoder)) {
+        INFO("budget " << budget << (by_tokens ? " tokens" : " x3 bytes") << ", chunk:\n" << chunk.data);
+        std::size_t size = by_tokens ? tokenizer.count(chunk.data) : chunk.data.size();
+        CHECK((size <= (by_tokens ? budget : budget * 3) || (chunk.over_budget && chunk.metadata.records_in_chunk == 1)));
+        text += chunk.data + "\n";
+      }
+    };
+    for (int i = 0; i < 40; ++i) {
+      encoder.push(record(arena, i * 7919 % 100000));
+      expected.push_back(std::to_string(i * 7919 % 100000));
+      if (i % 5 == 4) encoder.flush();
+      take();
+    }
+    encoder.finish();
+    take();
+    aton::Decoder decoder;
+    decoder.feed(text);
+    REQUIRE(decoder.tables().size() == 1);
+    const auto& records = decoder.tables()[0].records;
+    REQUIRE(records.size() == expected.size());
+    for (std::size_t i = 0; i < records.size(); ++i) CHECK(aton::to_json(records[i]).find("\"id\":" + expected[i] + ",") != std::string::npos);
+  }
+}

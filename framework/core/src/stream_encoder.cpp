@@ -261,25 +261,44 @@ void IncrementalEncoder::Impl::complete_chunk() {
   } else {
     // Short and not the last: said in its text, so that a decoder does not
     // take it for its stream's last chunk (docs/FORMAT.md, 5).
-    const bool flushed_line = flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records);
-    if (flushed_line) data += "@flushed\n";
+    static constexpr std::string_view kFlushedLine = "@flushed\n";
+    bool flushed_line = flushing && !(total_records && records_chunked + rows_in_chunk >= *total_records);
     // Under a budget, the columns its rows use: a row moved to the next
     // chunk may have added one.
     std::size_t columns_end = budget->limits() && budget->open() ? budget->columns() : plan->columns.size();
-    write_header(columns_end, data);
-    columns_declared = columns_end;
-    data += std::to_string(rows_in_chunk);
-    data += "):";
-    if (!rows.empty()) {
-      data.push_back('\n');
-      data.append(rows, 0, rows.size() - 1);  // no newline after the last row
-    }
-    chunk.metadata.tokens = budget->chunk_tokens(data);
-    // Under a budget the count is the budget's, which never saw the
-    // @flushed line: its tokens are its own (a line ends a piece).
-    if (flushed_line && budget->limits() && chunk.metadata.tokens && budget->tokenizer())
-      *chunk.metadata.tokens += budget->tokenizer()->count("@flushed\n");
+    auto write_text = [&] {
+      data.clear();
+      if (flushed_line) data += kFlushedLine;
+      write_header(columns_end, data);
+      data += std::to_string(rows_in_chunk);
+      data += "):";
+      if (!rows.empty()) {
+        data.push_back('\n');
+        data.append(rows, 0, rows.size() - 1);  // no newline after the last row
+      }
+    };
+    write_text();
+    // The budget measured the chunk without its @flushed line, whose tokens
+    // are its own (a line ends a piece).
+    const std::size_t flushed_bytes = flushed_line ? kFlushedLine.size() : 0;
+    chunk.metadata.tokens = budget->chunk_tokens(std::string_view(data).substr(flushed_bytes));
+    if (flushed_line && chunk.metadata.tokens) *chunk.metadata.tokens += budget->tokenizer()->count(kFlushedLine);
     chunk.over_budget = budget->limits() && budget->open() && !budget->within(budget->size());
+    // The rows fit, but not with the @flushed line: the last row begins the
+    // next chunk, and this one, closed by its budget, needs no such line.
+    if (flushed_line && budget->limits() && budget->open() && rows_in_chunk > 1 && !chunk.over_budget &&
+        !budget->within({chunk.metadata.tokens.value_or(0), data.size()})) {
+      std::size_t last = rows.rfind('\n', rows.size() - 2);
+      last = last == std::string::npos ? 0 : last + 1;
+      moved.assign(rows, last);
+      rows.resize(last);
+      --rows_in_chunk;
+      moved_rows = 1;
+      flushed_line = false;
+      write_text();
+      if (budget->tokenizer()) chunk.metadata.tokens = budget->tokenizer()->count(data);
+    }
+    columns_declared = columns_end;  // after the last write_header(), which declares from the old value
   }
   budget->close();
   chunk.schema_columns = columns_declared;
