@@ -3,6 +3,7 @@
 // afterwards, read back with nats.c (support/nats_server.hpp).
 #include "sinks/sink_test_helpers.hpp"
 #include "support/background_run.hpp"
+#include "support/child_run.hpp"
 #include "support/nats_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <thread>
 
 using namespace aton::test;
@@ -22,9 +24,9 @@ namespace {
 
 constexpr const char* kStream = "ATON_USERS";
 
-std::string nats_sink(const std::string& url, const std::string& extra = "") {
-  return R"({"plugin": "nats", "url": ")" + url + R"(", "subject": "aton.users", "stream": ")" + kStream + "\"" +
-         extra + "}";
+std::string nats_sink(const std::string& url, const std::string& extra = "", const std::string& stream = kStream) {
+  return R"({"plugin": "nats", "url": ")" + url + R"(", "subject": ")" + (stream == kStream ? "aton.users" : stream) +
+         R"(", "stream": ")" + stream + "\"" + extra + "}";
 }
 
 std::string header(const StoredMessage& message, const std::string& name) {
@@ -75,16 +77,20 @@ bool wait_for_stream(const std::string& url, long long count, resume::Background
 }  // namespace
 
 TEST_CASE("the nats sink publishes every chunk once in order with the chunk headers", "[sinks][nats]") {
-  NatsServer server;
+  // The suite's server (scripts/test) with a stream of this test's own, or a server of its own.
+  std::optional<NatsServer> own;
+  std::string url = shared_nats_url();
+  if (url.empty()) url = own.emplace().url();
+  const std::string stream = unique_stream_name();
   TempDir dir;
   std::string input = users_json(1000);
   dir.write("users.json", input);
-  auto config = dir.write("pipeline.json", pipeline_json("[" + nats_sink(server.url()) + "]", 50));
+  auto config = dir.write("pipeline.json", pipeline_json("[" + nats_sink(url, "", stream) + "]", 50));
   auto result = run_aton({"run", config.string(), "--progress=none"});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
 
-  auto messages = read_stream(server.url(), kStream);
+  auto messages = read_stream(url, stream);
   REQUIRE(messages.size() == 20);
   std::uint64_t records = 0;
   const std::string run = header(messages.front(), "X-Aton-Run");
@@ -92,7 +98,7 @@ TEST_CASE("the nats sink publishes every chunk once in order with the chunk head
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
     INFO("message " << i);
-    CHECK(m.subject == "aton.users");
+    CHECK(m.subject == stream);
     CHECK(header(m, "X-Chunk-Id") == std::to_string(i));  // in order
     CHECK(header(m, "Nats-Msg-Id") == run + ":" + std::to_string(i));
     CHECK(header(m, "X-Is-Last") == (i == 19 ? "true" : "false"));
@@ -163,7 +169,7 @@ TEST_CASE("the nats sink goes on through a server restart mid-run and stores eve
   require_decodes_to(chunks_exactly_once(messages, kChunks), input);
 }
 
-TEST_CASE("a chunk larger than the server's max_payload fails naming the chunk and both sizes",
+TEST_CASE("a chunk larger than the server's max_payload fails the nats sink naming the chunk and both sizes",
           "[sinks][nats]") {
   NatsServer server({.max_payload = 4096});
   TempDir dir;
@@ -232,4 +238,27 @@ TEST_CASE("aton validate lists every problem of a nats sink config without conne
   CHECK(result.err.find("/sinks/0/stream") != std::string::npos);
   CHECK(result.err.find("password needs user") != std::string::npos);
   CHECK(result.err.find("pw-8c1e5b27f4") == std::string::npos);
+}
+
+TEST_CASE("a nats sink retrying a server that is down stops within a second of SIGTERM", "[sinks][nats][signals]") {
+  NatsServer server;
+  const std::string url = server.url();
+  server.stop();  // nothing listens there now
+  std::string backoff = GENERATE(std::string("20"), std::string("5000"));  // trying, or waiting to try again
+  INFO("backoff_ms " << backoff);
+  TempDir dir;
+  dir.write("users.json", users_json(100));
+  auto config = dir.write(
+      "pipeline.json",
+      pipeline_json("[" + nats_sink(url, R"(, "retries": 1000, "max_elapsed_ms": 600000, "max_backoff_ms": 5000, )"
+                                         R"("backoff_ms": )" + backoff) + "]", 10));
+  Child child({"run", config.string(), "--progress=none"}, dir / "err.txt");
+  // It has failed one attempt and is retrying.
+  REQUIRE(wait_until(child, [&] { return child.err().find("attempt 1 of 1001 failed") != std::string::npos; }));
+  REQUIRE(child.send(SIGTERM));
+  auto exit = child.wait(std::chrono::seconds(10));
+  INFO(child.err());
+  REQUIRE(exit.has_value());
+  CHECK(*exit == 143);
+  CHECK(child.seconds_from_signal_to_exit() < 1.5);
 }

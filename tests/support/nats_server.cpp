@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -140,6 +141,17 @@ void NatsServer::stop() {
 std::string NatsServer::log() const {
   std::error_code ec;
   return std::filesystem::exists(dir_ / "server.log", ec) ? read_file(dir_ / "server.log") : "";
+}
+
+std::string shared_nats_url() {
+  const char* url = std::getenv("ATON_TEST_NATS_URL");
+  return url ? url : "";
+}
+
+std::string unique_stream_name() {
+  static std::atomic<int> next{0};
+  return "ATON_T_" + std::to_string(::getpid()) + "_" + std::to_string(next++) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 
 std::vector<StoredMessage> read_stream(const std::string& url, const std::string& stream, const std::string& token) {

@@ -51,6 +51,12 @@ class NatsServer {
   std::string binary_;
 };
 
+// The server scripts/test started for the suite (ATON_TEST_NATS_URL), or
+// "" when there is none: a test then starts a NatsServer of its own.
+std::string shared_nats_url();
+// A stream name no other test (or run of the suite) uses: ATON_T_<pid>_<n>.
+std::string unique_stream_name();
+
 struct StoredMessage {
   std::uint64_t sequence = 0;
   std::string subject;
