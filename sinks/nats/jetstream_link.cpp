@@ -205,6 +205,10 @@ std::string JetStreamLink::connection_trouble() const {
 }
 
 std::optional<Ack> JetStreamLink::next_ack(Millis wait) {
+  if (wait.count() <= 0) {  // only what has come: nats.c's shortest wait is 1 ms
+    int messages = 0, bytes = 0;
+    if (natsSubscription_GetPending(acks_, &messages, &bytes) != NATS_OK || messages == 0) return std::nullopt;
+  }
   natsMsg* message = nullptr;
   natsStatus status = natsSubscription_NextMsg(&message, acks_, std::max<std::int64_t>(1, wait.count()));
   if (status == NATS_TIMEOUT) return std::nullopt;

@@ -64,7 +64,7 @@ class JetStreamLink {
   // now (reconnecting), nothing when it went out.
   std::optional<std::string> publish(std::string_view data, const Headers& headers, std::uint64_t chunk_id,
                                      int attempt);
-  // The next acknowledgement, waiting at most `wait`.
+  // The next acknowledgement, waiting at most `wait` (0: only one that has come).
   std::optional<Ack> next_ack(std::chrono::milliseconds wait);
   // Why no acknowledgement may come (not connected), or "".
   std::string connection_trouble() const;

@@ -139,10 +139,11 @@ NatsSettings NatsSettings::from(const aton::sdk::Config& config) {
   s.password = config.string("password");
   s.token = config.string("token");
   s.creds_file = config.string("creds_file");
-  s.connect_timeout = std::chrono::milliseconds(config.integer("connect_timeout_ms", 1000));
-  s.ack_timeout = std::chrono::milliseconds(config.integer("ack_timeout_ms", 5000));
-  s.duplicate_window = std::chrono::milliseconds(config.integer("duplicate_window_ms", 120'000));
-  s.max_in_flight = static_cast<std::size_t>(std::clamp<std::int64_t>(config.integer("max_in_flight", 64), 1, 4096));
+  // The defaults are the options table's (nats_sink.cpp): the host filled them in.
+  s.connect_timeout = std::chrono::milliseconds(config.integer("connect_timeout_ms"));
+  s.ack_timeout = std::chrono::milliseconds(config.integer("ack_timeout_ms"));
+  s.duplicate_window = std::chrono::milliseconds(config.integer("duplicate_window_ms"));
+  s.max_in_flight = static_cast<std::size_t>(std::clamp<std::int64_t>(config.integer("max_in_flight"), 1, 4096));
   return s;
 }
 

@@ -19,10 +19,11 @@ struct NatsSettings {
   std::string stream;             // empty: the subject must already be in a stream
   // Credentials: from the environment through ${NAME}, never printed.
   std::string user, password, token, creds_file;
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds ack_timeout{5000};
-  std::chrono::milliseconds duplicate_window{120'000};
-  std::size_t max_in_flight = 64;
+  // Defaults: the options table's (nats_sink.cpp), filled in by the host.
+  std::chrono::milliseconds connect_timeout{};
+  std::chrono::milliseconds ack_timeout{};
+  std::chrono::milliseconds duplicate_window{};
+  std::size_t max_in_flight = 1;
 
   static NatsSettings from(const aton::sdk::Config& config);
   // Every problem of the config, without connecting (ABI 1.3 check()).

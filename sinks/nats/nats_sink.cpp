@@ -266,7 +266,7 @@ class NatsSink : public aton::sdk::Sink {
   // Reads the acknowledgements that have come (the first within `wait`).
   void take_acks(Millis wait) {
     while (auto ack = link_->next_ack(wait)) {
-      wait = Millis(1);
+      wait = Millis(0);
       // Ids ascend, with gaps after a resume (stored chunks are not saved).
       auto it = std::lower_bound(window_.begin(), window_.end(), ack->chunk_id,
                                  [](const InFlight& e, std::uint64_t id) { return e.job.chunk_id < id; });
@@ -357,7 +357,7 @@ const aton_option kOptions[] = {
     {"password", "string", nullptr, 0, "Password, with user; from the environment: \"${NATS_PASSWORD}\".", nullptr},
     {"token", "string", nullptr, 0, "Authentication token; from the environment: \"${NATS_TOKEN}\".", nullptr},
     {"creds_file", "path", nullptr, 0, "A NATS .creds file (JWT and NKey seed).", nullptr},
-    {"max_in_flight", "integer", "64", 0,
+    {"max_in_flight", "integer", "16", 0,
      "Chunks published and awaiting their acknowledgement at once; each is kept in memory until acknowledged.",
      "{\"minimum\":1,\"maximum\":4096}"},
     {"ack_timeout_ms", "integer", "5000", 0,
