@@ -262,3 +262,38 @@ TEST_CASE("a nats sink retrying a server that is down stops within a second of S
   CHECK(*exit == 143);
   CHECK(child.seconds_from_signal_to_exit() < 1.5);
 }
+
+TEST_CASE("a nats sink run redone from the start with a fixed run_id stores nothing twice", "[sinks][nats][resume]") {
+  NatsServer server;
+  TempDir dir;
+  std::string input = users_json(600);
+  dir.write("users.json", input);
+  auto config = dir.write("pipeline.json",
+                          pipeline_json("[" + nats_sink(server.url(), R"(, "run_id": "job-42")") + "]", 50));
+  auto first = run_aton({"run", config.string(), "--progress=none"});
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  auto again = run_aton({"run", config.string(), "--progress=none"});  // no --resume: from the start
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.err.find("12 chunks were published again and dropped by the duplicate window") != std::string::npos);
+  auto messages = read_stream(server.url(), kStream);
+  CHECK(header(messages.front(), "Nats-Msg-Id") == "job-42:0");
+  require_decodes_to(chunks_exactly_once(messages, 12), input);
+}
+
+TEST_CASE("a nats sink whose stream does not take its subject fails at once saying so", "[sinks][nats]") {
+  NatsServer server;
+  TempDir dir;
+  dir.write("users.json", users_json(10));
+  // The first run makes the stream for aton.users; the second names another subject.
+  auto config = dir.write("pipeline.json", pipeline_json("[" + nats_sink(server.url()) + "]", 5));
+  REQUIRE(run_aton({"run", config.string(), "--progress=none"}).exit_code == 0);
+  auto other = run_aton({"run", config.string(), "--progress=none", "--set", "sinks.0.subject=aton.orders"});
+  INFO(other.err);
+  CHECK(other.exit_code == 1);
+  CHECK(other.err.find("the JetStream stream ATON_USERS does not take the subject aton.orders (its subjects: "
+                       "aton.users); add the subject to the stream, or name another stream (not retried") !=
+        std::string::npos);
+  CHECK(other.err.find("attempt") == std::string::npos);  // no retry
+}
