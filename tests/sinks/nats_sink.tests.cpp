@@ -297,3 +297,38 @@ TEST_CASE("a nats sink whose stream does not take its subject fails at once sayi
         std::string::npos);
   CHECK(other.err.find("attempt") == std::string::npos);  // no retry
 }
+
+TEST_CASE("the nats sink takes a user and password and never shows the password in a url or out of one",
+          "[sinks][nats][secrets]") {
+  const std::string password = "pw-3f9a61c0d4e2b875";
+  NatsServer server({.user = "aton", .password = password});
+  TempDir dir;
+  std::string input = users_json(200);
+  dir.write("users.json", input);
+  const std::string address = "127.0.0.1:" + std::to_string(server.port());
+
+  SECTION("from the environment, right") {
+    auto config = dir.write(
+        "pipeline.json",
+        pipeline_json("[" + nats_sink(server.url(), R"(, "user": "aton", "password": "${ATON_TEST_NATS_PASSWORD}")") +
+                      "]", 50));
+    auto result = run_aton({"run", config.string(), "--progress=json", "-v"},
+                           with_env("ATON_TEST_NATS_PASSWORD", password));
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.err.find(password) == std::string::npos);
+    CHECK(result.out.find(password) == std::string::npos);
+  }
+  SECTION("in the url, wrong") {
+    const std::string wrong = password + "-not";
+    auto config = dir.write("pipeline.json",
+                            pipeline_json("[" + nats_sink("nats://aton:${ATON_TEST_NATS_PASSWORD}@" + address) + "]", 50));
+    auto result = run_aton({"run", config.string(), "--progress=json", "-v"}, with_env("ATON_TEST_NATS_PASSWORD", wrong));
+    INFO(result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("nats://***@" + address) != std::string::npos);  // the server named, its user left out
+    CHECK(result.err.find("Authorization Violation") != std::string::npos);
+    CHECK(result.err.find(wrong) == std::string::npos);
+    CHECK(result.out.find(wrong) == std::string::npos);
+  }
+}
