@@ -332,3 +332,24 @@ TEST_CASE("the nats sink takes a user and password and never shows the password 
     CHECK(result.out.find(wrong) == std::string::npos);
   }
 }
+
+TEST_CASE("a nats sink waiting for acknowledgements from a frozen server stops within a second of SIGTERM",
+          "[sinks][nats][signals]") {
+  NatsServer server;
+  TempDir dir;
+  auto config = with_test_sink(dir, users_json(2000),
+                               nats_sink(server.url(), R"(, "retries": 1000, "max_elapsed_ms": 600000, )"
+                                                       R"("backoff_ms": 20, "ack_timeout_ms": 3000)"),
+                               R"("delay_ms": 5)", 10);
+  Child child({"run", config.string(), "--progress=none"}, dir / "err.txt");
+  REQUIRE(wait_until(child, [&] { return stream_size(server.url(), kStream) >= 5; }));
+  server.pause();  // the connection stays up; no acknowledgement comes
+  REQUIRE(wait_until(child, [&] { return child.err().find("no acknowledgement within 3000 ms") != std::string::npos; }));
+  REQUIRE(child.send(SIGTERM));
+  auto exit = child.wait(std::chrono::seconds(10));
+  server.resume();
+  INFO(child.err());
+  REQUIRE(exit.has_value());
+  CHECK(*exit == 143);
+  CHECK(child.seconds_from_signal_to_exit() < 1.5);
+}

@@ -124,6 +124,7 @@ void NatsServer::start() {
 
 void NatsServer::stop() {
   if (pid_ < 0) return;
+  ::kill(pid_, SIGCONT);  // a paused server cannot stop
   ::kill(pid_, SIGTERM);
   auto deadline = Clock::now() + std::chrono::seconds(10);
   int status = 0;
@@ -136,6 +137,15 @@ void NatsServer::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   pid_ = -1;
+}
+
+void NatsServer::pause() {
+  REQUIRE(pid_ > 0);
+  ::kill(pid_, SIGSTOP);
+}
+
+void NatsServer::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 std::string NatsServer::log() const {

@@ -39,6 +39,10 @@ class NatsServer {
   // clients (it recovers JetStream first), at most 20 s, else fails the test.
   void start();
 
+  // Freezes it (SIGSTOP): connections stay open, nothing is answered; and thaws it.
+  void pause();
+  void resume();
+
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   int port() const noexcept { return port_; }
   std::string log() const;
