@@ -138,6 +138,7 @@ void JetStreamLink::ensure_stream() {
     config.SubjectsLen = 1;
     config.Storage = js_FileStorage;
     config.Duplicates = settings_.duplicate_window.count() * 1'000'000;  // nanoseconds
+    config.Replicas = static_cast<int64_t>(settings_.replicas);
     code = static_cast<jsErrCode>(0);
     status = js_AddStream(&info, js_, &config, nullptr, &code);
     if (status != NATS_OK && code == JSStreamNameExistErr)  // another worker made it first

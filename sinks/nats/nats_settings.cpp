@@ -144,6 +144,7 @@ NatsSettings NatsSettings::from(const aton::sdk::Config& config) {
   s.ack_timeout = std::chrono::milliseconds(config.integer("ack_timeout_ms"));
   s.duplicate_window = std::chrono::milliseconds(config.integer("duplicate_window_ms"));
   s.max_in_flight = static_cast<std::size_t>(std::clamp<std::int64_t>(config.integer("max_in_flight"), 1, 4096));
+  s.replicas = static_cast<int>(std::clamp<std::int64_t>(config.integer("replicas"), 1, 5));
   return s;
 }
 

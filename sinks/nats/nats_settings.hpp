@@ -24,6 +24,7 @@ struct NatsSettings {
   std::chrono::milliseconds ack_timeout{};
   std::chrono::milliseconds duplicate_window{};
   std::size_t max_in_flight = 1;
+  int replicas = 1;  // of a stream the sink creates
 
   static NatsSettings from(const aton::sdk::Config& config);
   // Every problem of the config, without connecting (ABI 1.3 check()).

@@ -369,6 +369,9 @@ const aton_option kOptions[] = {
      "The duplicate window of a stream the sink creates: how long JetStream remembers message ids. A resume later "
      "than this after a kill may store chunks twice.",
      "{\"minimum\":1000}"},
+    {"replicas", "integer", "1", 0,
+     "The replicas of a stream the sink creates (a cluster's nodes that hold each message; 3 survives one down).",
+     "{\"minimum\":1,\"maximum\":5}"},
     ATON_RETRY_OPTIONS,
 };
 

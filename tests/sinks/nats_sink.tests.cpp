@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -352,4 +353,46 @@ TEST_CASE("a nats sink waiting for acknowledgements from a frozen server stops w
   REQUIRE(exit.has_value());
   CHECK(*exit == 143);
   CHECK(child.seconds_from_signal_to_exit() < 1.5);
+}
+
+TEST_CASE("the nats sink goes on when the node it is connected to in a three-node cluster stops",
+          "[sinks][nats][cluster]") {
+  // Three nodes on 127.0.0.1, routed to each other; the stream has 3 replicas.
+  const int routes[3] = {free_port(), free_port(), free_port()};
+  std::string route_list;
+  for (int port : routes) route_list += (route_list.empty() ? "" : ", ") + ("\"nats-route://127.0.0.1:" + std::to_string(port) + "\"");
+  std::vector<std::unique_ptr<NatsServer>> nodes;
+  std::string urls;
+  for (int i = 0; i < 3; ++i) {
+    NatsServerOptions options;
+    options.extra_config = "server_name: n" + std::to_string(i) + "\ncluster { name: aton, listen: \"127.0.0.1:" +
+                           std::to_string(routes[i]) + "\", routes: [" + route_list + "] }";
+    nodes.push_back(std::make_unique<NatsServer>(options));
+    urls += (urls.empty() ? "" : ",") + nodes.back()->url();
+  }
+  TempDir dir;
+  constexpr std::size_t kRecords = 3000, kChunkSize = 20, kChunks = kRecords / kChunkSize;
+  std::string input = users_json(kRecords);
+  // Until the cluster has elected its JetStream leader the stream cannot be
+  // made: the retries wait for it, as they wait for the failover.
+  auto config = with_test_sink(dir, input,
+                               nats_sink(urls, R"(, "replicas": 3, "retries": 1000, "backoff_ms": 50, )"
+                                               R"("max_backoff_ms": 500, "ack_timeout_ms": 2000)"),
+                               R"("delay_ms": 40)", kChunkSize);
+  resume::BackgroundRun run({"run", config.string(), "--progress=none"}, dir / "run");
+  const std::string reader = nodes[1]->url();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stream_size(reader, kStream) < 20 && run.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  long long before_stop = stream_size(reader, kStream);
+  INFO(run.err());
+  REQUIRE(before_stop >= 20);
+  REQUIRE(run.running());
+  nodes[0]->stop();  // the first url: the sink's connection
+  auto code = run.wait(std::chrono::seconds(120));
+  INFO(run.err());
+  REQUIRE(code == 0);
+  CHECK(before_stop < static_cast<long long>(kChunks));  // it stopped mid-run
+  auto messages = read_stream(reader, kStream);
+  require_decodes_to(chunks_exactly_once(messages, kChunks), input);
 }

@@ -40,18 +40,6 @@ std::string find_binary() {
   return "";
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throw std::runtime_error("no free port on 127.0.0.1");
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // Whether a server on `port` greets with INFO.
 bool greets(int port) {
@@ -74,13 +62,27 @@ bool greets(int port) {
 
 }  // namespace
 
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    throw std::runtime_error("no free port on 127.0.0.1");
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
 NatsServer::NatsServer(NatsServerOptions options) : options_(std::move(options)), binary_(find_binary()) {
   if (binary_.empty())
     skip_test("nats-server is not installed (Debian package nats-server; scripts/test installs it), and "
               "ATON_TEST_NATS_SERVER names none");
-  port_ = free_port();
+  port_ = options_.port > 0 ? options_.port : free_port();
   std::string config = "listen: \"127.0.0.1:" + std::to_string(port_) + "\"\n" +
                        "jetstream { store_dir: \"" + (dir_ / "store").string() + "\" }\n";
+  config += options_.extra_config + "\n";
   if (options_.max_payload > 0) config += "max_payload: " + std::to_string(options_.max_payload) + "\n";
   if (!options_.token.empty()) config += "authorization { token: \"" + options_.token + "\" }\n";
   if (!options_.user.empty())

@@ -24,7 +24,12 @@ struct NatsServerOptions {
   std::string token;             // authorization { token } when not empty
   std::string user, password;    // authorization { user, password } when not empty
   std::int64_t max_payload = 0;  // 0: the server's default (1 MiB)
+  int port = 0;                  // the client port; 0: a free one
+  std::string extra_config;      // more of the server's config (a cluster block, a server_name)
 };
+
+// A port of 127.0.0.1 free now (for a cluster's route ports).
+int free_port();
 
 class NatsServer {
  public:
