@@ -396,3 +396,20 @@ TEST_CASE("the nats sink goes on when the node it is connected to in a three-nod
   auto messages = read_stream(reader, kStream);
   require_decodes_to(chunks_exactly_once(messages, kChunks), input);
 }
+
+TEST_CASE("examples/sink-nats.json publishes the example data that decodes back to it", "[sinks][nats]") {
+  NatsServer server;
+  auto run = run_aton({"run", ATON_SOURCE_DIR "/examples/sink-nats.json", "--progress=none", "--set",
+                       "sinks.0.url=" + server.url(), "--set", "checkpoint.enabled=false"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto messages = read_stream(server.url(), "ATON_EMPLOYEES");
+  REQUIRE_FALSE(messages.empty());
+  std::string text = chunks_exactly_once(messages, messages.size());
+  aton::Decoder decoder;
+  decoder.feed(text);
+  REQUIRE(decoder.tables().size() == 1);
+  auto difference = json_difference(read_file(ATON_SOURCE_DIR "/examples/data/employees.json"), decoder.to_json());
+  INFO(difference.value_or(""));
+  CHECK_FALSE(difference.has_value());
+}
