@@ -42,6 +42,21 @@ bool passes(natsStatus status) {
   }
 }
 
+// JetStream answers that pass by themselves: a cluster still electing its
+// leader or gathering its peers (at start, after a node is lost); no code.
+bool passes(jsErrCode code) {
+  if (static_cast<int>(code) == 0) return true;
+  switch (code) {
+    case JSClusterIncompleteErr:
+    case JSClusterNoPeersErr:
+    case JSClusterNotAvailErr:
+    case JSClusterNotLeaderErr:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void must(natsStatus status, const char* doing) {
   if (status != NATS_OK) throw LinkError(std::string(doing) + ": " + status_text(status), passes(status));
 }
@@ -149,9 +164,10 @@ void JetStreamLink::ensure_stream() {
   if (status != NATS_OK) {
     std::string why = status_text(status);
     if (status == NATS_NO_RESPONDERS) why = "JetStream did not answer (is it enabled on the server, -js?)";
+    if (code != 0) why += " (JetStream error " + std::to_string(static_cast<int>(code)) + ")";
     throw LinkError("could not find or create the JetStream stream " + name + " at " + settings_.shown_urls + ": " +
                         why,
-                    passes(status) || status == NATS_ERR);
+                    passes(status) || (status == NATS_ERR && passes(code)));
   }
   bool takes_subject = false;
   std::string subjects;

@@ -413,3 +413,16 @@ TEST_CASE("examples/sink-nats.json publishes the example data that decodes back 
   INFO(difference.value_or(""));
   CHECK_FALSE(difference.has_value());
 }
+
+TEST_CASE("a nats sink asking a single server for a stream of 3 replicas fails at once saying why", "[sinks][nats]") {
+  NatsServer server;
+  TempDir dir;
+  dir.write("users.json", users_json(10));
+  auto config = dir.write("pipeline.json", pipeline_json("[" + nats_sink(server.url(), R"(, "replicas": 3)") + "]", 5));
+  auto result = run_aton({"run", config.string(), "--progress=none"});
+  INFO(result.err);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("replicas > 1 not supported in non-clustered mode (JetStream error 10074) (not retried") !=
+        std::string::npos);
+  CHECK(result.err.find("attempt") == std::string::npos);  // no retry
+}
