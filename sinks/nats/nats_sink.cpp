@@ -11,8 +11,9 @@
 // when its acknowledgement does not come in ack_timeout_ms, or the stream
 // refuses it with an error that may pass (JetStream starting, no
 // responders, a dropped connection), it and every chunk after it not yet
-// stored are published again, in order (go-back-N); the duplicate window
-// drops the copies already stored. Retries and time per chunk are bounded;
+// stored are published again, in order (go-back-N): the oldest first and
+// alone, the others once it is stored; the duplicate window drops the
+// copies already stored. Retries and time per chunk are bounded;
 // every wait polls the host's cancellation at least every 50 ms.
 //
 // Resumable runs: the state is the run id, the next chunk id and every
@@ -36,6 +37,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -234,6 +236,9 @@ class NatsSink : public aton::sdk::Sink {
   }
 
   // Go-back-N: every chunk of the window not yet stored, in order.
+  // Only the oldest goes at once; the others follow once it is stored (the
+  // next write() sends them), so a failure that hit it and passed cannot
+  // let a later chunk be stored before it.
   void publish_again() {
     ++attempt_;
     for (auto& entry : window_) {
@@ -241,14 +246,16 @@ class NatsSink : public aton::sdk::Sink {
       entry.sent = false;
       entry.error.reset();
     }
-    send_unsent();
+    send_unsent(1);
   }
 
-  // Publishes the chunks not yet sent, in order, until the connection
-  // cannot take one (it then waits for the retry of the oldest).
-  void send_unsent() {
+  // Publishes up to `most` chunks not yet sent, in order, until the
+  // connection cannot take one (it then waits for the retry of the oldest).
+  void send_unsent(std::size_t most = SIZE_MAX) {
     for (auto& entry : window_) {
+      if (most == 0) return;
       if (entry.stored || entry.sent) continue;
+      --most;
       if (entry.error) return;  // it goes first, at its retry: order is kept
       Headers headers = headers_for(entry.job);
       check_size(entry.job, headers);
