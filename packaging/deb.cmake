@@ -15,7 +15,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "streams JSON, CSV and SQL record sets int
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "ATON is a token-efficient text format for records in LLM prompts. The aton
 command encodes JSON documents, decodes ATON back to JSON, and runs pipelines:
 a source plugin (json, csv, sql) feeds the streaming encoder, whose chunks go
-to sink plugins (file, stdout, http), in bounded memory.
+to sink plugins (file, stdout, http, nats), in bounded memory.
 
 Also holds libaton (static) with its C++20 headers, CMake package (Aton) and
 pkg-config file (aton), and the plugin SDK (CMake package AtonSDK).")

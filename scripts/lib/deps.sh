@@ -8,6 +8,7 @@ ATON_DEBIAN_PACKAGES=(
   libcurl4-openssl-dev zlib1g-dev
   libsqlite3-dev sqlite3
   libpq-dev postgresql
+  libnats-dev nats-server  # the nats sink (nats.c, <nats/nats.h>) and its tests' server
   python3
   groff-base  # the man page test renders aton.1 (scripts/package-test adds man-db)
 )
