@@ -218,15 +218,28 @@ class Parser {
  public:
   explicit Parser(Arena* arena) : arena_(arena) {}
 
-  // Where the strings of what is read next are copied.
-  void use(Arena& arena) { arena_ = &arena; }
+  // Where the strings of what is read next are copied. `views`: strings
+  // that stand in the line as they are (bare, or quoted without escapes)
+  // stay views of it instead, for a row, whose line outlives its record's
+  // delivery; a header's strings outlive their line and are copied.
+  void use(Arena& arena, bool views = false) {
+    arena_ = &arena;
+    views_ = views;
+  }
 
   // A quoted string; the cursor is on the opening quote. ATON strings are
   // JSON strings: the JSON reader reads them (escapes, UTF-8 checked).
-  std::string_view string(Cursor& c) {
-    std::string_view copy;
-    read_string(c, [&](std::string_view s, bool, std::string_view) { copy = arena_->copy(s); });
-    return copy;
+  std::string_view string(Cursor& c) { return quoted(c).as_string(); }
+
+  // The same as a Value: a plain string when it had no escapes (it then
+  // needs none when written again).
+  Value quoted(Cursor& c) {
+    Value v;
+    read_string(c, [&](std::string_view s, bool in_text, std::string_view) {
+      if (!in_text) v = Value::string(arena_->copy(s));
+      else v = Value::plain_string(views_ ? s : arena_->copy(s));
+    });
+    return v;
   }
 
   // Reads the quoted string at the cursor and moves past it, handing
@@ -253,11 +266,11 @@ class Parser {
     c.skip_spaces();
     if (c.peek() == '"') return string(c);
     std::size_t start = c.pos();
-    while (!c.at_end() && stops.find(c.peek()) == std::string_view::npos) c.take();
+    while (!c.at_end() && !is_one_of(c.peek(), stops)) c.take();
     std::string_view raw = c.slice(start, c.pos());
     while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
     if (raw.empty()) c.fail_at(start, std::string("expected ") + what);
-    return arena_->copy(raw);
+    return views_ ? raw : arena_->copy(raw);
   }
 
   // Any value. `dictionary` resolves #N references (may be null: none).
@@ -266,7 +279,7 @@ class Parser {
     c.skip_spaces();
     switch (c.peek()) {
       case '"':
-        return Value::string(string(c));
+        return quoted(c);
       case '[': {
         c.take();
         std::size_t first = items_.size();
@@ -324,9 +337,9 @@ class Parser {
     if (token[0] == '-' || syntax::is_ascii_digit(token[0])) {
       if (!is_json_number(token)) c.fail_at(start, "invalid number");
       Value v = classify_number(token);
-      return v.views_text() ? v.with_text(arena_->copy(token)) : v;
+      return v.views_text() && !views_ ? v.with_text(arena_->copy(token)) : v;
     }
-    return Value::string(arena_->copy(token));
+    return Value::string(views_ ? token : arena_->copy(token));
   }
 
   // The text of a bare value, up to ',', ']', '}' or the end of the line,
@@ -360,7 +373,15 @@ class Parser {
  private:
   static constexpr std::size_t kMaxDepth = 512;
 
+  // A short list's test, cheaper than string_view::find's call per byte.
+  static bool is_one_of(char ch, std::string_view stops) {
+    for (char stop : stops)
+      if (ch == stop) return true;
+    return false;
+  }
+
   Arena* arena_;
+  bool views_ = false;
   std::vector<Value> items_;
   std::vector<Member> members_;
 };
@@ -689,7 +710,7 @@ void Decoder::Impl::slot(Cursor& c, const TableState& state, Slot& slot) {
     case '"':
       Parser::read_string(c, [&](std::string_view s, bool in_text, std::string_view raw) {
         if (in_text) {
-          slot.value = Value::string(s);
+          slot.value = Value::plain_string(s);
           slot.json = raw;
         } else {
           slot.value = Value::string(record_arena.copy(s));
@@ -704,7 +725,7 @@ void Decoder::Impl::slot(Cursor& c, const TableState& state, Slot& slot) {
     }
     case '[':
     case '{':
-      parser.use(record_arena);
+      parser.use(record_arena, /*views=*/true);
       slot.value = parser.value(c, &state.dictionary);
       return;
     default: {
@@ -731,7 +752,7 @@ void Decoder::Impl::row_line(Cursor& c) {
   row.literal = false;
   row.built = false;
   if (c.consume('!')) {
-    parser.use(record_arena);
+    parser.use(record_arena, /*views=*/true);
     Value record = parser.value(c, &state.dictionary);
     if (!record.is_object()) c.fail("a '!' row must hold an object");
     c.skip_spaces();

@@ -7,8 +7,9 @@
 //   read, and is forgotten when the handler returns. finish() says the text
 //   ended. Memory holds one line (the unfinished tail of the last piece,
 //   copied), one record, and per table the header of its latest block
-//   (schema, defaults, dictionary): never the records before, however long
-//   the text. `aton decode` is this.
+//   (schema, defaults, dictionary), and for the order check of
+//   self-contained chunks the line of each one read (8 bytes a chunk):
+//   never the records before, however long the text. `aton decode` is this.
 // - Whole document: Decoder(). feed() takes whole blocks; the records are
 //   kept and tables() / to_json() give them. It is the streaming decoder
 //   with a handler that keeps every record.
