@@ -2,7 +2,7 @@
 """The measurements behind bench/run; see bench/run for the set-up it expects.
 
     bench/bench.py --build DIR [--sax-build DIR] [--commit SHA] [--quick]
-                   [--sections speed,peers,memory,scaling,tokens,tokenizer]
+                   [--sections speed,peers,memory,scaling,tokens,tokenizer,decode]
 
 Every figure is printed next to its reference from the same run (the bare
 RapidJSON SAX parse, `cat FILE > /dev/null`, the peers), because absolute
@@ -33,9 +33,12 @@ MB = 1024 * 1024
 # The TOON CLI slows down faster than linearly on nested records (16 MB of
 # orders: minutes), so the peers get their own, smaller inputs.
 QUICK = {"speed_mb": 8, "peers_mb": 1, "repeats": 3, "peer_repeats": 1, "memory_mb": [1, 8],
-         "scaling_mb": 8, "token_records": 1000}
+         "scaling_mb": 8, "token_records": 1000, "decode_mb": [8]}
 FULL = {"speed_mb": 128, "peers_mb": 16, "repeats": 5, "peer_repeats": 1, "memory_mb": [1, 16, 128, 1024],
-        "scaling_mb": 128, "token_records": 1000}
+        "scaling_mb": 128, "token_records": 1000, "decode_mb": [10, 100, 1024]}
+# The decode table's 1 GB row is one data set (its JSON is generated on the
+# fly into bench/data the first time, ~2 minutes); repeats there: 1.
+DECODE_GB_SETS = ["events"]
 DATASETS = ["events", "hr", "orders"]
 MODES = ["fast", "balanced", "ultra", "adaptive"]
 
@@ -99,6 +102,23 @@ def peak_rss_mb(cmd):
 
 
 # --- inputs -------------------------------------------------------------------
+
+def same_but_newlines(a, b):
+    """Whether files a and b hold the same bytes once '\n' is taken out of
+    both (JSON strings hold none), read as streams."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        pending_a, pending_b = b"", b""
+        while True:
+            block_a, block_b = fa.read(1 << 22), fb.read(1 << 22)
+            pending_a += block_a.replace(b"\n", b"")
+            pending_b += block_b.replace(b"\n", b"")
+            n = min(len(pending_a), len(pending_b))
+            if pending_a[:n] != pending_b[:n]:
+                return False
+            pending_a, pending_b = pending_a[n:], pending_b[n:]
+            if not block_a and not block_b:
+                return not pending_a and not pending_b
+
 
 def dataset(name, size_mb, formats="json,tables,jsonl,csv,sqlite"):
     """The meta of DATA/<name>-<size>MB.*, generated (seeded) when missing,
@@ -435,6 +455,51 @@ class Bench:
         print(text, flush=True)
         self.md.append(text)
 
+    # -- decode: aton decode beside aton encode on the same records
+    def decode(self):
+        rows, raw = [], {}
+        for size in self.cfg["decode_mb"]:
+            reps = self.cfg["repeats"] if size < 1024 else 1
+            for name in DATASETS if size < 1024 else DECODE_GB_SETS:
+                meta = dataset(name, size, formats="json")
+                json_path = path_of(meta, "json")
+                json_bytes = meta["files"]["json"]["bytes"]
+                aton_path = os.path.join(OUT, "decode-%s.aton" % name)
+                out_json = os.path.join(OUT, "decode.json")
+                run_once(self.aton_encode(meta, out=aton_path))
+                encode = self.aton_encode(meta)
+                decode = [self.aton, "decode", aton_path, "--array", "-o", out_json]
+                run_once(["cat", json_path, aton_path])  # warm the page cache
+                best = best_of_interleaved({"encode": (encode, subprocess.DEVNULL),
+                                            "decode": (decode, subprocess.DEVNULL)}, reps)
+                # The round trip is exact for these canonical inputs: the
+                # decoded array is the generated document, but for its newlines.
+                if not same_but_newlines(json_path, out_json):
+                    raise RuntimeError("aton decode --array of %s is not %s" % (aton_path, json_path))
+                encode_rss, _ = peak_rss_mb(encode)
+                decode_rss, _ = peak_rss_mb(decode)
+                enc, dec = best["encode"], best["decode"]
+                raw["%s/%g" % (name, size)] = {"json_bytes": json_bytes, "aton_bytes": os.path.getsize(aton_path),
+                                               "records": meta["records"], "encode_wall": enc[0], "encode_cpu": enc[1],
+                                               "decode_wall": dec[0], "decode_cpu": dec[1],
+                                               "encode_rss_mb": encode_rss, "decode_rss_mb": decode_rss}
+                rows.append([name, "%.0f" % (json_bytes / MB), "%.0f" % (os.path.getsize(aton_path) / MB),
+                             "%.0f" % (json_bytes / MB / enc[0]), "%.0f" % (json_bytes / MB / dec[0]),
+                             "%.2f" % (enc[0] / dec[0]), "%.2f" % (enc[1] / dec[1]) if dec[1] > 0 else "",
+                             "%.1f" % encode_rss, "%.1f" % decode_rss])
+                log("decode: %s %g MB done" % (name, size))
+                os.remove(out_json)
+        self.raw["decode"] = raw
+        self.table("Decode: aton decode beside aton encode on the same records (best of %d; 1 GB: one run)"
+                   % self.cfg["repeats"],
+                   "bench/run%s --sections decode" % (" --quick" if self.label == "quick" else ""),
+                   ["data", "JSON MB", "ATON MB", "encode MB/s", "decode MB/s", "x encode (wall)", "x encode (cpu)",
+                    "encode RSS MB", "decode RSS MB"], rows,
+                   "MB/s: JSON bytes per wall second, read by `aton encode FILE.json -o FILE.aton` and written by "
+                   "`aton decode FILE.aton --array -o FILE.json` (the same bytes: the run checks that the decoded "
+                   "file is the generated one). x encode: encode's time over decode's (above 1: decode is faster). "
+                   "RSS: peak resident memory (/usr/bin/time -v). Encoder: balanced, chunk 1000.")
+
     def go(self):
         os.makedirs(OUT, exist_ok=True)
         self.header()
@@ -458,7 +523,7 @@ def main():
     parser.add_argument("--sax-build", help="the build folder holding aton_bench_sax (default: --build)")
     parser.add_argument("--commit", help="the commit --build was made from (default: the working tree)")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--sections", default="speed,peers,memory,scaling,tokens,tokenizer")
+    parser.add_argument("--sections", default="speed,peers,memory,scaling,tokens,tokenizer,decode")
     args = parser.parse_args()
     sections = args.sections.split(",")
     for section in sections:

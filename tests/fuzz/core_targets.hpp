@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aton::fuzz {
 
@@ -100,15 +102,61 @@ inline void check_roundtrip(std::string_view table, std::span<const Value> recor
   }
 }
 
-// Arbitrary bytes as ATON: either a DecodingError, or tables whose records
-// survive a round trip of their own.
-inline void decode_one(const std::uint8_t* data, std::size_t size) {
-  Decoder decoder;
+// The streaming decoder, given `text` in pieces of `piece` bytes, hands out
+// the whole-document decoder's records (`whole`: its JSON, or nothing when
+// it refused the text, and then the streaming one refuses it too), and each
+// record's fast JSON reads back as its value.
+inline void check_streaming(std::string_view text, std::size_t piece, const std::optional<std::string>& whole) {
+  struct Collect final : RecordHandler {
+    std::vector<std::string> names;
+    std::vector<std::string> json;  // per table: its records, joined by ','
+    void table_opened(std::size_t, std::string_view name) override {
+      names.emplace_back(name);
+      json.emplace_back();
+    }
+    void record(const DecodedRecord& r) override {
+      std::string fast;
+      r.append_json(fast);
+      Arena arena;
+      if (!(parse_json(fast, arena) == r.value())) broken("append_json() does not read back as value()", fast);
+      std::string& t = json.at(r.table());
+      if (!t.empty()) t += ',';
+      append_json(r.value(), t);
+    }
+  } collect;
+  Decoder decoder(collect);
   try {
-    decoder.feed(std::string_view(reinterpret_cast<const char*>(data), size));
-  } catch (const DecodingError&) {
+    for (std::size_t at = 0; at < text.size(); at += piece) decoder.push(text.substr(at, piece));
+    decoder.finish();
+  } catch (const DecodingError& e) {
+    if (whole) broken("the streaming decoder refuses what the whole-document one reads", e.what());
     return;
   }
+  if (!whole) broken("the streaming decoder reads what the whole-document one refuses", std::string(text));
+  std::string streamed = "{";
+  for (std::size_t i = 0; i < collect.names.size(); ++i) {
+    if (i) streamed += ',';
+    append_json_string(collect.names[i], streamed);
+    streamed += ":[" + collect.json[i] + "]";
+  }
+  streamed += "}";
+  if (streamed != *whole) broken("the streaming decoder's records differ from the whole-document one's", streamed);
+}
+
+// Arbitrary bytes as ATON: either a DecodingError, or tables whose records
+// survive a round trip of their own; the streaming decoder agrees, however
+// the bytes are split.
+inline void decode_one(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  Decoder decoder;
+  std::optional<std::string> whole;
+  try {
+    decoder.feed(text);
+    whole = decoder.to_json();
+  } catch (const DecodingError&) {
+  }
+  for (std::size_t piece : {std::size_t{1}, 1 + size % 13, std::size_t{4096}}) check_streaming(text, piece, whole);
+  if (!whole) return;
   for (const auto& table : decoder.tables()) check_roundtrip(table.name, table.records);
 }
 

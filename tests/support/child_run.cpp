@@ -192,6 +192,13 @@ FifoWriter::FifoWriter(fs::path path, std::string content, bool hold_open)
   thread_ = std::thread([this] { run(); });
 }
 
+FifoWriter::FifoWriter(fs::path path, Blocks blocks)
+    : path_(std::move(path)), blocks_(std::move(blocks)), hold_open_(false) {
+  if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + path_.string() + " failed");
+  signal(SIGPIPE, SIG_IGN);
+  thread_ = std::thread([this] { run(); });
+}
+
 FifoWriter::~FifoWriter() {
   release();
   join();
@@ -225,16 +232,22 @@ void FifoWriter::run() {
     }
   }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  std::size_t done = 0;
-  while (done < content_.size()) {
-    ssize_t n = ::write(fd, content_.data() + done, content_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error_ = std::string("write failed after ") + std::to_string(done) + " bytes: " + std::strerror(errno);
-      break;
+  std::size_t total = 0;
+  for (bool more = true; more && error_.empty();) {
+    more = blocks_ && blocks_(content_);
+    std::size_t done = 0;
+    while (done < content_.size()) {
+      ssize_t n = ::write(fd, content_.data() + done, content_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error_ = std::string("write failed after ") + std::to_string(total) + " bytes: " + std::strerror(errno);
+        break;
+      }
+      done += static_cast<std::size_t>(n);
+      total += static_cast<std::size_t>(n);
+      written_.store(total);
     }
-    done += static_cast<std::size_t>(n);
-    written_.store(done);
+    content_.clear();
   }
   if (hold_open_) {
     std::unique_lock lock(mutex_);

@@ -89,7 +89,12 @@ bool holds_open(pid_t pid, const std::filesystem::path& path);
 // quiet without ending.
 class FifoWriter {
  public:
+  // What to write next: sets the next block (false: nothing more), so that
+  // a long content is made as it is written, never held whole.
+  using Blocks = std::function<bool(std::string& block)>;
+
   FifoWriter(std::filesystem::path path, std::string content, bool hold_open = false);
+  FifoWriter(std::filesystem::path path, Blocks blocks);
   ~FifoWriter();
   FifoWriter(const FifoWriter&) = delete;
   FifoWriter& operator=(const FifoWriter&) = delete;
@@ -105,6 +110,7 @@ class FifoWriter {
 
   std::filesystem::path path_;
   std::string content_;
+  Blocks blocks_;  // after content_
   bool hold_open_;
   std::mutex mutex_;
   std::condition_variable released_cv_;

@@ -447,7 +447,15 @@ void append_json(const Value& value, std::string& out) {
     case Value::Kind::Int:
     case Value::Kind::Float:
     case Value::Kind::Number: append_number(value, out); return;
-    case Value::Kind::String: append_json_string(value.as_string(), out); return;
+    case Value::Kind::String:
+      if (value.is_plain_string()) {  // nothing in it needs escaping
+        out.push_back('"');
+        out.append(value.as_string());
+        out.push_back('"');
+        return;
+      }
+      append_json_string(value.as_string(), out);
+      return;
     case Value::Kind::Array: {
       out.push_back('[');
       bool first = true;
