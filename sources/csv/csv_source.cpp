@@ -93,7 +93,8 @@ class CsvSource : public sdk::Source {
 
     // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
     read_once_ = path_.empty() || sources::reads_once(path_);
-    if (!read_once_ && !follow_) {  // a followed file has no end to count to
+    // Nor a compressed file: counting would decompress it all twice.
+    if (!read_once_ && !follow_ && !reader_->compressed()) {  // a followed file has no end to count to
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
@@ -335,7 +336,10 @@ class CsvSource : public sdk::Source {
 };
 
 const aton_option kOptions[] = {
-    {"path", "path", nullptr, 0, "The CSV file to read; omitted or \"-\": standard input.", nullptr},
+    {"path", "path", nullptr, 0,
+     "The CSV file to read, plain or compressed with gzip or zstd (told by its first bytes); omitted or \"-\": "
+     "standard input.",
+     nullptr},
     {"table", "string", "\"records\"", 0, "The output table's name.", nullptr},
     {"delimiter", "string", "\",\"", 0, "The field separator.", "{\"enum\":[\",\",\";\",\"\\t\",\"|\"]}"},
     {"quote", "string", "\"\\\"\"", 0, "The quote character.", "{\"minLength\":1,\"maxLength\":1}"},
@@ -355,7 +359,7 @@ const aton_option kOptions[] = {
      "{\"enum\":[\"fail\",\"skip\"]}"},
     {"count", "boolean", "true", 0,
      "Count the rows first (a fast pass over the file) so that chunks carry total_chunks and progress; "
-     "standard input, a FIFO or a device is read once and not counted.",
+     "standard input, a FIFO, a device or a compressed file is read once and not counted.",
      nullptr},
     {"max_record_bytes", "integer", "67108864", 0,
      "The most bytes one row may take; a longer one is an error, so that an input that never ends a row "

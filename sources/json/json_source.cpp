@@ -28,8 +28,12 @@
 namespace aton::json_source {
 namespace {
 
+// data.jsonl, and data.jsonl.gz or .zst: the compression is told by the
+// bytes, the layout by the name under it.
 bool has_lines_suffix(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
+  std::filesystem::path name(path);
+  if (name.extension() == ".gz" || name.extension() == ".zst" || name.extension() == ".zstd") name = name.stem();
+  std::string ext = name.extension().string();
   return ext == ".jsonl" || ext == ".ndjson";
 }
 
@@ -73,8 +77,10 @@ class JsonSource : public sdk::Source {
 
     // A FIFO, /dev/stdin or a device gives its bytes once: no first pass.
     read_once_ = path_.empty() || sources::reads_once(path_);
+    // Nor a compressed file: counting would decompress it all twice.
+    bool compressed = !read_once_ && sources::compression_of_file(path_) != sources::Compression::none;
     std::optional<JsonOutline> outline;
-    if (!read_once_ && !follow_) {  // a followed file has no end to count to
+    if (!read_once_ && !follow_ && !compressed) {  // a followed file has no end to count to
       std::error_code ec;
       auto size = std::filesystem::file_size(path_, ec);
       if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
@@ -230,7 +236,9 @@ class JsonSource : public sdk::Source {
 };
 
 const aton_option kOptions[] = {
-    {"path", "path", nullptr, 0, "The JSON or JSON Lines file to read; omitted or \"-\": standard input.",
+    {"path", "path", nullptr, 0,
+     "The JSON or JSON Lines file to read, plain or compressed with gzip or zstd (told by its first bytes); "
+     "omitted or \"-\": standard input.",
      nullptr},
     {"format", "string", "\"auto\"", 0,
      "json (an array of records or an object of tables), jsonl (one object per line), or auto: jsonl "
@@ -242,7 +250,7 @@ const aton_option kOptions[] = {
      nullptr},
     {"count", "boolean", "true", 0,
      "Count the records first (a fast pass over the file) so that chunks carry total_chunks and "
-     "progress; standard input, a FIFO or a device is read once and not counted.",
+     "progress; standard input, a FIFO, a device or a compressed file is read once and not counted.",
      nullptr},
     {"max_record_bytes", "integer", "67108864", 0,
      "Read in blocks (stdin, a FIFO, a device): the most bytes one record (or line) may take; a longer one is an "
