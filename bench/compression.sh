@@ -2,8 +2,8 @@
 # What gzip and zstd cost beside plain files: `aton run` reading the events
 # set as JSON Lines and as CSV, plain, gzip -6 and zstd -3 (json and csv
 # sources -> file sink), and writing the file sink's output plain, gzip and
-# zstd (from the plain JSON Lines), with the ratio of each time to the plain
-# run's, the sizes, and the peak RSS.
+# zstd (from the plain JSON Lines), with the ratio of each time (wall clock
+# and CPU, user + system) to the plain run's, the sizes, and the peak RSS.
 #
 #   bench/compression.sh [BUILD_DIR]      (default: build)
 #   BENCH_MB=128 bench/compression.sh     input size in MB (default 64)
@@ -60,14 +60,17 @@ for z in none gzip zstd; do
   names+=("$name")
 done
 
-declare -A best rss
+declare -A best rss cpu
 for _ in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     start=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$work/$name.rss" "$aton" run "$work/$name.json" --progress none --quiet
+    /usr/bin/time -f '%M %U %S' -o "$work/$name.rss" "$aton" run "$work/$name.json" --progress none --quiet
     secs=$(echo "$(date +%s.%N) - $start" | bc)
+    read -r kb user sys < "$work/$name.rss"
     if [ -z "${best[$name]:-}" ] || [ "$(echo "$secs < ${best[$name]}" | bc)" = 1 ]; then best[$name]=$secs; fi
-    rss[$name]=$(( $(cat "$work/$name.rss") / 1024 ))
+    busy=$(echo "$user + $sys" | bc)
+    if [ -z "${cpu[$name]:-}" ] || [ "$(echo "$busy < ${cpu[$name]}" | bc)" = 1 ]; then cpu[$name]=$busy; fi
+    rss[$name]=$(( kb / 1024 ))
   done
 done
 
@@ -76,22 +79,24 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 echo
 echo "#### Compression: events, ${mb} MB of JSON, best of $rounds ($(date -u +%F), $(nproc) cores)"
 echo
-echo "| run | input MB | output MB | seconds | x plain | peak RSS MB |"
-echo "|---|---|---|---|---|---|"
+echo "| run | input MB | output MB | seconds | x plain | CPU seconds | x plain | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|"
 for kind in jsonl csv; do
   for z in "" .gz .zst; do
     name="in-$kind${z:-.plain}"
     in=$(size "$stem.$kind$z")
-    printf '| read %s%s | %.1f | %.1f | %.2f | %s | %s |\n' "$kind" "${z:- (plain)}" "$(echo "$in / 1048576" | bc -l)" \
-      "$(echo "$(size "$work/out.aton") / 1048576" | bc -l)" "${best[$name]}" \
-      "$(ratio "${best[$name]}" "${best[in-$kind.plain]}")" "${rss[$name]}"
+    printf '| read %s%s | %.1f | %.1f | %.2f | %s | %.2f | %s | %s |\n' "$kind" "${z:- (plain)}" \
+      "$(echo "$in / 1048576" | bc -l)" "$(echo "$(size "$work/out.aton") / 1048576" | bc -l)" "${best[$name]}" \
+      "$(ratio "${best[$name]}" "${best[in-$kind.plain]}")" "${cpu[$name]}" \
+      "$(ratio "${cpu[$name]}" "${cpu[in-$kind.plain]}")" "${rss[$name]}"
   done
 done
 for z in none gzip zstd; do
   name="out-$z"
-  printf '| write %s | %.1f | %.1f | %.2f | %s | %s |\n' "$z" "$(echo "$(size "$stem.jsonl") / 1048576" | bc -l)" \
-    "$(echo "$(size "$work/out-$z.aton") / 1048576" | bc -l)" "${best[$name]}" \
-    "$(ratio "${best[$name]}" "${best[out-none]}")" "${rss[$name]}"
+  printf '| write %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %s |\n' "$z" \
+    "$(echo "$(size "$stem.jsonl") / 1048576" | bc -l)" "$(echo "$(size "$work/out-$z.aton") / 1048576" | bc -l)" \
+    "${best[$name]}" "$(ratio "${best[$name]}" "${best[out-none]}")" "${cpu[$name]}" \
+    "$(ratio "${cpu[$name]}" "${cpu[out-none]}")" "${rss[$name]}"
 done
 # The same ATON compressed whole by the CLIs, for the cost of a member a chunk.
 echo
