@@ -1,5 +1,6 @@
 #include "input_list.hpp"
 
+#include "decompressor.hpp"
 #include "input_check.hpp"
 
 #include <glob.h>
@@ -110,6 +111,20 @@ std::optional<std::string> InputList::problem(const rapidjson::Value* path) {
     std::string text = e.what();
     return text.rfind(": ", 0) == 0 ? text.substr(2) : text;  // without the empty name
   }
+}
+
+InputList::Totals InputList::totals(const std::function<std::int64_t(std::size_t)>& count) const {
+  Totals totals{count ? 0 : -1, 0};
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    bool compressed = compression_of_file(files_[i].path) != Compression::none;
+    struct stat st {};
+    bool sized = ::stat(files_[i].path.c_str(), &st) == 0;
+    totals.bytes = !sized || compressed || totals.bytes < 0 ? -1 : totals.bytes + static_cast<std::int64_t>(st.st_size);
+    if (totals.records < 0) continue;
+    std::int64_t records = compressed ? -1 : count(i);
+    totals.records = records < 0 ? -1 : totals.records + records;
+  }
+  return totals;
 }
 
 void InputList::check_unchanged(std::size_t i) const {

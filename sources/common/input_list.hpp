@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,16 @@ class InputList {
   const std::string& path(std::size_t i) const { return files_[i].path; }
   // What was given, for messages: the path, the glob, or the array's entries.
   const std::string& given() const { return given_; }
+
+  // What the first pass finds over the files (regular, not followed): the
+  // bytes of all and, when `count` is given, the records it counts in each
+  // (file index -> records, -1 when it cannot tell). Each is -1 when
+  // unknown: a compressed file is counted by neither (its size is not its
+  // text's, and counting would decompress it all twice).
+  struct Totals {
+    std::int64_t records = -1, bytes = -1;
+  };
+  Totals totals(const std::function<std::int64_t(std::size_t)>& count) const;
 
   // Several files: throws when file `i` is gone or changed since it was listed.
   void check_unchanged(std::size_t i) const;

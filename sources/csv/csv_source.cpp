@@ -94,16 +94,11 @@ class CsvSource : public sdk::Source {
     // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
     read_once_ = path_.empty() || (!inputs_.several() && sources::reads_once(path_));
     if (!read_once_ && !follow_) {  // a followed file has no end to count to
-      total_bytes_ = 0;
-      if (config.boolean("count", true)) total_records_ = 0;
-      for (std::size_t i = 0; i < inputs_.size(); ++i) {
-        // Nor a compressed file: counting would decompress it all twice.
-        bool compressed = sources::compression_of_file(inputs_.path(i)) != sources::Compression::none;
-        std::error_code ec;
-        auto size = std::filesystem::file_size(inputs_.path(i), ec);
-        total_bytes_ = ec || compressed || total_bytes_ < 0 ? -1 : total_bytes_ + static_cast<std::int64_t>(size);
-        if (total_records_ >= 0) total_records_ = compressed ? -1 : add_known(total_records_, count_rows(i, header));
-      }
+      std::function<std::int64_t(std::size_t)> counter;
+      if (config.boolean("count", true)) counter = [&](std::size_t i) { return count_rows(i, header); };
+      auto totals = inputs_.totals(counter);
+      total_records_ = totals.records;
+      total_bytes_ = totals.bytes;
     }
   }
 
@@ -329,9 +324,6 @@ class CsvSource : public sdk::Source {
                                "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 or binary? "
                                "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
   }
-
-  // -1 (unknown) stays unknown.
-  static std::int64_t add_known(std::int64_t total, std::int64_t more) { return more < 0 ? -1 : total + more; }
 
   // The first pass: the rows the real pass will emit from file `i`.
   // Malformed input is left for the real pass to report, with the total

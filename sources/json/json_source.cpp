@@ -82,16 +82,11 @@ class JsonSource : public sdk::Source {
     // first array of records), so without `count` the files are read once.
     // A followed file has no end to count to.
     if (!read_once_ && !follow_) {
-      total_bytes_ = 0;
-      if (count) total_records_ = 0;
-      for (std::size_t i = 0; i < inputs_.size(); ++i) {
-        // Nor a compressed file: counting would decompress it all twice.
-        bool compressed = sources::compression_of_file(inputs_.path(i)) != sources::Compression::none;
-        std::error_code ec;
-        auto size = std::filesystem::file_size(inputs_.path(i), ec);
-        total_bytes_ = ec || compressed || total_bytes_ < 0 ? -1 : total_bytes_ + static_cast<std::int64_t>(size);
-        if (total_records_ >= 0) total_records_ = compressed ? -1 : total_records_ + count_file(inputs_.path(i));
-      }
+      std::function<std::int64_t(std::size_t)> counter;
+      if (count) counter = [&](std::size_t i) { return count_file(inputs_.path(i)); };
+      auto totals = inputs_.totals(counter);
+      total_records_ = totals.records;
+      total_bytes_ = totals.bytes;
     }
     open_file(0);
     table_ = !reader_->table().empty() ? reader_->table() : wanted_ ? *wanted_ : "records";
