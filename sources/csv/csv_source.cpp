@@ -418,6 +418,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::csv_source
 
-ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.1.0",
-                   "Reads records from an RFC 4180 CSV file or standard input, streaming.",
+ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.2.0",
+                   "Reads records from RFC 4180 CSV files (one, a glob or a list; plain, gzip or zstd) or standard "
+                   "input, streaming.",
                    aton::csv_source::kOptions)

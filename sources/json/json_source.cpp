@@ -316,6 +316,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::json_source
 
-ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.2.0",
-                   "Reads records from a JSON array, an object of tables, or JSON Lines, streaming.",
+ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.3.0",
+                   "Reads records from a JSON array, an object of tables, or JSON Lines (one file, a glob or a list; plain, "
+                   "gzip or zstd), streaming.",
                    aton::json_source::kOptions)
