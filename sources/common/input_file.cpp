@@ -57,7 +57,9 @@ InputFile::InputFile(const std::string& path, CancelCheck cancelled, bool follow
   }
   struct stat st {};
   regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-  if (regular_) {
+  // Standard input may be a regular file read from anywhere (`< f`, after a
+  // shell read a line of it): its first bytes are told at the first read.
+  if (regular_ && owns_) {
     compression_ = compression_of_fd(fd_);
     detected_ = true;
     if (compression_ != Compression::none && follow) {

@@ -33,8 +33,8 @@
 // at most 100 ms, so the run's cancellation is seen in time.
 //
 // Compressed input (gzip, zstd; see decompressor.hpp): recognised by its
-// first bytes, a regular file's when it is opened, anything else's at the
-// first read. Reads then give the decompressed bytes, and every offset
+// first bytes, a regular file's when it is opened, anything else's (and
+// standard input's) at the first read. Reads then give the decompressed bytes, and every offset
 // (seek(), a source's position) counts decompressed bytes. A compressed
 // regular file is read once from its start: it is not mapped and not
 // counted first (compressed() says so), and seek() decompresses again from

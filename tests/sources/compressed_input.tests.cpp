@@ -15,6 +15,7 @@ using aton::test::run_source;
 using aton::test::TempDir;
 using aton::sources::Compression;
 using aton::sources::Decompressor;
+using aton::Decoder;
 
 namespace {
 
@@ -146,4 +147,27 @@ TEST_CASE("a truncated or corrupt compressed input fails naming the file and the
   auto follow = run_source(dir, R"({"plugin": "json", "follow": true, "path": )" +
                                     json_quoted(dir.write("f.jsonl", gz)) + "}");
   check_failed(follow, "f.jsonl is gzip-compressed: a compressed file cannot be followed");
+}
+
+TEST_CASE("standard input redirected from a compressed file is told by the bytes read and not by the file's start",
+          "[sources][compression]") {
+  TempDir dir;
+  std::string text = sample_lines(500);
+  // A shell that read a first line of the file before aton: stdin is the
+  // file, at an offset past a plain first line, then gzip members.
+  auto input = dir.write("in.bin", "a line read by the shell\n" + aton::test::gzip_text(text, 2));
+  auto config = dir.write("stdin.json", R"({"source": {"plugin": "json", "format": "jsonl"},
+    "sinks": [{"plugin": "file", "path": "stdin.aton"}]})");
+  auto plain = run_source(dir, R"({"plugin": "json", "path": )" + json_quoted(dir.write("in.jsonl", text)) + "}");
+  REQUIRE(plain.process.exit_code == 0);
+
+  // The shell's `read` leaves the file's offset just past the line.
+  auto run = aton::test::run_process(
+      {"sh", "-c", "{ read -r line; exec \"$0\" run \"$1\" --progress none; } < \"$2\"", ATON_BINARY,
+       config.string(), input.string()});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  Decoder decoder;
+  decoder.feed(aton::test::read_file(dir / "stdin.aton"));
+  CHECK(decoder.to_json() == plain.json);
 }

@@ -36,7 +36,7 @@ bool wait_for_text(const fs::path& file, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a glob reads its files sorted by name as one table, counted first", "[sources][many_files]") {
+TEST_CASE("a glob reads its files sorted by name as one table and counts them first", "[sources][many_files]") {
   TempDir dir;
   // Written out of order; a folder and a file the glob does not match are left out.
   dir.write("logs/b.jsonl", lines(3, 6));
@@ -61,7 +61,7 @@ TEST_CASE("a glob reads its files sorted by name as one table, counted first", "
   }
 }
 
-TEST_CASE("a list reads its files in the order given, globs sorted within, plain and compressed alike",
+TEST_CASE("a list reads its files in the order given with globs sorted within and plain and compressed alike",
           "[sources][many_files]") {
   TempDir dir;
   dir.write("p/2.jsonl", lines(5, 7));
