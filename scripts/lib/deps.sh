@@ -5,7 +5,8 @@ ATON_DEBIAN_PACKAGES=(
   build-essential cmake pkg-config
   libboost-dev libboost-filesystem-dev libboost-program-options-dev
   rapidjson-dev catch2
-  libcurl4-openssl-dev zlib1g-dev
+  libcurl4-openssl-dev zlib1g-dev libzstd-dev
+  zstd  # the compression tests read and write .zst files with the CLI too
   libsqlite3-dev sqlite3
   libpq-dev postgresql
   libnats-dev nats-server  # the nats sink (nats.c, <nats/nats.h>) and its tests' server

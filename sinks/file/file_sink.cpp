@@ -17,6 +17,11 @@
 // file), finish() has nothing left to do. A device or FIFO cannot take bytes
 // back: a resume goes on writing to it, like the stdout sink. With per_chunk
 // every chunk is final once written: there is nothing to keep.
+//
+// Compressed (`compress`: gzip or zstd): each chunk, with the newline before
+// it, is one gzip member or zstd frame (ChunkCompressor), so the committed
+// length always ends between members and a resumed file is one stream.
+#include "chunk_compressor.hpp"
 #include "parent_folders.hpp"
 
 #include <aton/output_file.hpp>
@@ -26,6 +31,7 @@
 #include <rapidjson/writer.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -82,6 +88,19 @@ class FileSink : public aton::sdk::Sink {
     }
     if (const auto* body = config.get("body"); body && !body->IsNull())
       aton::sdk::RequestTemplate::compile(*body, problems, Problems::key("body"));
+    auto compress = parse_compress(config.string("compress", "none"));
+    if (!compress)
+      problems.add(Problems::key("compress"), "must be \"none\", \"gzip\" or \"zstd\"");
+    else if (config.has("level")) {
+      LevelRange range = level_range(*compress);
+      std::int64_t level = config.integer("level");
+      if (*compress == Compress::none)
+        problems.add(Problems::key("level"), "applies to compression: set \"compress\" to gzip or zstd");
+      else if (level < range.lowest || level > range.highest)
+        problems.add(Problems::key("level"), std::string(*compress == Compress::gzip ? "gzip" : "zstd") +
+                                                 " levels go from " + std::to_string(range.lowest) + " to " +
+                                                 std::to_string(range.highest));
+    }
     if (pattern.empty() && !path.empty()) {
       std::error_code ec;
       if (fs::is_directory(path, ec))
@@ -100,6 +119,9 @@ class FileSink : public aton::sdk::Sink {
     aton::sdk::Problems unused;  // check() refused any problem before the constructor runs
     if (const auto* body = context.config.get("body"); body && !body->IsNull())
       body_ = aton::sdk::RequestTemplate::compile(*body, unused, "/body");
+    compress_ = parse_compress(context.config.string("compress", "none")).value_or(Compress::none);
+    if (compress_ != Compress::none)
+      compressor_.emplace(compress_, static_cast<int>(context.config.integer("level", level_range(compress_).fallback)));
     if (!pattern_.empty()) {
       if (mode_ == Mode::fail_if_exists) refuse_existing(part_path(0));
       return;
@@ -109,8 +131,16 @@ class FileSink : public aton::sdk::Sink {
     file_.emplace(fs::path(path));
     if (mode_ == Mode::append) {
       bool ends_with_newline = false;
-      if (file_->copy_existing_target(ends_with_newline) > 0 && !ends_with_newline)
+      std::uint64_t existing = file_->copy_existing_target(ends_with_newline);
+      if (existing > 0 && compressor_) {
+        // The last byte is compressed: what the text ends with is not known
+        // without reading it all. This sink's files end without a newline,
+        // and a rendered body's lines with one.
+        refuse_other_stream(path);
+        separator_pending_ = !body_;
+      } else if (existing > 0 && !ends_with_newline) {
         separator_pending_ = true;
+      }
     }
   }
 
@@ -126,15 +156,20 @@ class FileSink : public aton::sdk::Sink {
       fs::path path = part_path(chunk.chunk_id);
       create_parent_folders(path);
       aton::OutputFile part(path);
-      part.write(data);
+      part.write(compressor_ ? compressor_->compress({}, data) : data);
       commit(part);
       return;
     }
     if (complete_)
       throw std::runtime_error("the output " + file_->target().string() +
                                " is complete already (the interrupted run renamed it into place)");
-    if (separator_pending_) file_->write("\n");
-    file_->write(data);
+    std::string_view separator = separator_pending_ ? "\n" : "";
+    if (compressor_) {
+      file_->write(compressor_->compress(separator, data));  // one member: a checkpoint ends between members
+    } else {
+      file_->write(separator);
+      file_->write(data);
+    }
     separator_pending_ = !body_;  // a rendered line carries its own newline
   }
 
@@ -222,6 +257,19 @@ class FileSink : public aton::sdk::Sink {
                                "mode overwrite or append");
   }
 
+  // Appending: gzip members after a zstd file (or a plain one) would make a
+  // file that no tool reads whole.
+  void refuse_other_stream(const std::string& path) const {
+    char first[4] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(first, sizeof first);
+    std::string_view bytes(first, static_cast<std::size_t>(in.gcount()));
+    if (!starts_stream(compress_, bytes))
+      throw std::runtime_error(path + " is not a " + (compress_ == Compress::gzip ? "gzip" : "zstd") +
+                               " file: appending compressed chunks to it would make a file no tool reads whole; "
+                               "choose mode overwrite, another path, or the file's own compression");
+  }
+
   fs::path part_path(std::uint64_t chunk_id) const {
     std::string path = pattern_;
     std::string id = std::to_string(chunk_id);
@@ -238,6 +286,8 @@ class FileSink : public aton::sdk::Sink {
   std::optional<aton::sdk::RequestTemplate> body_;
   std::string line_;  // this chunk's rendered request, reused
   std::optional<aton::OutputFile> file_;
+  Compress compress_ = Compress::none;
+  std::optional<ChunkCompressor> compressor_;
   bool separator_pending_ = false;
   bool complete_ = false;  // resumed after the interrupted run had renamed its output into place
 };
@@ -259,12 +309,18 @@ const aton_option kOptions[] = {
      "Writes each chunk as this JSON request template rendered (the http sink's placeholders, {{chunk}}, "
      "{{chunk_id}}, ...), one line each: a JSON Lines file for a batch API.",
      nullptr},
+    {"compress", "string", "\"none\"", 0,
+     "Compresses the output: gzip or zstd, each chunk one gzip member or zstd frame, so that a resumed file is "
+     "still one stream (zcat and zstd -dc read it whole). The name is not changed: give it .gz or .zst.",
+     "{\"enum\":[\"none\",\"gzip\",\"zstd\"]}"},
+    {"level", "integer", nullptr, 0,
+     "The compression level: gzip 1-9 (default 6), zstd 1-19 (default 3).", "{\"minimum\":1,\"maximum\":19}"},
 };
 
 }  // namespace
 }  // namespace aton::sinks
 
-ATON_SINK_PLUGIN(aton::sinks::FileSink, "file", "1.1.0",
+ATON_SINK_PLUGIN(aton::sinks::FileSink, "file", "1.2.0",
                  "Writes the chunks to a file (or one file per chunk), renamed into place when "
                  "complete.",
                  aton::sinks::kOptions)

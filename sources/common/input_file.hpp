@@ -32,15 +32,28 @@
 // checkpoint names. Waits are woken by inotify (the file's folder) and last
 // at most 100 ms, so the run's cancellation is seen in time.
 //
+// Compressed input (gzip, zstd; see decompressor.hpp): recognised by its
+// first bytes, a regular file's when it is opened, anything else's (and
+// standard input's) at the first read. Reads then give the decompressed bytes, and every offset
+// (seek(), a source's position) counts decompressed bytes. A compressed
+// regular file is read once from its start: it is not mapped and not
+// counted first (compressed() says so), and seek() decompresses again from
+// the start, skipping the bytes before the offset (a resume costs reading
+// what was read before). It cannot be followed. A truncated or corrupt
+// stream is an error naming the file and the compressed byte.
+//
 // Errors are std::runtime_error: "cannot open PATH: REASON (check the
 // source's \"path\")", "cannot read NAME: REASON", and Cancelled.
 #pragma once
+
+#include "decompressor.hpp"
 
 #include <aton/plugin.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -84,8 +97,13 @@ class InputFile {
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
 
-  // A regular file (see above): it may be counted, mapped and sought.
+  // A regular file (see above): it may be sought, and unless compressed(),
+  // counted and mapped.
   bool regular() const { return regular_; }
+  // Gzip or zstd (known once opened for a regular file, else after the
+  // first read): reads give the decompressed bytes.
+  bool compressed() const { return compression_ != Compression::none; }
+  Compression compression() const { return compression_; }
   // Reads return what has arrived (not a regular file, or followed).
   bool streaming() const { return !regular_ || follow_; }
   bool following() const { return follow_; }
@@ -103,7 +121,8 @@ class InputFile {
   // `size` bytes, or fewer only at the end of the input.
   std::size_t read_full(char* buffer, std::size_t size);
   // Goes to byte `offset` of a regular file; throws for anything else. The
-  // stream's offsets then count from the file's start again.
+  // stream's offsets then count from the file's start again. Compressed:
+  // decompresses from the start up to `offset`.
   void seek(std::uint64_t offset);
   // Followed: where byte `at` of the stream (at or after the oldest byte
   // not yet consumed) is; the segments before `at` are forgotten.
@@ -125,6 +144,14 @@ class InputFile {
   bool next_segment();
   void wait_for_change();
   void watch();
+  // The bytes of the file descriptor as they are (compressed or not).
+  std::size_t read_raw(char* buffer, std::size_t size);
+  // Not a regular file: reads the first bytes to tell whether it is compressed.
+  void detect();
+  // Compressed: decompressed bytes, from what ready() decompressed first.
+  std::size_t read_decompressed(char* buffer, std::size_t size);
+  // Compressed, not regular: decompresses what has arrived, without waiting.
+  bool decompress_arrived();
 
   int fd_ = -1;
   bool owns_ = true;
@@ -142,6 +169,18 @@ class InputFile {
   };
   std::vector<Segment> segments_;
   int notify_fd_ = -1;
+  // Compression: what the first bytes said (detected_ once known), the
+  // decompressor, the buffer of compressed bytes it is fed from, whether the
+  // file's bytes ended, and bytes not yet handed on (ahead_[ahead_pos_,
+  // ahead_end_): what ready() decompressed, or, not compressed, the first
+  // bytes detect() read).
+  Compression compression_ = Compression::none;
+  bool detected_ = false;
+  std::unique_ptr<Decompressor> decompressor_;
+  std::vector<char> raw_;
+  bool raw_ended_ = false;
+  std::vector<char> ahead_;
+  std::size_t ahead_pos_ = 0, ahead_end_ = 0;
 };
 
 // The run's cancellation as the host tells it to a plugin instance: a

@@ -65,6 +65,8 @@ class CsvReader {
   bool starts_segment(std::uint64_t offset) const { return file_.starts_segment(offset); }
 
   std::uint64_t bytes() const { return consumed_ + pos_; }
+  // Gzip or zstd: read once, not counted first (see sources::InputFile).
+  bool compressed() const { return file_.compressed(); }
 
   // Resumable runs: where the next row starts (after next() returned a row:
   // bytes(), line() and skip_lf()), and going back there in a new reader.

@@ -9,6 +9,7 @@
 #include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
+#include "../common/input_list.hpp"
 #include "csv_reader.hpp"
 #include "csv_values.hpp"
 
@@ -36,9 +37,10 @@ class CsvSource : public sdk::Source {
   static void check(const sdk::Config& config, sdk::Problems& problems) {
     using sdk::Problems;
     std::string path = config.string("path");
-    if (!path.empty() && path != "-")
-      if (auto why = sources::why_unreadable(path)) problems.add(Problems::key("path"), "cannot read " + path + ": " + *why);
-    if (config.boolean("follow", false) && (path.empty() || path == "-"))
+    if (auto why = sources::InputList::problem(config.get("path"))) problems.add(Problems::key("path"), *why);
+    if (config.boolean("follow", false) && sources::names_several(config.get("path")))
+      problems.add(Problems::key("follow"), "follows one file: a glob or a list of files cannot be followed");
+    else if (config.boolean("follow", false) && (path.empty() || path == "-"))
       problems.add(Problems::key("follow"), "follows a file: give its \"path\" (standard input is read as it "
                                             "comes anyway)");
     std::string delimiter = config.string("delimiter", ",");
@@ -64,11 +66,9 @@ class CsvSource : public sdk::Source {
       }
   }
 
-  explicit CsvSource(const sdk::Context& context) : host_(context.host) {
+  explicit CsvSource(const sdk::Context& context)
+      : host_(context.host), inputs_(sources::InputList::from_config(context.config.get("path"), "csv")) {
     const auto& config = context.config;
-    path_ = config.string("path");
-    if (path_ == "-") path_.clear();
-    name_ = "csv: " + (path_.empty() ? std::string("<stdin>") : path_);
     table_ = config.string("table", "records");
     std::string delimiter = config.string("delimiter", ",");
     std::string quote = config.string("quote", "\"");
@@ -86,18 +86,19 @@ class CsvSource : public sdk::Source {
     bool header = config.has("header") ? config.boolean("header") : !config.has("columns");
     header_ = header;
     follow_ = config.boolean("follow", false);
-    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_, follow_);
+    open_file(0);
     read_names(config, header);
     columns_.assign(names_.size(), infer ? ColumnType::Infer : ColumnType::Str);
     read_types(config);
 
     // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
-    read_once_ = path_.empty() || sources::reads_once(path_);
+    read_once_ = path_.empty() || (!inputs_.several() && sources::reads_once(path_));
     if (!read_once_ && !follow_) {  // a followed file has no end to count to
-      std::error_code ec;
-      auto size = std::filesystem::file_size(path_, ec);
-      if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
-      if (config.boolean("count", true)) total_records_ = count_rows(header);
+      std::function<std::int64_t(std::size_t)> counter;
+      if (config.boolean("count", true)) counter = [&](std::size_t i) { return count_rows(i, header); };
+      auto totals = inputs_.totals(counter);
+      total_records_ = totals.records;
+      total_bytes_ = totals.bytes;
     }
   }
 
@@ -105,19 +106,25 @@ class CsvSource : public sdk::Source {
 
   // Once a record is in hand, a row that has not fully arrived is not
   // waited for: the batch goes on short (ended() says it is not the end).
+  // A file's end goes on with the next file, in the same batch.
   std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
     std::size_t n = 0;
-    while (n < max_records && next_good_row(n == 0)) {
+    while (n < max_records) {
+      if (!next_good_row(n == 0)) {
+        if (!reader_->ended() || file_ + 1 >= inputs_.size()) break;
+        next_file();
+        continue;
+      }
       emit(out);
       ++n;
       ++records_;
     }
     return n;
   }
-  bool ended() const override { return reader_->ended(); }
+  bool ended() const override { return reader_->ended() && file_ + 1 >= inputs_.size(); }
 
   aton_source_position position() const override {
-    return {sizeof(aton_source_position), records_, reader_->bytes(), total_records_, total_bytes_};
+    return {sizeof(aton_source_position), records_, bytes_before_ + reader_->bytes(), total_records_, total_bytes_};
   }
 
   std::string save_position() {
@@ -140,6 +147,7 @@ class CsvSource : public sdk::Source {
     w.Uint64(skipped_);
     if (followed) followed->write(w);
     else identity_->write(w);
+    if (inputs_.several()) sources::ListPlace{file_, inputs_.digest(file_), records_, bytes_before_}.write(w);
     w.EndObject();
     return out.GetString();
   }
@@ -152,6 +160,12 @@ class CsvSource : public sdk::Source {
     rapidjson::Document saved;
     saved.Parse(text.data(), text.size());
     if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name_ + ": the saved position is not JSON");
+    if (inputs_.several()) {
+      // The file the run was reading (its header row is behind the offset).
+      auto place = sources::ListPlace::read(saved, inputs_, name_);
+      if (place.file != file_) open_file(place.file);
+      bytes_before_ = place.bytes_before;
+    }
     auto count = [&](const char* key) {
       auto it = saved.FindMember(key);
       if (it == saved.MemberEnd() || !it->value.IsUint64())
@@ -174,6 +188,32 @@ class CsvSource : public sdk::Source {
   }
 
  private:
+  // Reads file `i` of the list from its start.
+  void open_file(std::size_t i) {
+    inputs_.check_unchanged(i);
+    reader_.reset();
+    file_ = i;
+    path_ = inputs_.path(i);
+    name_ = "csv: " + (path_.empty() ? std::string("<stdin>") : path_);
+    identity_.reset();
+    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_, follow_);
+  }
+
+  // The next file of the list: its header row must be the first file's.
+  void next_file() {
+    bytes_before_ += reader_->bytes();
+    open_file(file_ + 1);
+    if (!header_ || !next_row()) return;
+    if (is_header_row()) return;
+    std::string found;
+    for (std::size_t f = 0; f < row_.fields.size(); ++f) found += (f ? ", " : "") + std::string(row_.field(f));
+    std::string first;
+    for (const auto& n : header_names_) first += (first.empty() ? "" : ", ") + n;
+    throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ": the header row (" + found +
+                             ") is not the first file's (" + first + ", in " + inputs_.path(0) +
+                             "): the files of a list are one table");
+  }
+
   void read_names(const sdk::Config& config, bool header) {
     if (header && next_row()) {
       for (std::size_t i = 0; i < row_.fields.size(); ++i) names_.emplace_back(row_.field(i));
@@ -249,7 +289,7 @@ class CsvSource : public sdk::Source {
       if (!skip_bad_rows_) throw std::runtime_error(what + " (on_error: \"skip\" skips such rows)");
       if (++skipped_ <= kSkipsLogged) log(ATON_LOG_WARNING, what + "; row skipped");
     }
-    if (skipped_ > 0 && !skips_reported_ && reader_->ended()) {
+    if (skipped_ > 0 && !skips_reported_ && reader_->ended() && file_ + 1 >= inputs_.size()) {
       skips_reported_ = true;
       log(ATON_LOG_WARNING, name_ + ": skipped " + std::to_string(skipped_) +
                                 " rows with the wrong number of fields (on_error: \"skip\")");
@@ -285,12 +325,12 @@ class CsvSource : public sdk::Source {
                                "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
   }
 
-  // The first pass: the rows the real pass will emit. Malformed input is
-  // left for the real pass to report, with the total unknown; a stopping
-  // run stops it.
-  std::int64_t count_rows(bool header) {
+  // The first pass: the rows the real pass will emit from file `i`.
+  // Malformed input is left for the real pass to report, with the total
+  // unknown; a stopping run stops it.
+  std::int64_t count_rows(std::size_t i, bool header) {
     try {
-      CsvReader counter(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_);
+      CsvReader counter(inputs_.path(i), delimiter_, quote_, name_, cancelled_, max_row_bytes_);
       CsvRow row;
       std::int64_t rows = 0;
       bool skip_header = header;
@@ -315,6 +355,9 @@ class CsvSource : public sdk::Source {
   }
 
   const aton_host_api* host_;
+  sources::InputList inputs_;
+  std::size_t file_ = 0;           // the file read now
+  std::uint64_t bytes_before_ = 0;  // the bytes of the files before it
   std::string path_, name_, table_;
   char delimiter_ = ',', quote_ = '"';
   bool skip_bad_rows_ = false;
@@ -335,7 +378,11 @@ class CsvSource : public sdk::Source {
 };
 
 const aton_option kOptions[] = {
-    {"path", "path", nullptr, 0, "The CSV file to read; omitted or \"-\": standard input.", nullptr},
+    {"path", "path", nullptr, 0,
+     "The CSV file to read, plain or compressed with gzip or zstd (told by its first bytes); omitted or \"-\": "
+     "standard input. A glob (\"exports/*.csv\") or a list of paths and globs reads several files as one table, "
+     "each with the same header row: the list in its order, a glob's files sorted by name.",
+     sources::kPathSchema},
     {"table", "string", "\"records\"", 0, "The output table's name.", nullptr},
     {"delimiter", "string", "\",\"", 0, "The field separator.", "{\"enum\":[\",\",\";\",\"\\t\",\"|\"]}"},
     {"quote", "string", "\"\\\"\"", 0, "The quote character.", "{\"minLength\":1,\"maxLength\":1}"},
@@ -355,7 +402,7 @@ const aton_option kOptions[] = {
      "{\"enum\":[\"fail\",\"skip\"]}"},
     {"count", "boolean", "true", 0,
      "Count the rows first (a fast pass over the file) so that chunks carry total_chunks and progress; "
-     "standard input, a FIFO or a device is read once and not counted.",
+     "standard input, a FIFO, a device or a compressed file is read once and not counted.",
      nullptr},
     {"max_record_bytes", "integer", "67108864", 0,
      "The most bytes one row may take; a longer one is an error, so that an input that never ends a row "
@@ -371,6 +418,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::csv_source
 
-ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.1.0",
-                   "Reads records from an RFC 4180 CSV file or standard input, streaming.",
+ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.2.0",
+                   "Reads records from RFC 4180 CSV files (one, a glob or a list; plain, gzip or zstd) or standard "
+                   "input, streaming.",
                    aton::csv_source::kOptions)

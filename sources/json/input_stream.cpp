@@ -18,7 +18,8 @@ InputStream::InputStream(const std::string& path, std::size_t block_size, Access
     : file_(path, std::move(cancelled), follow),
       name_(path.empty() ? "<stdin>" : path),
       block_size_(std::max<std::size_t>(block_size, 1)) {
-  if (access == Access::MapFiles && !file_.is_stdin() && !file_.streaming()) map_ = MappedFile::map(file_.fd());
+  if (access == Access::MapFiles && !file_.is_stdin() && !file_.streaming() && !file_.compressed())
+    map_ = MappedFile::map(file_.fd());
   if (map_) {
     data_ = map_->view().data();
     end_ = map_->view().size();

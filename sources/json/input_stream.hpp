@@ -47,7 +47,7 @@ class InputStream {
  public:
   enum class Access {
     Blocks,
-    MapFiles  // map `path` when it is a regular file that is not empty, else blocks
+    MapFiles  // map `path` when it is a regular file that is not empty nor compressed, else blocks
   };
 
   static constexpr std::size_t kBlockSize = 1 << 18;

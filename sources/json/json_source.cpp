@@ -10,6 +10,7 @@
 #include "../common/input_check.hpp"
 #include "../common/input_file.hpp"
 #include "../common/input_identity.hpp"
+#include "../common/input_list.hpp"
 #include "input_stream.hpp"
 #include "json_outline.hpp"
 #include "json_records.hpp"
@@ -28,8 +29,12 @@
 namespace aton::json_source {
 namespace {
 
+// data.jsonl, and data.jsonl.gz or .zst: the compression is told by the
+// bytes, the layout by the name under it.
 bool has_lines_suffix(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
+  std::filesystem::path name(path);
+  if (name.extension() == ".gz" || name.extension() == ".zst" || name.extension() == ".zstd") name = name.stem();
+  std::string ext = name.extension().string();
   return ext == ".jsonl" || ext == ".ndjson";
 }
 
@@ -42,12 +47,13 @@ class JsonSource : public sdk::Source {
  public:
   // The input can be read; nothing is opened (ABI 1.3; create() calls it first).
   static void check(const sdk::Config& config, sdk::Problems& problems) {
+    bool several = sources::names_several(config.get("path"));
     std::string path = config.string("path");
-    if (!path.empty() && path != "-")
-      if (auto why = sources::why_unreadable(path))
-        problems.add(sdk::Problems::key("path"), "cannot read " + path + ": " + *why);
+    if (auto why = sources::InputList::problem(config.get("path"))) problems.add(sdk::Problems::key("path"), *why);
     if (config.boolean("follow", false)) {
-      if (path.empty() || path == "-")
+      if (several)
+        problems.add(sdk::Problems::key("follow"), "follows one file: a glob or a list of files cannot be followed");
+      else if (path.empty() || path == "-")
         problems.add(sdk::Problems::key("follow"), "follows a file: give its \"path\" (standard input is read as "
                                                    "it comes anyway)");
       else if (layout_of(config, path) != Layout::Lines)
@@ -56,73 +62,62 @@ class JsonSource : public sdk::Source {
     }
   }
 
-  explicit JsonSource(const sdk::Context& context) : host_(context.host) {
+  explicit JsonSource(const sdk::Context& context)
+      : host_(context.host), inputs_(sources::InputList::from_config(context.config.get("path"), "json")) {
     const auto& config = context.config;
-    path_ = config.string("path");
-    if (path_ == "-") path_.clear();
-    Layout layout = layout_of(config, path_);
+    path_ = inputs_.path(0);
+    // Several files: the first one's name says whether they are JSON Lines.
+    layout_ = layout_of(config, path_);
     follow_ = config.boolean("follow", false);
-    std::optional<std::string> table;
-    if (config.has("table")) table = config.string("table");
+    if (config.has("table")) wanted_ = config.string("table");
     bool count = config.boolean("count", true);
-    auto max_record_bytes = static_cast<std::size_t>(
+    max_record_bytes_ = static_cast<std::size_t>(
         config.integer("max_record_bytes", static_cast<std::int64_t>(sources::kDefaultMaxRecordBytes)));
-    std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
     // Polled by every read, on the main thread here and the source thread later.
-    sources::InputFile::CancelCheck cancelled = sources::run_cancelled(host_);
+    cancelled_ = sources::run_cancelled(host_);
 
     // A FIFO, /dev/stdin or a device gives its bytes once: no first pass.
-    read_once_ = path_.empty() || sources::reads_once(path_);
-    std::optional<JsonOutline> outline;
-    if (!read_once_ && !follow_) {  // a followed file has no end to count to
-      std::error_code ec;
-      auto size = std::filesystem::file_size(path_, ec);
-      if (!ec) total_bytes_ = static_cast<std::int64_t>(size);
-      // The first pass counts; the table is chosen by the reading pass (the
-      // first array of records), so without `count` the file is read once.
-      if (count && layout == Layout::Lines) total_records_ = count_json_lines(path_, cancelled);
-      if (count && layout == Layout::Json) {
-        outline = scan_json_outline(path_, cancelled);
-        // Several tables and no `table`: said before any record is read,
-        // since the pass has seen them all (the reading pass would say it
-        // at the second table).
-        std::vector<std::string> arrays;
-        for (const auto& t : outline->tables)
-          if (t.is_array) arrays.push_back(t.name);
-        if (outline->top == '{' && !table && arrays.size() > 1) {
-          std::string names;
-          for (const auto& a : arrays) names += (names.empty() ? "" : ", ") + a;
-          throw std::runtime_error(name + ": the input has several tables (" + names +
-                                   "): choose one with the source's \"table\" option");
-        }
-      }
+    read_once_ = path_.empty() || (!inputs_.several() && sources::reads_once(path_));
+    // The first pass counts; the table is chosen by the reading pass (the
+    // first array of records), so without `count` the files are read once.
+    // A followed file has no end to count to.
+    if (!read_once_ && !follow_) {
+      std::function<std::int64_t(std::size_t)> counter;
+      if (count) counter = [&](std::size_t i) { return count_file(inputs_.path(i)); };
+      auto totals = inputs_.totals(counter);
+      total_records_ = totals.records;
+      total_bytes_ = totals.bytes;
     }
-    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, InputStream::Access::MapFiles, cancelled,
-                                           follow_);
-    reader_ = std::make_unique<RecordReader>(*input_, layout, table, name, max_record_bytes);
-    table_ = !reader_->table().empty() ? reader_->table() : table ? *table : "records";
+    open_file(0);
+    table_ = !reader_->table().empty() ? reader_->table() : wanted_ ? *wanted_ : "records";
     if (table_.empty()) table_ = "records";
-    if (outline && outline->top == '[') total_records_ = outline->records;
-    if (outline && outline->top == '{') {
-      const JsonOutline::Table* t = outline->find(table_);
-      total_records_ = t ? t->records : 0;
-    }
+    // The files after the first read the table it was read from.
+    if (!reader_->table().empty()) wanted_ = reader_->table();
   }
 
   std::string table() const override { return table_; }
 
+  // A file's end goes on with the next file, in the same batch.
   std::size_t next_batch(sdk::RecordBuilder& out, std::size_t max_records) override {
-    return reader_->read(out, max_records);
+    std::size_t n = reader_->read(out, max_records);
+    while (n < max_records && reader_->ended() && file_ + 1 < inputs_.size()) {
+      records_before_ += reader_->records();
+      bytes_before_ += input_->Tell();
+      open_file(file_ + 1);
+      n += reader_->read(out, max_records - n);
+    }
+    return n;
   }
-  bool ended() const override { return reader_->ended(); }
+  bool ended() const override { return reader_->ended() && file_ + 1 >= inputs_.size(); }
 
   aton_source_position position() const override {
-    return {sizeof(aton_source_position), reader_->records(), input_->Tell(), total_records_, total_bytes_};
+    return {sizeof(aton_source_position), records_before_ + reader_->records(), bytes_before_ + input_->Tell(),
+            total_records_, total_bytes_};
   }
 
   std::string save_position() {
     if (read_once_) return {};  // stdin, a FIFO or a device cannot seek: no checkpoints
-    if (!identity_ && !follow_) identity_ = sources::InputIdentity::of(path_, "json: " + path_);
+    if (!identity_ && !follow_) identity_ = sources::InputIdentity::of(path_, name_);
     RecordReader::Resume at = reader_->resume_point();
     std::optional<sources::FollowedPlace> followed;
     if (follow_) {
@@ -161,19 +156,27 @@ class JsonSource : public sdk::Source {
     strings("arrays", at.arrays);
     if (followed) followed->write(w);
     else identity_->write(w);
+    if (inputs_.several()) sources::ListPlace{file_, inputs_.digest(file_), records_before_, bytes_before_}.write(w);
     w.EndObject();
     return out.GetString();
   }
 
   void restore_position(std::string_view text) {
-    const std::string name = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
     if (path_.empty()) throw std::runtime_error("json: standard input cannot be resumed");
     if (read_once_)
-      throw std::runtime_error(name + ": not a regular file (a pipe or a device): it cannot be read again from a "
-                                      "position, so it cannot be resumed");
+      throw std::runtime_error(name_ + ": not a regular file (a pipe or a device): it cannot be read again from a "
+                                       "position, so it cannot be resumed");
     rapidjson::Document saved;
     saved.Parse(text.data(), text.size());
-    if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name + ": the saved position is not JSON");
+    if (saved.HasParseError() || !saved.IsObject()) throw std::runtime_error(name_ + ": the saved position is not JSON");
+    if (inputs_.several()) {
+      // The file the run was reading, and where in the files' records and bytes.
+      auto place = sources::ListPlace::read(saved, inputs_, name_);
+      if (place.file != file_) open_file(place.file);
+      records_before_ = place.records_before;
+      bytes_before_ = place.bytes_before;
+    }
+    const std::string& name = name_;
     auto get = [&](const char* key) -> const rapidjson::Value& {
       auto it = saved.FindMember(key);
       if (it == saved.MemberEnd()) throw std::runtime_error(name + ": the saved position has no " + key);
@@ -199,7 +202,7 @@ class JsonSource : public sdk::Source {
       // The file it names, if still at the path, is read on from there;
       // else the file there now is read from its start.
       if (sources::FollowedPlace::restart(saved, path_, at.offset, name, host_)) at.offset = 0;
-    } else {
+    } else {  // the file read: unchanged since the checkpoint
       identity_ = sources::InputIdentity::of(path_, name);
       identity_->check_saved(saved, name);
     }
@@ -217,21 +220,76 @@ class JsonSource : public sdk::Source {
   }
 
  private:
+  // Reads file `i` of the list from its start (the one file, mapped when it
+  // is a regular file). Several files are read in blocks: the host keeps
+  // views into a mapping until the source is destroyed (ATON_TEXT_STABLE),
+  // so every file's mapping would stay.
+  void open_file(std::size_t i) {
+    inputs_.check_unchanged(i);
+    reader_.reset();
+    input_.reset();
+    file_ = i;
+    path_ = inputs_.path(i);
+    name_ = "json: " + (path_.empty() ? std::string("<stdin>") : path_);
+    identity_.reset();
+    auto access = inputs_.several() ? InputStream::Access::Blocks : InputStream::Access::MapFiles;
+    input_ = std::make_unique<InputStream>(path_, InputStream::kBlockSize, access, cancelled_, follow_);
+    reader_ = std::make_unique<RecordReader>(*input_, layout_, wanted_, name_, max_record_bytes_);
+  }
+
+  // The records the reading pass will emit from the file at `path`: its
+  // lines, or the elements of its array or of the table read. An object of
+  // several tables and no `table` is said here, before any record is read
+  // (the reading pass would say it at the second table).
+  std::int64_t count_file(const std::string& path) {
+    if (layout_ == Layout::Lines) return count_json_lines(path, cancelled_);
+    JsonOutline outline = scan_json_outline(path, cancelled_);
+    if (outline.top == '[') return outline.records;
+    if (outline.top != '{') return 0;
+    if (wanted_) {
+      const JsonOutline::Table* t = outline.find(*wanted_);
+      return t ? t->records : 0;
+    }
+    std::vector<std::string> arrays;
+    std::int64_t records = 0;
+    for (const auto& t : outline.tables)
+      if (t.is_array) arrays.push_back(t.name), records = t.records;
+    if (arrays.size() > 1) {
+      std::string names;
+      for (const auto& a : arrays) names += (names.empty() ? "" : ", ") + a;
+      throw std::runtime_error("json: " + path + ": the input has several tables (" + names +
+                               "): choose one with the source's \"table\" option");
+    }
+    return records;
+  }
+
   const aton_host_api* host_;
-  std::string path_;
+  sources::InputList inputs_;
+  std::size_t file_ = 0;  // the file read now
+  std::string path_;      // its path ("" for stdin)
+  std::string name_;      // "json: PATH", for messages
+  Layout layout_ = Layout::Json;
+  std::optional<std::string> wanted_;  // the table to read
+  std::size_t max_record_bytes_ = sources::kDefaultMaxRecordBytes;
+  sources::InputFile::CancelCheck cancelled_;
   bool read_once_ = true;
   bool follow_ = false;
   std::string table_;
   std::int64_t total_records_ = -1;
   std::int64_t total_bytes_ = -1;
+  // The records and bytes of the files before the one read now.
+  std::uint64_t records_before_ = 0, bytes_before_ = 0;
   std::unique_ptr<InputStream> input_;
   std::unique_ptr<RecordReader> reader_;
   std::optional<sources::InputIdentity> identity_;  // taken once, when first needed
 };
 
 const aton_option kOptions[] = {
-    {"path", "path", nullptr, 0, "The JSON or JSON Lines file to read; omitted or \"-\": standard input.",
-     nullptr},
+    {"path", "path", nullptr, 0,
+     "The JSON or JSON Lines file to read, plain or compressed with gzip or zstd (told by its first bytes); "
+     "omitted or \"-\": standard input. A glob (\"logs/*.jsonl\") or a list of paths and globs reads several "
+     "files as one table: the list in its order, a glob's files sorted by name.",
+     sources::kPathSchema},
     {"format", "string", "\"auto\"", 0,
      "json (an array of records or an object of tables), jsonl (one object per line), or auto: jsonl "
      "for a .jsonl or .ndjson name, else json.",
@@ -242,7 +300,7 @@ const aton_option kOptions[] = {
      nullptr},
     {"count", "boolean", "true", 0,
      "Count the records first (a fast pass over the file) so that chunks carry total_chunks and "
-     "progress; standard input, a FIFO or a device is read once and not counted.",
+     "progress; standard input, a FIFO, a device or a compressed file is read once and not counted.",
      nullptr},
     {"max_record_bytes", "integer", "67108864", 0,
      "Read in blocks (stdin, a FIFO, a device): the most bytes one record (or line) may take; a longer one is an "
@@ -258,6 +316,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::json_source
 
-ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.2.0",
-                   "Reads records from a JSON array, an object of tables, or JSON Lines, streaming.",
+ATON_SOURCE_PLUGIN(aton::json_source::JsonSource, "json", "1.3.0",
+                   "Reads records from a JSON array, an object of tables, or JSON Lines (one file, a glob or a list; plain, "
+                   "gzip or zstd), streaming.",
                    aton::json_source::kOptions)

@@ -11,6 +11,7 @@
 #include "edges/edge_inputs.hpp"
 #include "sources/source_pipeline.hpp"
 #include "support/child_run.hpp"
+#include "support/compression.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -67,6 +68,8 @@ struct Way {
   bool fifo;  // the input reaches aton through a FIFO on its stdin, read in blocks
   // aton's arguments, given the input's path ("-" for stdin) and the folder.
   std::function<std::vector<std::string>(const std::string& input, const TempDir& dir)> args;
+  // The input file compressed (gzip, zstd) or as it is.
+  std::string (*pack)(std::string_view text, std::size_t parts) = nullptr;
 };
 
 std::vector<std::string> run_json(const std::string& input, const TempDir& dir, const char* extra = "") {
@@ -99,6 +102,9 @@ const Way kWays[] = {
      [](const std::string& in, const TempDir& d) { return run_json(in, d); }},
     {"aton run, csv source, a file", Layout::Csv, false, run_csv},
     {"aton run, csv source, stdin", Layout::Csv, true, run_csv},
+    {"aton run, json source, JSON Lines in a gzip file", Layout::Lines, false,
+     [](const std::string& in, const TempDir& d) { return run_json(in, d, R"(, "format": "jsonl")"); }, gzip_text},
+    {"aton run, csv source, a zstd file", Layout::Csv, false, run_csv, zstd_text},
     {"aton encode, an array in a file", Layout::Array, false, encode},
     {"aton encode, an object of tables without --table", Layout::Tables, false, encode},
     {"aton encode, an array on stdin", Layout::Array, true, encode},
@@ -111,6 +117,10 @@ long peak_kb(const Way& way, std::size_t bytes) {
   TempDir dir;
   auto input = dir / (way.layout == Layout::Csv ? "in.csv" : way.layout == Layout::Lines ? "in.jsonl" : "in.json");
   std::size_t records = write_input(input, way.layout, bytes);
+  if (way.pack) {
+    std::string packed = way.pack(read_file(input), 1);
+    std::ofstream(input, std::ios::binary | std::ios::trunc) << packed;
+  }
   ChildOptions options;
   std::optional<FifoWriter> fifo;
   std::string input_arg = input.string();

@@ -1,6 +1,7 @@
 // Resumable runs, end to end: the real `aton run`, the real sources and
 // sinks, killed with SIGKILL at random points and resumed until done.
 #include "support/background_run.hpp"
+#include "support/compression.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 #include "support/seed.hpp"
@@ -8,8 +9,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <aton/host/checkpoint.hpp>
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <sstream>
 #include <map>
 #include <random>
 #include <set>
@@ -47,12 +53,19 @@ struct Source {
   const char* config;
 };
 
+// Compressed inputs resume by decompressing again up to the saved offset.
+std::string gzip_records_jsonl(std::size_t count) { return gzip_text(records_jsonl(count), 3); }
+std::string zstd_records_csv(std::size_t count) { return zstd_text(records_csv(count), 2); }
+
 const Source kSources[] = {
     {"json array", "users.json", &records_json, R"({"plugin": "json", "path": "users.json"})"},
     {"json object of tables", "users.json", &records_tables_json,
      R"({"plugin": "json", "path": "users.json", "count": false})"},
     {"json lines", "users.jsonl", &records_jsonl, R"({"plugin": "json", "path": "users.jsonl"})"},
     {"csv", "users.csv", &records_csv, R"({"plugin": "csv", "path": "users.csv", "table": "users"})"},
+    {"json lines gzip", "users.jsonl.gz", &gzip_records_jsonl, R"({"plugin": "json", "path": "users.jsonl.gz"})"},
+    {"csv zstd", "users.csv.zst", &zstd_records_csv,
+     R"({"plugin": "csv", "path": "users.csv.zst", "table": "users"})"},
 };
 
 // Runs the config to the end without interruption.
@@ -64,8 +77,10 @@ void run_whole(const fs::path& config) {
 
 // Starts `config` (with --resume when a checkpoint is there), kills it with
 // SIGKILL at a random point, again and again, then lets the last run
-// finish. Returns how many runs were killed.
-int kill_and_resume(const fs::path& config, const fs::path& checkpoint, std::mt19937& random, int kills) {
+// finish. Returns how many runs were killed. `after_kill` (if given) sees
+// the checkpoint a killed run left.
+int kill_and_resume(const fs::path& config, const fs::path& checkpoint, std::mt19937& random, int kills,
+                    const std::function<void(const fs::path&)>& after_kill = {}) {
   int killed = 0;
   for (int attempt = 0; attempt < kills; ++attempt) {
     auto at = checkpoint_next_chunk(checkpoint);
@@ -84,6 +99,7 @@ int kill_and_resume(const fs::path& config, const fs::path& checkpoint, std::mt1
     }
     REQUIRE(run.wait().has_value());
     ++killed;
+    if (after_kill) after_kill(checkpoint);
   }
   std::vector<std::string> args{"run", config.string(), "--progress=none"};
   if (checkpoint_next_chunk(checkpoint)) args.push_back("--resume");
@@ -119,6 +135,96 @@ TEST_CASE("a run killed with SIGKILL at random points and resumed each time writ
       // Finished: no checkpoint, no temporary file is left.
       CHECK_FALSE(fs::exists(killed / "pipeline.json.checkpoint"));
       CHECK(names_in(killed / "out") == std::vector<std::string>{"users.aton"});
+    }
+  }
+}
+
+TEST_CASE("a compressed file sink killed with SIGKILL and resumed writes the same bytes as an uninterrupted run",
+          "[resume][compression]") {
+  unsigned seed = test_seed();
+  INFO("seed " << seed << " (replay with ATON_TEST_SEED=" << seed << ")");
+  std::mt19937 random(seed);
+  for (std::string kind : {"gzip", "zstd"}) {
+    SECTION(kind) {
+      TempDir plain, whole, killed;
+      std::string input = records_json(kRecords);
+      for (auto* dir : {&plain, &whole, &killed}) dir->write("users.json", input);
+      run_whole(plain.write("pipeline.json", config_json(kSources[0].config, R"({"plugin": "file", "path": "out.aton"})")));
+      std::string sinks = R"({"plugin": "file", "path": "out/users.aton.z", "compress": ")" + kind + R"("})";
+      run_whole(whole.write("pipeline.json", config_json(kSources[0].config, sinks)));
+      std::string expected = read_file(whole / "out/users.aton.z");
+      auto unpacked = kind == "gzip" ? gunzip_text(expected) : unzstd_text(expected);
+      REQUIRE(unpacked.ok);
+      CHECK(unpacked.text == read_file(plain / "out.aton"));
+      CHECK(unpacked.parts == kChunks);  // one member or frame a chunk
+
+      auto killed_config = killed.write("pipeline.json", config_json(kSources[0].config, sinks));
+      int kills = kill_and_resume(killed_config, killed / "pipeline.json.checkpoint", random, 4);
+      CHECK(kills >= 2);
+      CHECK(read_file(killed / "out/users.aton.z") == expected);
+    }
+  }
+}
+
+// `text` (lines, a header first when `header`) cut into `parts` files at
+// line ends, each with the header.
+std::vector<std::string> split_lines(const std::string& text, std::size_t parts, bool header) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line + "\n");
+  std::string head = header ? lines.front() : "";
+  if (header) lines.erase(lines.begin());
+  std::vector<std::string> files(parts, head);
+  for (std::size_t i = 0; i < lines.size(); ++i) files[i * parts / lines.size()] += lines[i];
+  return files;
+}
+
+TEST_CASE("a glob of files killed with SIGKILL mid-file and resumed writes the same file as one uninterrupted input",
+          "[resume][many_files]") {
+  unsigned seed = test_seed();
+  INFO("seed " << seed << " (replay with ATON_TEST_SEED=" << seed << ")");
+  std::mt19937 random(seed);
+  struct Case {
+    const char* name;
+    std::string text;
+    bool header;
+    const char* whole_source;
+    const char* parts_source;
+    const char* suffix;
+  };
+  // 10 files of 300 records: 7.5 chunks each, so most checkpoints fall inside a file.
+  const Case cases[] = {
+      {"json lines", records_jsonl(kRecords), false, R"({"plugin": "json", "path": "users.jsonl"})",
+       R"({"plugin": "json", "path": "parts/*.jsonl"})", ".jsonl"},
+      {"csv", records_csv(kRecords), true, R"({"plugin": "csv", "path": "users.csv", "table": "users"})",
+       R"({"plugin": "csv", "path": ["parts/[0-4]-*.csv", "parts/[5-9]-*.csv"], "table": "users"})", ".csv"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      TempDir whole, killed;
+      whole.write(std::string("users") + c.suffix, c.text);
+      auto files = split_lines(c.text, 10, c.header);
+      // Written last to first; named so that sorting by name gives the records' order.
+      for (std::size_t i = files.size(); i-- > 0;)
+        killed.write("parts/" + std::to_string(i) + "-part" + c.suffix, files[i]);
+      auto sinks = R"({"plugin": "file", "path": "out/users.aton"})";
+      run_whole(whole.write("pipeline.json", config_json(c.whole_source, sinks)));
+      std::string expected = read_file(whole / "out/users.aton");
+
+      int mid_file = 0;  // checkpoints inside a file after the first
+      auto see = [&](const fs::path& checkpoint) {
+        auto saved = aton::host::load_checkpoint(checkpoint);
+        rapidjson::Document position;
+        position.Parse(saved.source_position.c_str());
+        REQUIRE(position.IsObject());
+        REQUIRE(position.HasMember("file"));
+        if (position["file"].GetUint64() > 0 && position["offset"].GetUint64() > 0) ++mid_file;
+      };
+      auto config = killed.write("pipeline.json", config_json(c.parts_source, sinks));
+      int kills = kill_and_resume(config, killed / "pipeline.json.checkpoint", random, 6, see);
+      CHECK(kills >= 3);
+      CHECK(mid_file >= 1);
+      CHECK(read_file(killed / "out/users.aton") == expected);
     }
   }
 }

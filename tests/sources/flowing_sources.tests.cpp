@@ -8,6 +8,7 @@
 // time pass: the writer waits for the test's word, so a source that waits
 // for more records than have arrived would wait for ever; a watchdog cancels
 // the run after a bound, which then fails the test instead of hanging it.
+#include "support/compression.hpp"
 #include "support/temp_dir.hpp"
 
 #include <aton/host/plugin_instance.hpp>
@@ -153,6 +154,13 @@ TEST_CASE("a source reading a FIFO hands on the records that arrived while the w
       {"json", R"("plugin": "json", "format": "json")", "[{\"id\": 1},\n {\"id\": 2}, {\"id\": 3}, {\"id\":",
        " 4}, {\"id\": 5}]\n"},
       {"csv", R"("plugin": "csv")", "id,name\n1,a\n2,b\r\n3,c\n4,\"d\n", "x\"\n5,e\n"},
+      // Compressed, each part a gzip member or zstd frame: what has arrived
+      // is decompressed and handed on too.
+      {"jsonl gzip", R"("plugin": "json", "format": "jsonl")",
+       aton::test::gzip_text("{\"id\": 1}\n{\"id\": 2}\n\n{\"id\": 3}\n{\"id\": 4, \"na"),
+       aton::test::gzip_text("me\": \"d\"}\n{\"id\": 5}\n")},
+      {"csv zstd", R"("plugin": "csv")", aton::test::zstd_text("id,name\n1,a\n2,b\r\n3,c\n4,\"d\n"),
+       aton::test::zstd_text("x\"\n5,e\n")},
   };
   for (const auto& layout : layouts) {
     SECTION(layout.name) {

@@ -480,12 +480,21 @@ std::string resolve_plugin_config(const Plugin& plugin, const PluginConfig& entr
   check_against_schema(schema, doc, entry.pointer, problems, &config.secrets);
   if (problems.size() != before) return {};
 
+  // A path option, or each path of a list of them (a source's list of
+  // files), is taken from the config file's folder.
+  auto make_absolute = [&](JsonValue& value) {
+    if (!value.IsString()) return;
+    std::string absolute = absolute_from(config.dir, value.GetString()).string();
+    value.SetString(absolute.c_str(), static_cast<rapidjson::SizeType>(absolute.size()), a);
+  };
   for (const aton_option& o : plugin.options()) {
     if (std::string_view(o.type) != "path") continue;
     auto it = doc.FindMember(o.name);
-    if (it == doc.MemberEnd() || !it->value.IsString()) continue;
-    std::string absolute = absolute_from(config.dir, it->value.GetString()).string();
-    it->value.SetString(absolute.c_str(), static_cast<rapidjson::SizeType>(absolute.size()), a);
+    if (it == doc.MemberEnd()) continue;
+    if (it->value.IsArray())
+      for (auto& item : it->value.GetArray()) make_absolute(item);
+    else
+      make_absolute(it->value);
   }
   doc.RemoveMember("plugin");
   return to_text(doc);

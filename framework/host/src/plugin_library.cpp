@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <set>
 #include <system_error>
 
@@ -127,6 +128,11 @@ Plugin load_plugin(const fs::path& file) {
     // still in dlerror().
     const char* loader = dlerror();
     std::string why = loader ? loader : (ec ? ec.message() : "unknown reason");
+    // The loader could not map the library or one it needs (libzstd, say):
+    // memory ran out (an address-space limit), not a broken plugin.
+    if (why.find("failed to map segment") != std::string::npos ||
+        why.find("Cannot allocate memory") != std::string::npos)
+      throw std::bad_alloc();
     refuse(name, file, "cannot load the shared library: " + why);
   }
   if (!library->has(ATON_PLUGIN_ENTRY_NAME))
