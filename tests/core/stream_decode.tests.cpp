@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -270,4 +271,27 @@ TEST_CASE("aton decode joins three interleaved tables as the whole-document deco
   REQUIRE(b.exit_code == 0);
   CHECK(std::count(b.out.begin(), b.out.end(), '\n') == 20 * 500);
   CHECK(b.out.rfind(R"({"id":500,"table":"b",)", 0) == 0);
+}
+
+TEST_CASE("aton decode -o FILE leaves the file as it was when the input fails after blocks went out",
+          "[stream_decode][cli][errors]") {
+  // Two megabytes of output made, then a row the schema has no column for.
+  std::string text = "@schema[id:int, pad:str]\nt(40001):\n";
+  for (std::size_t i = 0; i < 40000; ++i) text += std::to_string(i) + ", \"padding to make megabytes of JSON\"\n";
+  text += "1, 2, 3\n";
+  TempDir dir;
+  auto out = dir.write("out.json", "old\n");
+  auto r = run_aton({"decode", "-", "-o", out.string()}, with_input(text));
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.err, Catch::Contains("line 40003") && Catch::Contains("more values than the 2 columns"));
+  CHECK(read_file(out) == "old\n");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++entries;
+  CHECK(entries == 1);  // no temporary file left beside it
+  // To stdout the blocks before the error went out: the output says so by
+  // the exit code, and is not valid JSON.
+  auto piped = run_aton({"decode", "-"}, with_input(text));
+  CHECK(piped.exit_code == 4);
+  CHECK(piped.out.size() >= (std::size_t{1} << 20));
+  CHECK(piped.out.rfind(R"({"t":[{"id":0,)", 0) == 0);
 }
