@@ -11,12 +11,15 @@
 #include "../common/input_identity.hpp"
 #include "../common/input_list.hpp"
 #include "csv_reader.hpp"
+#include "csv_sample.hpp"
 #include "csv_values.hpp"
 
 #include <aton/plugin.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <deque>
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -64,6 +67,7 @@ class CsvSource : public sdk::Source {
           problems.add(Problems::key("types", {t.name.GetString(), t.name.GetStringLength()}),
                        "names a column that \"columns\" does not have");
       }
+    ValueWords::check(config, problems);
   }
 
   explicit CsvSource(const sdk::Context& context)
@@ -76,6 +80,7 @@ class CsvSource : public sdk::Source {
     quote_ = quote[0];
     skip_bad_rows_ = config.string("on_error", "fail") == "skip";
     bool infer = config.boolean("infer_types", true);
+    words_ = ValueWords::from_config(config);
 
     max_row_bytes_ = static_cast<std::size_t>(
         config.integer("max_record_bytes", static_cast<std::int64_t>(sources::kDefaultMaxRecordBytes)));
@@ -88,11 +93,13 @@ class CsvSource : public sdk::Source {
     follow_ = config.boolean("follow", false);
     open_file(0);
     read_names(config, header);
+    if (header) suggest_delimiter();
     columns_.assign(names_.size(), infer ? ColumnType::Infer : ColumnType::Str);
     read_types(config);
 
     // A FIFO, /dev/stdin or a device gives its rows once: no first pass.
     read_once_ = path_.empty() || (!inputs_.several() && sources::reads_once(path_));
+    infer_per_column(header);
     if (!read_once_ && !follow_) {  // a followed file has no end to count to
       std::function<std::int64_t(std::size_t)> counter;
       if (config.boolean("count", true)) counter = [&](std::size_t i) { return count_rows(i, header); };
@@ -121,7 +128,7 @@ class CsvSource : public sdk::Source {
     }
     return n;
   }
-  bool ended() const override { return reader_->ended() && file_ + 1 >= inputs_.size(); }
+  bool ended() const override { return pending_.empty() && reader_->ended() && file_ + 1 >= inputs_.size(); }
 
   aton_source_position position() const override {
     return {sizeof(aton_source_position), records_, bytes_before_ + reader_->bytes(), total_records_, total_bytes_};
@@ -265,12 +272,84 @@ class CsvSource : public sdk::Source {
   // at the start of a new file. `wait`: false, when the next row has not
   // fully arrived, there is none for now (false, and the reader has not ended).
   bool next_row(bool wait = true) {
+    if (!pending_.empty()) {  // the sample's rows of an input read once
+      std::swap(row_, pending_.front());
+      pending_.pop_front();
+      return true;
+    }
+    return read_row(wait);
+  }
+
+  // next_row() from the reader.
+  bool read_row(bool wait) {
     while ((wait || reader_->row_ready()) && reader_->next(row_)) {
       if (row_.blank && names_.size() != 1) continue;
       if (follow_ && header_ && reader_->starts_segment(row_.offset) && is_header_row()) continue;
       return true;
     }
     return false;
+  }
+
+  // A header of one field holding ';', a tab or '|' is most likely a file
+  // with that delimiter read with ','. The run goes on (one column is a
+  // valid reading), with a warning naming the likely delimiter.
+  void suggest_delimiter() const {
+    if (header_names_.size() != 1) return;
+    const std::string& only = header_names_[0];
+    char likely = 0;
+    std::size_t most = 0;
+    for (char c : {';', '\t', '|'}) {
+      auto n = static_cast<std::size_t>(std::count(only.begin(), only.end(), c));
+      if (c != delimiter_ && n > most) most = n, likely = c;
+    }
+    if (!likely) return;
+    std::string shown = likely == '\t' ? "\\t" : std::string(1, likely);
+    std::string named = likely == '\t' ? "tabs" : "'" + shown + "'";
+    log(ATON_LOG_WARNING, name_ + ": the header row is one field, \"" + only + "\", holding " + named +
+                              ": if the file is separated by " + named + ", set \"delimiter\": \"" + shown + "\"");
+  }
+
+  // The leading-zero rule (csv_sample.hpp): an inferred column whose first
+  // rows hold codes keeps them as text. A file is sampled with a reader of
+  // its own (the real pass starts again at its beginning); an input read
+  // once keeps the rows of its sample to give them afterwards, taking only
+  // those that have arrived, so that a slow pipe does not hold up the run.
+  void infer_per_column(bool header) {
+    bool inferred = false;
+    for (auto type : columns_) inferred = inferred || type == ColumnType::Infer;
+    if (!inferred) return;
+    ColumnSample sample(names_.size());
+    if (read_once_) {
+      std::size_t bytes = 0;
+      while (pending_.size() < kSampleRows && bytes < kSampleBytes && read_row(false)) {
+        sample.add(row_, words_);
+        bytes += row_.text.size();
+        pending_.push_back(std::move(row_));
+        row_ = CsvRow{};
+      }
+    } else {
+      try {
+        CsvReader reader(inputs_.path(0), delimiter_, quote_, name_, cancelled_, max_row_bytes_);
+        CsvRow row;
+        bool skip_header = header;
+        std::size_t rows = 0;
+        while (rows < kSampleRows && reader.next(row)) {
+          if (row.blank && names_.size() != 1) continue;
+          if (skip_header) {
+            skip_header = false;
+            continue;
+          }
+          sample.add(row, words_);
+          ++rows;
+        }
+      } catch (const sources::Cancelled&) {
+        throw;
+      } catch (const std::exception&) {
+        // malformed input: the real pass reports it where it is
+      }
+    }
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+      if (columns_[i] == ColumnType::Infer && sample.holds_codes(i)) columns_[i] = ColumnType::InferText;
   }
 
   bool is_header_row() const {
@@ -303,7 +382,7 @@ class CsvSource : public sdk::Source {
     for (std::size_t i = 0; i < names_.size(); ++i) {
       if (!checked) check_text(i);
       out.key(names_[i]);
-      if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], scratch_))
+      if (!emit_field(out, row_.field(i), row_.fields[i].quoted, columns_[i], words_, scratch_))
         throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
                                  std::to_string(i + 1) + " (\"" + names_[i] + "\"): \"" +
                                  std::string(row_.field(i)) + "\" is not of type " +
@@ -369,7 +448,9 @@ class CsvSource : public sdk::Source {
   std::unique_ptr<CsvReader> reader_;
   std::vector<std::string> names_;
   std::vector<ColumnType> columns_;
+  ValueWords words_;
   CsvRow row_;
+  std::deque<CsvRow> pending_;  // the sample's rows of an input read once, not yet given
   std::string scratch_;
   std::uint64_t records_ = 0, skipped_ = 0;
   bool skips_reported_ = false;
@@ -392,9 +473,22 @@ const aton_option kOptions[] = {
      "The column names; with \"header\": true they replace the header row's.",
      "{\"items\":{\"type\":\"string\"}}"},
     {"infer_types", "boolean", "true", 0,
-     "Unquoted 12 -> int, 1.5 or 1e3 -> float, true/false -> bool, empty -> null; false: every value "
+     "Unquoted 12 -> int, 1.5 or 1e3 -> float, true/false -> bool, empty -> null; a column whose first 1000 "
+     "rows are mostly digit strings, one with a leading zero (zip codes), stays text; false: every value "
      "is a string.",
      nullptr},
+    {"null_values", "array", "[\"\"]", 0,
+     "Unquoted texts read as null (inferred, int, float and bool columns), e.g. [\"\", \"NA\", \"NULL\"].",
+     "{\"items\":{\"type\":\"string\"}}"},
+    {"true_values", "array", "[\"true\"]", 0,
+     "Unquoted texts read as true (a bool override takes them in any case), e.g. [\"true\", \"yes\"].",
+     "{\"items\":{\"type\":\"string\"}}"},
+    {"false_values", "array", "[\"false\"]", 0,
+     "Unquoted texts read as false (a bool override takes them in any case), e.g. [\"false\", \"no\"].",
+     "{\"items\":{\"type\":\"string\"}}"},
+    {"decimal", "string", "\".\"", 0,
+     "The decimal mark: \",\" reads 3,14 as 3.14 (and a field with a '.' as text); needs another delimiter.",
+     "{\"enum\":[\".\",\",\"]}"},
     {"types", "object", nullptr, 0, "Per-column type overrides, e.g. {\"zip\": \"str\"}.",
      "{\"additionalProperties\":{\"enum\":[\"str\",\"int\",\"float\",\"bool\"]}}"},
     {"on_error", "string", "\"fail\"", 0,

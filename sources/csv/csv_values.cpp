@@ -122,21 +122,118 @@ bool is_ascii_without_nul(std::string_view text) {
   return true;
 }
 
+namespace {
+
+// The strings of option `key`, or nullopt when it is absent.
+std::optional<std::vector<std::string>> words_of(const sdk::Config& config, const char* key) {
+  const auto* value = config.get(key);
+  if (!value || value->IsNull()) return std::nullopt;
+  std::vector<std::string> out;
+  if (value->IsArray())
+    for (const auto& v : value->GetArray())
+      if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  return out;
+}
+
+bool is_string_array(const rapidjson::Value* value) {
+  if (!value || value->IsNull()) return true;
+  if (!value->IsArray()) return false;
+  for (const auto& v : value->GetArray())
+    if (!v.IsString()) return false;
+  return true;
+}
+
+bool contains(const std::vector<std::string>& words, std::string_view text) {
+  for (const auto& w : words)
+    if (w == text) return true;
+  return false;
+}
+
+bool contains_ignoring_case(const std::vector<std::string>& words, std::string_view text) {
+  for (const auto& w : words)
+    if (equals_ignoring_case(w, text)) return true;
+  return false;
+}
+
+}  // namespace
+
+ValueWords ValueWords::from_config(const sdk::Config& config) {
+  ValueWords words;
+  if (auto w = words_of(config, "null_values")) words.nulls = std::move(*w);
+  if (auto w = words_of(config, "true_values")) words.trues = std::move(*w);
+  if (auto w = words_of(config, "false_values")) words.falses = std::move(*w);
+  words.decimal_comma = config.string("decimal", ".") == ",";
+  return words;
+}
+
+void ValueWords::check(const sdk::Config& config, sdk::Problems& problems) {
+  using sdk::Problems;
+  bool lists = true;
+  for (const char* key : {"null_values", "true_values", "false_values"})
+    if (!is_string_array(config.get(key))) {
+      problems.add(Problems::key(key), "must be an array of strings, e.g. [\"\", \"NA\"]");
+      lists = false;
+    }
+  if (lists) {
+    // A word may mean one thing only: which one would be a guess.
+    ValueWords words = from_config(config);
+    auto refuse_overlap = [&](const char* key, const std::vector<std::string>& list, const char* other,
+                              const std::vector<std::string>& other_list) {
+      for (const auto& w : list)
+        if (contains(other_list, w)) {
+          problems.add(Problems::key(key), "\"" + w + "\" is in " + other +
+                                               " too (or its default): a word can mean one value only");
+          return;
+        }
+    };
+    refuse_overlap("false_values", words.falses, "true_values", words.trues);
+    refuse_overlap("true_values", words.trues, "null_values", words.nulls);
+    refuse_overlap("false_values", words.falses, "null_values", words.nulls);
+  }
+  if (const auto* decimal = config.get("decimal"); decimal && !decimal->IsNull()) {
+    std::string mark = config.string("decimal");
+    if (mark != "." && mark != ",")
+      problems.add(Problems::key("decimal"), "must be \".\" or \",\"");
+    else if (mark == "," && config.string("delimiter", ",") == ",")
+      problems.add(Problems::key("decimal"), "a decimal comma needs another field separator: set \"delimiter\" "
+                                             "too, e.g. \";\" (a comma cannot separate both fields and decimals)");
+  }
+}
+
+bool ValueWords::is_null(std::string_view text) const { return contains(nulls, text); }
+bool ValueWords::is_true(std::string_view text) const { return contains(trues, text); }
+bool ValueWords::is_false(std::string_view text) const { return contains(falses, text); }
+
+std::optional<std::string_view> ValueWords::number(std::string_view text, std::string& scratch) const {
+  if (!decimal_comma) return is_json_number(text) ? std::optional(text) : std::nullopt;
+  // "1.234" is a thousands separator in a decimal-comma file, or a mistake:
+  // either way not the number its text says, so it stays text.
+  if (text.find('.') != std::string_view::npos) return std::nullopt;
+  auto comma = text.find(',');
+  if (comma == std::string_view::npos) return is_json_number(text) ? std::optional(text) : std::nullopt;
+  scratch.assign(text);
+  scratch[comma] = '.';
+  return is_json_number(scratch) ? std::optional<std::string_view>(scratch) : std::nullopt;
+}
+
 bool emit_field(sdk::RecordBuilder& out, std::string_view text, bool quoted, ColumnType type,
-                std::string& scratch) {
+                const ValueWords& words, std::string& scratch) {
   switch (type) {
     case ColumnType::Str:
       out.string(text);
       return true;
     case ColumnType::Infer:
+    case ColumnType::InferText:
       if (quoted) {
         out.string(text);
-      } else if (text.empty()) {
+      } else if (words.is_null(text)) {
         out.null();
-      } else if (text == "true" || text == "false") {
-        out.boolean(text == "true");
-      } else if (is_json_number(text)) {
-        out.number_text(text);
+      } else if (words.is_true(text)) {
+        out.boolean(true);
+      } else if (words.is_false(text)) {
+        out.boolean(false);
+      } else if (auto number = type == ColumnType::Infer ? words.number(text, scratch) : std::nullopt) {
+        out.number_text(*number);
       } else {
         out.string(text);
       }
@@ -144,8 +241,9 @@ bool emit_field(sdk::RecordBuilder& out, std::string_view text, bool quoted, Col
     default:
       break;
   }
-  // An override: an empty field is null, anything else must fit.
-  if (text.empty()) {
+  // An override: a null word (by default the empty field) is null, anything
+  // else must fit.
+  if (words.is_null(text)) {
     out.null();
     return true;
   }
@@ -154,20 +252,22 @@ bool emit_field(sdk::RecordBuilder& out, std::string_view text, bool quoted, Col
       if (!to_integer_literal(text, scratch)) return false;
       out.number_text(scratch);
       return true;
-    case ColumnType::Float:
-      if (!is_json_number(text)) return false;
-      if (text.find_first_of(".eE") != std::string_view::npos) {
-        out.number_text(text);
+    case ColumnType::Float: {
+      auto number = words.number(text, scratch);
+      if (!number) return false;
+      if (number->find_first_of(".eE") != std::string_view::npos) {
+        out.number_text(*number);
       } else {  // "12" would read as an int: "12.0" is the same number as a float
-        scratch.assign(text);
+        if (number->data() != scratch.data()) scratch.assign(*number);
         scratch += ".0";
         out.number_text(scratch);
       }
       return true;
+    }
     case ColumnType::Bool:
-      if (equals_ignoring_case(text, "true")) {
+      if (contains_ignoring_case(words.trues, text)) {
         out.boolean(true);
-      } else if (equals_ignoring_case(text, "false")) {
+      } else if (contains_ignoring_case(words.falses, text)) {
         out.boolean(false);
       } else {
         return false;

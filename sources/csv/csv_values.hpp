@@ -8,11 +8,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aton::csv_source {
 
 enum class ColumnType {
-  Infer,  // infer_types: true and no override
+  Infer,      // infer_types: true and no override
+  InferText,  // inferred, but numbers stay text: a column of codes such as "01234" (csv_sample.hpp)
   Str,    // always a string; the only type with infer_types: false
   Int,
   Float,
@@ -36,10 +38,35 @@ bool is_valid_utf8(std::string_view text);
 // time: most rows of most files are all ASCII.
 bool is_ascii_without_nul(std::string_view text);
 
+// The words and the number form the config gives (null_values, true_values,
+// false_values, decimal). The defaults are the rules from before these
+// options: an empty field is null, `true`/`false` are booleans, '.' marks
+// decimals. A field that matches none of them keeps its exact text.
+struct ValueWords {
+  std::vector<std::string> nulls{""};
+  std::vector<std::string> trues{"true"};
+  std::vector<std::string> falses{"false"};
+  bool decimal_comma = false;  // "3,14" is 3.14, and a '.' makes a field text
+
+  // Reads the options; check() has refused any that do not fit.
+  static ValueWords from_config(const sdk::Config& config);
+  // What check() refuses: lists that are not of strings, a word both true
+  // and false (or null), `decimal` other than "." or ",", and "," with the
+  // "," delimiter.
+  static void check(const sdk::Config& config, sdk::Problems& problems);
+
+  bool is_null(std::string_view text) const;
+  bool is_true(std::string_view text) const;
+  bool is_false(std::string_view text) const;
+  // The JSON number text `text` stands for, or nullopt: `text` itself, or,
+  // with a decimal comma, its text with ',' as '.' in `scratch`.
+  std::optional<std::string_view> number(std::string_view text, std::string& scratch) const;
+};
+
 // Emits the field. Returns false, emitting nothing, when the text cannot be
 // of `type` (the caller reports it with the line and column); `scratch` is
 // reused for the rewritten text of an override.
 bool emit_field(sdk::RecordBuilder& out, std::string_view text, bool quoted, ColumnType type,
-                std::string& scratch);
+                const ValueWords& words, std::string& scratch);
 
 }  // namespace aton::csv_source

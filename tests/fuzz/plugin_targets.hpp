@@ -132,6 +132,14 @@ inline void csv_one(const std::uint8_t* data, std::size_t size) {
     csv_source::CsvReader reader(file.path(), delimiter, quote, "fuzz");
     csv_source::CsvRow row;
     std::string scratch;
+    // The default words, and a decimal comma with other words (bit 3).
+    csv_source::ValueWords words;
+    if (data[0] & 8) {
+      words.decimal_comma = delimiter != ',';
+      words.nulls = {"", "NA"};
+      words.trues = {"yes"};
+      words.falses = {"no"};
+    }
     CheckingBuilder records;
     for (int rows = 0; rows < 10'000 && reader.next(row); ++rows) {
       if (row.fields.empty()) broken("a row without fields", row.text);
@@ -139,12 +147,13 @@ inline void csv_one(const std::uint8_t* data, std::size_t size) {
         if (std::size_t(f.begin) + f.size > row.text.size()) broken("a field past the row's text", row.text);
       if (reader.bytes() > size - 1) broken("the reader claims more bytes than the input has", row.text);
       auto out = records.builder();
-      for (auto type : {csv_source::ColumnType::Infer, csv_source::ColumnType::Str, csv_source::ColumnType::Int,
-                        csv_source::ColumnType::Float, csv_source::ColumnType::Bool}) {
+      for (auto type : {csv_source::ColumnType::Infer, csv_source::ColumnType::InferText, csv_source::ColumnType::Str,
+                        csv_source::ColumnType::Int, csv_source::ColumnType::Float, csv_source::ColumnType::Bool}) {
         out.begin_object();
         for (std::size_t i = 0; i < row.fields.size(); ++i) {
           out.key("c" + std::to_string(i));
-          if (!csv_source::emit_field(out, row.field(i), row.fields[i].quoted, type, scratch)) out.null();
+          if (!csv_source::emit_field(out, row.field(i), row.fields[i].quoted, type, words, scratch))
+            out.null();
         }
         out.end_object();
       }
