@@ -13,17 +13,38 @@
 namespace aton::csv_source {
 
 CsvReader::CsvReader(const std::string& path, char delimiter, char quote, std::string name,
-                     sources::InputFile::CancelCheck cancelled, std::size_t max_row_bytes, bool follow)
+                     sources::InputFile::CancelCheck cancelled, std::size_t max_row_bytes, bool follow,
+                     const std::string& encoding)
     : file_(path, std::move(cancelled), follow),
       name_(std::move(name)),
       max_row_bytes_(std::max<std::size_t>(max_row_bytes, 1)),
       delimiter_(delimiter),
       quote_(quote),
-      buffer_(1 << 16) {}
+      buffer_(1 << 16) {
+  decoder_ = TextDecoder::make(encoding, name_);
+}
+
+std::size_t CsvReader::read_input(char* out, std::size_t size, bool some) {
+  if (decoder_) return decoder_->read(file_, out, size, some);
+  return some ? file_.read_some(out, size) : file_.read_full(out, size);
+}
 
 void CsvReader::seek(std::uint64_t offset, std::uint64_t line, bool skip_lf) {
   if (file_.is_stdin()) throw std::runtime_error(name_ + ": standard input cannot be resumed (it cannot seek)");
-  file_.seek(offset);
+  if (decoder_) {
+    // Offsets count decoded bytes: decode again from the start up to it.
+    file_.seek(0);
+    decoder_->reset();
+    for (std::uint64_t left = offset; left > 0;) {
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer_.size()));
+      std::size_t got = decoder_->read(file_, buffer_.data(), want, false);
+      if (got == 0)
+        throw std::runtime_error(name_ + ": the saved position is past the end of the file: it changed since");
+      left -= got;
+    }
+  } else {
+    file_.seek(offset);
+  }
   consumed_ = offset;
   pos_ = size_ = 0;
   eof_ = false;
@@ -38,8 +59,7 @@ bool CsvReader::fill() {
   consumed_ += size_;
   pos_ = 0;
   // A pipe gives what it has, so rows flow as a slow writer writes them.
-  size_ = file_.streaming() ? file_.read_some(buffer_.data(), buffer_.size())
-                            : file_.read_full(buffer_.data(), buffer_.size());
+  size_ = read_input(buffer_.data(), buffer_.size(), file_.streaming());
   eof_ = size_ == 0;
   if (!started_) {
     started_ = true;
@@ -59,14 +79,14 @@ bool CsvReader::row_arrived() {
     scan_rows();
     if (bytes() < ready_until_) return true;
     // A row longer than the limit: next() says so.
-    if (size_ - pos_ > max_row_bytes_ || !file_.ready()) return size_ - pos_ > max_row_bytes_;
+    if (size_ - pos_ > max_row_bytes_ || !input_ready()) return size_ - pos_ > max_row_bytes_;
     // Take in what has arrived after the part of a row held.
     std::memmove(buffer_.data(), buffer_.data() + pos_, size_ - pos_);
     consumed_ += pos_;
     size_ -= pos_;
     pos_ = 0;
     if (size_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
-    std::size_t got = file_.read_some(buffer_.data() + size_, buffer_.size() - size_);
+    std::size_t got = read_input(buffer_.data() + size_, buffer_.size() - size_, true);
     size_ += got;
     if (got == 0) eof_ = true;
   }

@@ -16,9 +16,11 @@
 #pragma once
 
 #include "../common/input_file.hpp"
+#include "csv_encoding.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,11 +44,13 @@ struct CsvRow {
 
 class CsvReader {
  public:
-  // Reads `path`, or stdin when it is empty. Throws std::runtime_error
-  // when the file cannot be opened.
+  // Reads `path`, or stdin when it is empty, in `encoding` (csv_encoding.hpp;
+  // offsets then count UTF-8 bytes). Throws std::runtime_error when the
+  // file cannot be opened.
   CsvReader(const std::string& path, char delimiter, char quote, std::string name,
             sources::InputFile::CancelCheck cancelled = {},
-            std::size_t max_row_bytes = sources::kDefaultMaxRecordBytes, bool follow = false);
+            std::size_t max_row_bytes = sources::kDefaultMaxRecordBytes, bool follow = false,
+            const std::string& encoding = "utf-8");
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
@@ -77,6 +81,10 @@ class CsvReader {
 
  private:
   bool fill();
+  // The input's next bytes, decoded when an encoding is set: some
+  // (InputFile::read_some) or as many as fit (read_full).
+  std::size_t read_input(char* out, std::size_t size, bool some);
+  bool input_ready() { return (decoder_ && decoder_->pending()) || file_.ready(); }
   bool row_arrived();  // row_ready() of a streamed input
   // Finds the rows that end in the buffer after pos_ (see ready_until_).
   void scan_rows();
@@ -85,6 +93,7 @@ class CsvReader {
   [[noreturn]] void row_too_long(std::uint64_t line) const;
 
   sources::InputFile file_;
+  std::unique_ptr<TextDecoder> decoder_;  // null for UTF-8
   std::string name_;
   std::size_t max_row_bytes_;
   char delimiter_, quote_;

@@ -68,6 +68,13 @@ class CsvSource : public sdk::Source {
                        "names a column that \"columns\" does not have");
       }
     ValueWords::check(config, problems);
+    std::string encoding = config.string("encoding", "utf-8");
+    if (!TextDecoder::known(encoding))
+      problems.add(Problems::key("encoding"), "must be one of \"utf-8\", \"utf-16\", \"windows-1252\", "
+                                              "\"iso-8859-1\", \"iso-8859-15\"");
+    else if (encoding != "utf-8" && config.boolean("follow", false))
+      problems.add(Problems::key("follow"), "follows UTF-8 files only: convert the file first, or read it "
+                                            "without \"follow\"");
   }
 
   explicit CsvSource(const sdk::Context& context)
@@ -81,6 +88,7 @@ class CsvSource : public sdk::Source {
     skip_bad_rows_ = config.string("on_error", "fail") == "skip";
     bool infer = config.boolean("infer_types", true);
     words_ = ValueWords::from_config(config);
+    encoding_ = config.string("encoding", "utf-8");
 
     max_row_bytes_ = static_cast<std::size_t>(
         config.integer("max_record_bytes", static_cast<std::int64_t>(sources::kDefaultMaxRecordBytes)));
@@ -203,7 +211,8 @@ class CsvSource : public sdk::Source {
     path_ = inputs_.path(i);
     name_ = "csv: " + (path_.empty() ? std::string("<stdin>") : path_);
     identity_.reset();
-    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_, follow_);
+    reader_ = std::make_unique<CsvReader>(path_, delimiter_, quote_, name_, cancelled_, max_row_bytes_, follow_,
+                                          encoding_);
   }
 
   // The next file of the list: its header row must be the first file's.
@@ -239,7 +248,8 @@ class CsvSource : public sdk::Source {
       if (names_[i].empty()) names_[i] = "column_" + std::to_string(i + 1);
       if (!is_valid_utf8(names_[i]))
         throw std::runtime_error(name_ + ": column " + std::to_string(i + 1) +
-                                 "'s name is not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
+                                 "'s name is not UTF-8: set the source's \"encoding\" (e.g. \"windows-1252\"), or convert "
+                                 "the file first");
     }
   }
 
@@ -329,7 +339,7 @@ class CsvSource : public sdk::Source {
       }
     } else {
       try {
-        CsvReader reader(inputs_.path(0), delimiter_, quote_, name_, cancelled_, max_row_bytes_);
+        CsvReader reader(inputs_.path(0), delimiter_, quote_, name_, cancelled_, max_row_bytes_, false, encoding_);
         CsvRow row;
         bool skip_header = header;
         std::size_t rows = 0;
@@ -396,12 +406,13 @@ class CsvSource : public sdk::Source {
     if (!is_valid_utf8(row_.field(i)))
       throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
                                std::to_string(i + 1) + " (\"" + names_[i] +
-                               "\"): not UTF-8; convert the file first, e.g. iconv -f latin1 -t utf-8");
+                               "\"): not UTF-8: set the source's \"encoding\" (e.g. \"windows-1252\"), or convert the "
+                               "file first");
     if (row_.field(i).find('\0') != std::string_view::npos)
       throw std::runtime_error(name_ + ": line " + std::to_string(row_.line) + ", column " +
                                std::to_string(i + 1) + " (\"" + names_[i] +
-                               "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 or binary? "
-                               "(convert UTF-16 first, e.g. iconv -f utf-16 -t utf-8)");
+                               "\"): a NUL byte, which CSV text does not hold: is the file UTF-16 (set \"encoding\": "
+                               "\"utf-16\") or binary?");
   }
 
   // The first pass: the rows the real pass will emit from file `i`.
@@ -409,7 +420,7 @@ class CsvSource : public sdk::Source {
   // unknown; a stopping run stops it.
   std::int64_t count_rows(std::size_t i, bool header) {
     try {
-      CsvReader counter(inputs_.path(i), delimiter_, quote_, name_, cancelled_, max_row_bytes_);
+      CsvReader counter(inputs_.path(i), delimiter_, quote_, name_, cancelled_, max_row_bytes_, false, encoding_);
       CsvRow row;
       std::int64_t rows = 0;
       bool skip_header = header;
@@ -439,6 +450,7 @@ class CsvSource : public sdk::Source {
   std::uint64_t bytes_before_ = 0;  // the bytes of the files before it
   std::string path_, name_, table_;
   char delimiter_ = ',', quote_ = '"';
+  std::string encoding_;
   bool skip_bad_rows_ = false;
   bool read_once_ = true;
   bool header_ = true, follow_ = false;
@@ -494,6 +506,10 @@ const aton_option kOptions[] = {
     {"on_error", "string", "\"fail\"", 0,
      "A row with the wrong number of fields fails the run (fail) or is skipped and counted (skip).",
      "{\"enum\":[\"fail\",\"skip\"]}"},
+    {"encoding", "string", "\"utf-8\"", 0,
+     "The text's encoding, converted to UTF-8 exactly: utf-8, utf-16 (with a byte order mark), windows-1252, "
+     "iso-8859-1, iso-8859-15. A byte that is no character of it is an error with its line and byte.",
+     "{\"enum\":[\"utf-8\",\"utf-16\",\"windows-1252\",\"iso-8859-1\",\"iso-8859-15\"]}"},
     {"count", "boolean", "true", 0,
      "Count the rows first (a fast pass over the file) so that chunks carry total_chunks and progress; "
      "standard input, a FIFO, a device or a compressed file is read once and not counted.",
@@ -512,7 +528,7 @@ const aton_option kOptions[] = {
 }  // namespace
 }  // namespace aton::csv_source
 
-ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.2.0",
+ATON_SOURCE_PLUGIN(aton::csv_source::CsvSource, "csv", "1.3.0",
                    "Reads records from RFC 4180 CSV files (one, a glob or a list; plain, gzip or zstd) or standard "
                    "input, streaming.",
                    aton::csv_source::kOptions)

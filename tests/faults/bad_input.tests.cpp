@@ -52,7 +52,7 @@ TEST_CASE("invalid UTF-8 fails naming where and how to convert", "[faults][json]
   SECTION("csv") {
     auto input = dir.write("latin1.csv", "id,name\n1,Zo\xeb\n");
     auto run = run_pipeline(dir, csv_source(input));
-    check_failed_run(run, {"latin1.csv", "line 2, column 2", "UTF-8", "iconv"});
+    check_failed_run(run, {"latin1.csv", "line 2, column 2", "UTF-8", "set the source's \"encoding\""});
   }
 }
 
@@ -72,7 +72,7 @@ TEST_CASE("a NUL byte fails named as such in JSON and in CSV", "[faults][json][c
   SECTION("in a CSV field") {
     auto input = dir.write("nul.csv", "id,name\n1,a\0b\n"s);
     auto run = run_pipeline(dir, csv_source(input));
-    check_failed_run(run, {"nul.csv", "line 2, column 2", "a NUL byte", "UTF-16"});
+    check_failed_run(run, {"nul.csv", "line 2, column 2", "a NUL byte", "\"encoding\": \"utf-16\""});
   }
 }
 

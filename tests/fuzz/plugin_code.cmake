@@ -6,6 +6,7 @@
 if(NOT TARGET aton_fuzz_plugin_code)
   include(${PROJECT_SOURCE_DIR}/sources/common/input_code.cmake)
   add_library(aton_fuzz_plugin_code STATIC
+    ${PROJECT_SOURCE_DIR}/sources/csv/csv_encoding.cpp
     ${PROJECT_SOURCE_DIR}/sources/csv/csv_reader.cpp
     ${PROJECT_SOURCE_DIR}/sources/csv/csv_values.cpp
     ${PROJECT_SOURCE_DIR}/sources/json/json_records.cpp

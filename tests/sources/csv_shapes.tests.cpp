@@ -148,3 +148,66 @@ TEST_CASE("csv: a column of codes with leading zeros stays text for the whole co
                              Catch::EndsWith(R"({"zip":10115},{"zip":"01234"}]})"));
   }
 }
+
+namespace {
+
+// `text` (ASCII and characters of the Basic Multilingual Plane, as UTF-8)
+// as UTF-16 with a byte order mark, little- or big-endian.
+std::string utf16(const std::u16string& text, bool little) {
+  std::string out = little ? "\xFF\xFE" : "\xFE\xFF";
+  for (char16_t c : text) {
+    char lo = static_cast<char>(c & 0xFF), hi = static_cast<char>(c >> 8);
+    out += little ? std::string{lo, hi} : std::string{hi, lo};
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("csv: encoding converts Windows-1252 ISO-8859-1/15 and UTF-16 to UTF-8 exactly", "[sources][csv]") {
+  TempDir dir;
+  auto run_encoded = [&](const std::string& bytes, const std::string& encoding) {
+    auto input = dir.write("in.csv", bytes);
+    return run_source(dir, R"({"plugin": "csv", "delimiter": ";", "encoding": ")" + encoding + R"(", "path": )" +
+                               json_quoted(input) + "}");
+  };
+  SECTION("windows-1252: 0x80 is the euro sign, 0x93 0x94 are curly quotes") {
+    auto run = run_encoded("id;name;price\n1;caf\xE9;\x80 5\n2;\x93q\x94;x\n", "windows-1252");
+    INFO(run.process.err);
+    REQUIRE(run.process.exit_code == 0);
+    CHECK(run.json == "{\"records\":[{\"id\":1,\"name\":\"caf\xC3\xA9\",\"price\":\"\xE2\x82\xAC 5\"},"
+                      "{\"id\":2,\"name\":\"\xE2\x80\x9Cq\xE2\x80\x9D\",\"price\":\"x\"}]}");
+  }
+  SECTION("iso-8859-1: every byte is the code point of its value; iso-8859-15: 0xA4 is the euro sign") {
+    auto latin1 = run_encoded("a;b\n\xE9;\xA4\n", "iso-8859-1");
+    REQUIRE(latin1.process.exit_code == 0);
+    CHECK(latin1.json == "{\"records\":[{\"a\":\"\xC3\xA9\",\"b\":\"\xC2\xA4\"}]}");
+    auto latin9 = run_encoded("a;b\n\xE9;\xA4\n", "iso-8859-15");
+    REQUIRE(latin9.process.exit_code == 0);
+    CHECK(latin9.json == "{\"records\":[{\"a\":\"\xC3\xA9\",\"b\":\"\xE2\x82\xAC\"}]}");
+  }
+  SECTION("utf-16 with a byte order mark, either byte order") {
+    const std::u16string text = u"id;name\r\n1;caf\u00E9 \u20AC\r\n2;\"x;y\"\r\n";
+    const std::string expected =
+        "{\"records\":[{\"id\":1,\"name\":\"caf\xC3\xA9 \xE2\x82\xAC\"},{\"id\":2,\"name\":\"x;y\"}]}";
+    for (bool little : {true, false}) {
+      auto run = run_encoded(utf16(text, little), "utf-16");
+      INFO(run.process.err);
+      REQUIRE(run.process.exit_code == 0);
+      CHECK(run.json == expected);
+    }
+  }
+  SECTION("a byte that is no character of the encoding is an error with its line and byte") {
+    auto run = run_encoded("a;b\n1;x\n2;\x81\n", "windows-1252");
+    check_failed(run, "in.csv: line 3, byte 10: 0x81 is not a windows-1252 character");
+    auto unmarked = run_encoded(std::string("a\0\n\0", 4), "utf-16");
+    check_failed(unmarked, "in.csv: line 1, byte 0: no UTF-16 byte order mark");
+    auto odd = run_encoded(utf16(u"a\n1\n", true) + "x", "utf-16");
+    check_failed(odd, "in.csv: line 3, byte 10: the input ends inside a utf-16 character");
+  }
+  SECTION("without encoding, such a file is refused with the option to set") {
+    auto input = dir.write("in.csv", "a;b\n1;caf\xE9\n");
+    auto run = run_source(dir, R"({"plugin": "csv", "delimiter": ";", "path": )" + json_quoted(input) + "}");
+    check_failed(run, "not UTF-8: set the source's \"encoding\" (e.g. \"windows-1252\")");
+  }
+}
