@@ -113,7 +113,8 @@ class CsvSource : public sdk::Source {
       if (config.boolean("count", true)) counter = [&](std::size_t i) { return count_rows(i, header); };
       auto totals = inputs_.totals(counter);
       total_records_ = totals.records;
-      total_bytes_ = totals.bytes;
+      // Offsets count converted bytes, which the file's size does not tell.
+      total_bytes_ = encoding_ == "utf-8" ? totals.bytes : -1;
     }
   }
 
