@@ -17,6 +17,14 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/core/include/aton
 target_compile_features(aton_core PUBLIC cxx_std_20)
 # It locks and counts with std::mutex and std::atomic (AtonConfig.cmake finds Threads).
 target_link_libraries(aton_core PUBLIC Threads::Threads)
+# A sanitizer build's libaton.a calls the sanitizers' runtime: a program
+# linking it must link that runtime too (scripts/test --sanitize builds the
+# README example against such an install).
+set(ATON_PC_EXTRA_LIBS "")
+if(ATON_SANITIZE)
+  target_link_options(aton_core INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+  set(ATON_PC_EXTRA_LIBS " -fsanitize=address,undefined")
+endif()
 install(EXPORT AtonTargets NAMESPACE aton:: DESTINATION ${ATON_CMAKE_DIR})
 
 include(CMakePackageConfigHelpers)
