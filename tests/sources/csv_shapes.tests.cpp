@@ -56,7 +56,7 @@ TEST_CASE("csv: null_values true_values false_values and decimal read their word
   }
 }
 
-TEST_CASE("csv: a decimal comma with the comma delimiter and a word with two meanings are refused before the run",
+TEST_CASE("csv: a decimal comma with the comma delimiter a word with two meanings and an unknown encoding are refused before the run",
           "[sources][csv]") {
   TempDir dir;
   auto input = dir.write("t.csv", "a\n1\n");
@@ -74,6 +74,15 @@ TEST_CASE("csv: a decimal comma with the comma delimiter and a word with two mea
                        json_quoted(input) + "}");
   CHECK(both.exit_code == 3);
   CHECK_THAT(both.err, Catch::Contains("/source/false_values: \"y\" is in true_values too"));
+
+  auto unknown = validate(R"({"plugin": "csv", "encoding": "latin1", "path": )" + json_quoted(input) + "}");
+  CHECK(unknown.exit_code == 3);
+  CHECK_THAT(unknown.err, Catch::Contains("/source/encoding: expected one of \"utf-8\", \"utf-16\""));
+
+  auto followed = validate(R"({"plugin": "csv", "encoding": "utf-16", "follow": true, "path": )" +
+                           json_quoted(input) + "}");
+  CHECK(followed.exit_code == 3);
+  CHECK_THAT(followed.err, Catch::Contains("/source/follow: follows UTF-8 files only"));
 
   auto fine = validate(R"({"plugin": "csv", "decimal": ",", "delimiter": ";", "null_values": ["", "NA"], "path": )" +
                        json_quoted(input) + "}");
