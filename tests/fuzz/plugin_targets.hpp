@@ -121,47 +121,59 @@ class CheckingBuilder {
 
 // Arbitrary bytes as CSV: the first byte picks the delimiter and quote,
 // the rest is the file. Every row read must hold consistent fields, and
-// every field either types as its column type says or is refused.
+// every field either types as its column type says or is refused. The file
+// is read as UTF-8, then (bits 4-5 not zero) decoded from another encoding:
+// every decoded row is UTF-8.
 inline void csv_one(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return;
   static constexpr char kDelimiters[] = {',', ';', '\t', '|'};
   char delimiter = kDelimiters[data[0] & 3];
   char quote = (data[0] & 4) ? '\'' : '"';
+  static const char* const kEncodings[] = {"utf-8", "utf-16", "windows-1252", "iso-8859-15"};
   BytesFile file(data + 1, size - 1);
-  try {
-    csv_source::CsvReader reader(file.path(), delimiter, quote, "fuzz");
-    csv_source::CsvRow row;
-    std::string scratch;
-    // The default words, and a decimal comma with other words (bit 3).
-    csv_source::ValueWords words;
-    if (data[0] & 8) {
-      words.decimal_comma = delimiter != ',';
-      words.nulls = {"", "NA"};
-      words.trues = {"yes"};
-      words.falses = {"no"};
-    }
-    CheckingBuilder records;
-    for (int rows = 0; rows < 10'000 && reader.next(row); ++rows) {
-      if (row.fields.empty()) broken("a row without fields", row.text);
-      for (const auto& f : row.fields)
-        if (std::size_t(f.begin) + f.size > row.text.size()) broken("a field past the row's text", row.text);
-      if (reader.bytes() > size - 1) broken("the reader claims more bytes than the input has", row.text);
-      auto out = records.builder();
-      for (auto type : {csv_source::ColumnType::Infer, csv_source::ColumnType::InferText, csv_source::ColumnType::Str,
-                        csv_source::ColumnType::Int, csv_source::ColumnType::Float, csv_source::ColumnType::Bool}) {
-        out.begin_object();
-        for (std::size_t i = 0; i < row.fields.size(); ++i) {
-          out.key("c" + std::to_string(i));
-          if (!csv_source::emit_field(out, row.field(i), row.fields[i].quoted, type, words, scratch))
-            out.null();
-        }
-        out.end_object();
+  auto read = [&](const std::string& encoding) {
+    try {
+      csv_source::CsvReader reader(file.path(), delimiter, quote, "fuzz", {}, sources::kDefaultMaxRecordBytes,
+                                   false, encoding);
+      csv_source::CsvRow row;
+      std::string scratch;
+      // The default words, and a decimal comma with other words (bit 3).
+      csv_source::ValueWords words;
+      if (data[0] & 8) {
+        words.decimal_comma = delimiter != ',';
+        words.nulls = {"", "NA"};
+        words.trues = {"yes"};
+        words.falses = {"no"};
       }
-      records.records().clear();
+      CheckingBuilder records;
+      for (int rows = 0; rows < 10'000 && reader.next(row); ++rows) {
+        if (row.fields.empty()) broken("a row without fields", row.text);
+        for (const auto& f : row.fields)
+          if (std::size_t(f.begin) + f.size > row.text.size()) broken("a field past the row's text", row.text);
+        // Decoded, one byte may become three (offsets count decoded bytes).
+        if (reader.bytes() > (encoding == "utf-8" ? 1 : 3) * (size - 1))
+          broken("the reader claims more bytes than the input has", row.text);
+        if (encoding != "utf-8" && !csv_source::is_valid_utf8(row.text)) broken("decoded text not UTF-8", row.text);
+        auto out = records.builder();
+        for (auto type : {csv_source::ColumnType::Infer, csv_source::ColumnType::InferText,
+                          csv_source::ColumnType::Str, csv_source::ColumnType::Int, csv_source::ColumnType::Float,
+                          csv_source::ColumnType::Bool}) {
+          out.begin_object();
+          for (std::size_t i = 0; i < row.fields.size(); ++i) {
+            out.key("c" + std::to_string(i));
+            if (!csv_source::emit_field(out, row.field(i), row.fields[i].quoted, type, words, scratch))
+              out.null();
+          }
+          out.end_object();
+        }
+        records.records().clear();
+      }
+    } catch (const std::runtime_error&) {
+      // malformed CSV or an undecodable byte: an error with its line, as the source reports it
     }
-  } catch (const std::runtime_error&) {
-    // malformed CSV: an error with its line, as the source reports it
-  }
+  };
+  read("utf-8");
+  if (int pick = (data[0] >> 4) & 3) read(kEncodings[pick]);
 }
 
 // Arbitrary bytes as the json source's input: the first byte picks the
