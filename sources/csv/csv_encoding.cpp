@@ -57,7 +57,7 @@ void TextDecoder::reset() {
   raw_pos_ = raw_end_ = 0;
   raw_before_ = 0;
   lines_ = 1;
-  raw_ended_ = started_ = false;
+  raw_ended_ = started_ = partial_ = false;
   spill_.clear();
 }
 
@@ -89,6 +89,7 @@ std::size_t TextDecoder::read(sources::InputFile& file, char* out, std::size_t s
       std::size_t o_left = small ? sizeof spare : size - produced;
       std::size_t r = iconv(as_iconv(cd_), &in, &in_left, &o, &o_left);
       int err = errno;
+      partial_ = r == static_cast<std::size_t>(-1) && err == EINVAL;
       lines_ += static_cast<std::uint64_t>(std::count(o_start, o, '\n'));
       raw_pos_ = static_cast<std::size_t>(in - raw_.data());
       if (small) {
@@ -119,6 +120,7 @@ std::size_t TextDecoder::read(sources::InputFile& file, char* out, std::size_t s
                            : file.read_full(raw_.data() + raw_end_, raw_.size() - raw_end_);
     raw_end_ += got;
     raw_ended_ = got == 0;
+    partial_ = false;
     if (!started_ && (raw_end_ >= 2 || raw_ended_)) {
       started_ = true;
       // glibc reads UTF-16 without a mark as big-endian: a guess, refused.

@@ -36,8 +36,9 @@ class TextDecoder {
   // Up to `size` bytes of UTF-8 from `file`: at least one, or 0 at the end.
   // `some`: what the file has (InputFile::read_some), else as many as fit.
   std::size_t read(sources::InputFile& file, char* out, std::size_t size, bool some);
-  // Whether bytes read from the file are waiting to be decoded.
-  bool pending() const { return raw_pos_ < raw_end_; }
+  // Whether read() has bytes to give without reading the file: decoded
+  // ones, or read ones that are more than the start of a character.
+  bool pending() const { return !spill_.empty() || (raw_pos_ < raw_end_ && !partial_); }
   // The file went back to its start.
   void reset();
 
@@ -53,6 +54,7 @@ class TextDecoder {
   std::uint64_t raw_before_ = 0;  // the file's bytes before raw_
   std::uint64_t lines_ = 1;       // the line of the next byte decoded
   bool raw_ended_ = false, started_ = false;
+  bool partial_ = false;  // what raw_ holds is only the start of a character
 };
 
 }  // namespace aton::csv_source

@@ -124,6 +124,13 @@ std::vector<std::string> ids_of(const RecordBatch& batch) {
   return ids;
 }
 
+// ASCII `text` as UTF-16, little-endian, without a byte order mark.
+std::string utf16le(const std::string& text) {
+  std::string out;
+  for (char c : text) out += std::string{c, '\0'};
+  return out;
+}
+
 void append(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::app | std::ios::binary);
   out << text;
@@ -161,6 +168,11 @@ TEST_CASE("a source reading a FIFO hands on the records that arrived while the w
        aton::test::gzip_text("me\": \"d\"}\n{\"id\": 5}\n")},
       {"csv zstd", R"("plugin": "csv")", aton::test::zstd_text("id,name\n1,a\n2,b\r\n3,c\n4,\"d\n"),
        aton::test::zstd_text("x\"\n5,e\n")},
+      // Decoded, the first part ending inside a character (half of 'x'):
+      // the rows before it are handed on without waiting for its other half.
+      {"csv utf-16", R"("plugin": "csv", "encoding": "utf-16")",
+       "\xFF\xFE" + utf16le("id,name\n1,a\n2,b\r\n3,c\n4,\"d\n") + "x",
+       std::string(1, '\0') + utf16le("\"\n5,e\n")},
   };
   for (const auto& layout : layouts) {
     SECTION(layout.name) {
