@@ -90,7 +90,7 @@ TEST_CASE("csv: a decimal comma with the comma delimiter a word with two meaning
   CHECK(fine.exit_code == 0);
 }
 
-TEST_CASE("csv: a header of one field holding ; a tab or | runs as one column and warns with the delimiter to set",
+TEST_CASE("csv: a header of one field holding a semicolon or tab or bar runs as one column and warns with the delimiter to set",
           "[sources][csv]") {
   TempDir dir;
   auto semicolons = dir.write("semi.csv", "id;name\n1;Ann\n");
