@@ -11,7 +11,9 @@
 //               1..chunk_size records            shared_ptr<const Chunk>
 //
 // - Stages. Every stage runs on its own thread: the source thread calls the
-//   source plugin's next_batch(chunk_size) and pushes each RecordBatch (a
+//   source plugin's next_batch(chunk_size) (at most 256 under a token or
+//   byte budget, whose chunks hold fewer records: a checkpoint needs a batch
+//   end at or before its chunk's end) and pushes each RecordBatch (a
 //   source may return fewer records than asked: whatever has arrived); the
 //   encoder thread pushes each record into an IncrementalEncoder and pushes
 //   every completed Chunk to each sink's queue; each sink thread writes the
