@@ -26,15 +26,16 @@
 // are recorded. Without responses, delivery is at-least-once: a chunk sent
 // when the run was killed is sent again with the same X-Chunk-Id, so a
 // receiver drops the ids it already has.
-#include "chunk_job.hpp"
 #include "gzip.hpp"
 #include "http_poster.hpp"
 #include "pacer.hpp"
 #include "responses_file.hpp"
 
+#include <aton/chunk_job.hpp>
 #include <aton/plugin.hpp>
 #include <aton/request_template.hpp>
 #include <aton/retry.hpp>
+#include <aton/scrub.hpp>
 #include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -61,6 +62,8 @@
 
 namespace aton::sinks {
 namespace {
+
+using sdk::ChunkJob;
 
 using aton::sdk::Millis;
 using aton::sdk::SteadyClock;
@@ -471,12 +474,7 @@ class HttpSink : public aton::sdk::Sink {
 
   // Blanks out any configured header value that found its way into text
   // (a server that echoes the request back, say).
-  std::string scrub(std::string text) const {
-    for (const auto& secret : secrets_)
-      for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-        text.replace(at, secret.size(), "***");
-    return text;
-  }
+  std::string scrub(std::string text) const { return sdk::scrub(std::move(text), secrets_); }
 
   // The body template and the header values that hold placeholders.
   static void check_templates(const aton::sdk::Config& config, aton::sdk::Problems& problems) {

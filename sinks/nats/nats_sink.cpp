@@ -26,12 +26,13 @@
 // Secrets: user, password, token (from ${NAME}) go to nats.c only; every
 // message the sink makes is scrubbed of them and names servers without
 // their user and password.
-#include "../http/chunk_job.hpp"
+#include <aton/chunk_job.hpp>
 #include "jetstream_link.hpp"
 #include "nats_settings.hpp"
 
 #include <aton/plugin.hpp>
 #include <aton/retry.hpp>
+#include <aton/scrub.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -48,6 +49,8 @@
 
 namespace aton::sinks::nats {
 namespace {
+
+using sdk::ChunkJob;
 
 using aton::sdk::Millis;
 using aton::sdk::SteadyClock;
@@ -320,12 +323,7 @@ class NatsSink : public aton::sdk::Sink {
         ") or encoder.max_tokens so that every chunk fits, or raise the server's limit");
   }
 
-  std::string scrub(std::string text) const {
-    for (const auto& secret : secrets_)
-      for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-        text.replace(at, secret.size(), "***");
-    return text;
-  }
+  std::string scrub(std::string text) const { return sdk::scrub(std::move(text), secrets_); }
 
   bool cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->host); }
   void log(aton_log_level level, const std::string& message) const {

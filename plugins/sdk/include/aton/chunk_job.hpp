@@ -1,7 +1,8 @@
-// One chunk in the http sink's hands: a copy of what write() got, kept
-// from the moment a worker may send it until its answer is recorded, and
-// saved in the resume state meanwhile (text and metadata only: no header,
-// so no secret, ever reaches the checkpoint).
+// One chunk in a network sink's hands (http, nats): a copy of what write()
+// got, kept from the moment it may be sent until the far end has taken it
+// (an answer recorded, a publish acknowledged), and saved in the sink's
+// resume state meanwhile with save()/load() (text and metadata only: no
+// header, so no secret, ever reaches the checkpoint).
 #pragma once
 
 #include <aton/request_template.hpp>
@@ -11,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace aton::sinks {
+namespace aton::sdk {
 
 struct ChunkJob {
   std::uint64_t chunk_id = 0;
@@ -23,12 +24,12 @@ struct ChunkJob {
   bool is_first = false, is_last = false;
 
   static ChunkJob of(const aton_chunk& chunk) {
-    auto f = aton::sdk::ChunkFields::of(chunk);
+    auto f = ChunkFields::of(chunk);
     return {f.chunk_id, f.total_chunks, std::string(f.chunk), std::string(f.table), f.records, f.tokens,
             f.is_first, f.is_last};
   }
-  aton::sdk::ChunkFields fields() const {
-    aton::sdk::ChunkFields f;
+  ChunkFields fields() const {
+    ChunkFields f;
     f.chunk = data;
     f.chunk_id = chunk_id;
     f.total_chunks = total_chunks;
@@ -77,4 +78,4 @@ struct ChunkJob {
   }
 };
 
-}  // namespace aton::sinks
+}  // namespace aton::sdk
